@@ -1,0 +1,1 @@
+"""HTTP and CLI interfaces of the startlån engine: thin layers over ``loan_engine`` and ``models``."""

@@ -1,0 +1,107 @@
+"""Request dependencies: database session and API-key authentication with roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from api.problems import ProblemError
+from api.settings import Settings
+from models import api_keys
+from models.api_keys import Role
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine_dep(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine_dep)]) -> Iterator[Session]:
+    """A session per request. Services commit explicitly at the end of their unit of work; anything not
+    committed is rolled back when the request ends, so a failed request leaves nothing half-written."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="API key (le_…). Roles: caseworker, finance, admin. `loan-engine keys create` makes one.",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id (never the secret), its role and the kommune it acts for."""
+
+    key_id: str
+    role: Role
+    kommune_number: str
+
+
+def authenticate(
+    session: SessionDep, secret: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    unauthorised = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+    if not secret:
+        raise ProblemError(
+            401, "Send an API key in the X-API-Key header.", slug="missing-api-key", field="X-API-Key",
+            rule="api-key-required", headers=unauthorised,
+        )
+    if not api_keys.is_well_formed(secret):
+        raise ProblemError(
+            401, "The API key is malformed: it must be le_ followed by 20-128 URL-safe characters.",
+            slug="malformed-api-key", field="X-API-Key", rule="api-key-format", headers=unauthorised,
+        )
+    try:
+        key = api_keys.find_active(session, secret)
+    except SQLAlchemyError as exc:
+        raise ProblemError(503, "The database is not reachable; try again shortly.", slug="database-unavailable") from exc
+    if key is None:
+        raise ProblemError(
+            401, "The API key is unknown or revoked.", slug="unknown-api-key", field="X-API-Key",
+            rule="api-key-active", headers=unauthorised,
+        )
+    return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise ProblemError(
+                403, f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
+                slug="forbidden-role", field="X-API-Key", rule="role-" + "-or-".join(sorted(r.value for r in allowed)),
+            )
+        return principal
+
+    return dependency
+
+
+AnyRoleDep = Annotated[Principal, Depends(require_roles(Role.caseworker, Role.finance, Role.admin))]
+CaseworkerDep = Annotated[Principal, Depends(require_roles(Role.caseworker))]
+FinanceDep = Annotated[Principal, Depends(require_roles(Role.finance, Role.admin))]
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]

@@ -1,0 +1,210 @@
+"""RFC 9457 problem+json answers for every error the service can give.
+
+Domain errors (``loan_engine.errors``) carry the field and the rule; request validation errors are turned into a
+list of ``{field, rule, message}``; anything unexpected becomes a 500 problem without internals (and is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from loan_engine.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
+
+log = logging.getLogger("loan_engine.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://loan-engine.example/problems/"
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    LimitExceeded: 422,
+}
+
+HTTP_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending input, e.g. loan.term_years")
+    rule: str = Field(description="Stable slug of the rule that was broken, e.g. max-term-50-years")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="URI identifying the problem type")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemFieldError] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    """Raise from the API layer for a problem that is not a domain error (auth, media type, limits)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        field: str | None = None,
+        rule: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug or HTTP_TITLES.get(status, "error").lower().replace(" ", "-")
+        self.field = field
+        self.rule = rule
+        self.headers = headers
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    slug: str,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title or HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body["errors"] = errors or []
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] if len(parts) > 1 else parts
+    return ".".join(parts) if parts else "body"
+
+
+def _rule_from_pydantic(err: dict[str, Any]) -> str:
+    kind = str(err.get("type", "invalid"))
+    ctx = err.get("ctx") or {}
+    for key in ("ge", "gt", "le", "lt", "min_length", "max_length"):
+        if key in ctx:
+            return f"{kind.replace('_', '-')}-{ctx[key]}"
+    return kind.replace("_", "-")
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        out.append(
+            {
+                "field": _loc_to_field(err.get("loc", ())),
+                "rule": _rule_from_pydantic(err),
+                "message": str(err.get("msg", "invalid value")),
+            }
+        )
+    return out
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem+json handlers on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        if any(e["rule"] == "json-invalid" for e in errors):
+            return problem_response(
+                400,
+                "The request body is not valid JSON.",
+                slug="malformed-json",
+                instance=request.url.path,
+                errors=errors,
+            )
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem_response(
+            422, f"The request does not follow the rules: {summary}", slug="validation", instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 422)
+        errors = []
+        if exc.field or exc.rule:
+            errors.append({"field": exc.field or "body", "rule": exc.rule or "invalid", "message": exc.detail})
+        slug = (exc.rule or type(exc).__name__).lower()
+        return problem_response(
+            status, exc.detail, slug=slug, title=exc.title, instance=request.url.path, errors=errors
+        )
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        errors = []
+        if exc.field or exc.rule:
+            errors.append({"field": exc.field or "body", "rule": exc.rule or exc.slug, "message": exc.detail})
+        return problem_response(
+            exc.status, exc.detail, slug=exc.slug, instance=request.url.path, errors=errors, headers=exc.headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(exc.status_code, "Error")
+        slug = HTTP_TITLES.get(exc.status_code, "error").lower().replace(" ", "-")
+        return problem_response(
+            exc.status_code, detail, slug=slug, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "An unexpected error occurred. Nothing was saved. The error has been logged.",
+            slug="internal-error",
+            instance=request.url.path,
+        )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": HTTP_TITLES[status]}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry for a route that can answer with these problem statuses."""
+    return {s: PROBLEM_RESPONSES[s] for s in statuses if s in PROBLEM_RESPONSES}

@@ -1,0 +1,12 @@
+"""All routers of the service, in the order they appear in the OpenAPI document.
+
+Each resource module appends its router here.
+"""
+
+from fastapi import APIRouter
+
+from api.routers import health
+
+ALL_ROUTERS: list[APIRouter] = [
+    health.router,
+]

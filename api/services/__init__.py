@@ -1,0 +1,1 @@
+"""Services: units of work that combine the domain (``loan_engine``) with repositories (``models``)."""

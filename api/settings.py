@@ -1,0 +1,63 @@
+"""Service settings (pydantic-settings). Insecure defaults are refused outside development and test."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'loan_engine.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LOAN_ENGINE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        DEFAULT_SQLITE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "LOAN_ENGINE_DATABASE_URL"),
+        description="SQLAlchemy URL. SQLite file by default; PostgreSQL as postgresql://user@host/db.",
+    )
+    demo_data: bool = Field(True, description="Seed demo API keys, a demo portfolio and parameter sets.")
+    auto_migrate: bool = Field(True, description="Run Alembic migrations to head when the service starts.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest JSON request body accepted, bytes.")
+    max_upload_bytes: int = Field(
+        200 * 1_048_576, ge=1024, description="Largest file upload accepted (tenant registers, portfolios), bytes."
+    )
+    job_workers: int = Field(1, ge=1, le=8, description="Background job threads (stress tests, screenings).")
+    docs_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Settings:
+        if self.environment == "production":
+            problems = []
+            if self.demo_data:
+                problems.append("LOAN_ENGINE_DEMO_DATA must be false in production (demo API keys are public)")
+            if self.database_url == DEFAULT_SQLITE_URL:
+                problems.append("DATABASE_URL must be set explicitly in production")
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return normalise_database_url(self.database_url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg (v3) driver for plain PostgreSQL URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

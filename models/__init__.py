@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables (one module per concept), pydantic schemas and repositories."""
