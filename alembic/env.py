@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import pool
 from sqlmodel import create_engine
+
+from alembic import context
 
 
 def _url() -> str:

@@ -60,28 +60,40 @@ class Principal:
     kommune_number: str
 
 
-def authenticate(
-    session: SessionDep, secret: Annotated[str | None, Depends(api_key_header)]
-) -> Principal:
+def authenticate(session: SessionDep, secret: Annotated[str | None, Depends(api_key_header)]) -> Principal:
     unauthorised = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not secret:
         raise ProblemError(
-            401, "Send an API key in the X-API-Key header.", slug="missing-api-key", field="X-API-Key",
-            rule="api-key-required", headers=unauthorised,
+            401,
+            "Send an API key in the X-API-Key header.",
+            slug="missing-api-key",
+            field="X-API-Key",
+            rule="api-key-required",
+            headers=unauthorised,
         )
     if not api_keys.is_well_formed(secret):
         raise ProblemError(
-            401, "The API key is malformed: it must be le_ followed by 20-128 URL-safe characters.",
-            slug="malformed-api-key", field="X-API-Key", rule="api-key-format", headers=unauthorised,
+            401,
+            "The API key is malformed: it must be le_ followed by 20-128 URL-safe characters.",
+            slug="malformed-api-key",
+            field="X-API-Key",
+            rule="api-key-format",
+            headers=unauthorised,
         )
     try:
         key = api_keys.find_active(session, secret)
     except SQLAlchemyError as exc:
-        raise ProblemError(503, "The database is not reachable; try again shortly.", slug="database-unavailable") from exc
+        raise ProblemError(
+            503, "The database is not reachable; try again shortly.", slug="database-unavailable"
+        ) from exc
     if key is None:
         raise ProblemError(
-            401, "The API key is unknown or revoked.", slug="unknown-api-key", field="X-API-Key",
-            rule="api-key-active", headers=unauthorised,
+            401,
+            "The API key is unknown or revoked.",
+            slug="unknown-api-key",
+            field="X-API-Key",
+            rule="api-key-active",
+            headers=unauthorised,
         )
     return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
 
@@ -93,8 +105,11 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise ProblemError(
-                403, f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
-                slug="forbidden-role", field="X-API-Key", rule="role-" + "-or-".join(sorted(r.value for r in allowed)),
+                403,
+                f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
+                slug="forbidden-role",
+                field="X-API-Key",
+                rule="role-" + "-or-".join(sorted(r.value for r in allowed)),
             )
         return principal
 

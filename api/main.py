@@ -13,6 +13,7 @@ from sqlmodel import Session
 from api import problems
 from api.middleware import BodySizeLimit
 from api.routers import ALL_ROUTERS
+from api.services import parameter_sets as _parameter_sets  # noqa: F401  (registers its seeder)
 from api.services.jobs import JobRunner
 from api.services.seed import seed
 from api.settings import Settings, get_settings

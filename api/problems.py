@@ -156,7 +156,10 @@ def install(app: FastAPI) -> None:
             )
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem_response(
-            422, f"The request does not follow the rules: {summary}", slug="validation", instance=request.url.path,
+            422,
+            f"The request does not follow the rules: {summary}",
+            slug="validation",
+            instance=request.url.path,
             errors=errors,
         )
 

@@ -14,9 +14,7 @@ DEFAULT_SQLITE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'loan_engine.db'}"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="LOAN_ENGINE_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="LOAN_ENGINE_", env_file=".env", extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = Field(

@@ -11,8 +11,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, UniqueConstraint
 from sqlalchemy import Column as SAColumn
+from sqlalchemy import Date, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
 from models.common import json_column, timestamp_column, utcnow

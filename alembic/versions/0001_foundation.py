@@ -8,6 +8,7 @@ Create Date: 2026-11-22
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0001_foundation"
@@ -138,7 +139,12 @@ def downgrade() -> None:
     op.drop_table("jobs")
     op.drop_index("ix_parameter_sets_set_id", table_name="parameter_sets")
     op.drop_table("parameter_sets")
-    for ix in ("ix_audit_log_entity_id", "ix_audit_log_entity_type", "ix_audit_log_entity", "ix_audit_log_actor_key_id"):
+    for ix in (
+        "ix_audit_log_entity_id",
+        "ix_audit_log_entity_type",
+        "ix_audit_log_entity",
+        "ix_audit_log_actor_key_id",
+    ):
         op.drop_index(ix, table_name="audit_log")
     op.drop_table("audit_log")
     op.drop_index("ix_api_keys_key_hash", table_name="api_keys")

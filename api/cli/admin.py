@@ -85,9 +85,15 @@ def keys_create(
         key, secret = api_keys.create_key(session, role=role, kommune_number=kommune, label=label)
         from models import audit
 
-        audit.record(session, actor_key_id=None, actor_role="cli", action="api-key.create", entity_type="api_key",
-                     entity_id=key.id, after={"role": key.role, "kommune_number": key.kommune_number,
-                                              "label": key.label, "prefix": key.prefix})
+        audit.record(
+            session,
+            actor_key_id=None,
+            actor_role="cli",
+            action="api-key.create",
+            entity_type="api_key",
+            entity_id=key.id,
+            after={"role": key.role, "kommune_number": key.kommune_number, "label": key.label, "prefix": key.prefix},
+        )
         key_id = key.id
     if as_json:
         print_json({"id": key_id, "role": role.value, "kommune_number": kommune, "secret": secret})
@@ -102,9 +108,15 @@ def keys_list() -> None:
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
         table = Table("id", "prefix", "role", "kommune", "label", "created", "revoked")
         for k in rows:
-            table.add_row(k.id, k.prefix + "…", k.role, k.kommune_number, k.label,
-                          k.created_at.isoformat(timespec="seconds"),
-                          k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+            table.add_row(
+                k.id,
+                k.prefix + "…",
+                k.role,
+                k.kommune_number,
+                k.label,
+                k.created_at.isoformat(timespec="seconds"),
+                k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+            )
     console.print(table)
 
 
@@ -119,6 +131,14 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `
         session.add(key)
         from models import audit
 
-        audit.record(session, actor_key_id=None, actor_role="cli", action="api-key.revoke", entity_type="api_key",
-                     entity_id=key.id, before={"revoked_at": None}, after={"revoked_at": key.revoked_at.isoformat()})
+        audit.record(
+            session,
+            actor_key_id=None,
+            actor_role="cli",
+            action="api-key.revoke",
+            entity_type="api_key",
+            entity_id=key.id,
+            before={"revoked_at": None},
+            after={"revoked_at": key.revoked_at.isoformat()},
+        )
     console.print(f"revoked {key_id}")

@@ -65,6 +65,12 @@ def db_session(migrate: bool = True) -> Iterator[Session]:
     if migrate and settings.auto_migrate:
         db.upgrade(url)
     engine = db.get_engine(url)
+    if migrate:
+        from api.services import parameter_sets as _parameter_sets  # noqa: F401  (registers its seeder)
+        from api.services.seed import seed
+
+        with db.session_scope(engine) as session:
+            seed(session, demo=settings.demo_data)
     with db.session_scope(engine) as session:
         yield session
 

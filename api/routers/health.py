@@ -34,12 +34,16 @@ def readyz(request: Request) -> Any:
         revision = current_revision(engine)
     except SQLAlchemyError as exc:
         return problem_response(
-            503, f"The database is not reachable ({type(exc).__name__}).", slug="not-ready",
+            503,
+            f"The database is not reachable ({type(exc).__name__}).",
+            slug="not-ready",
             instance="/readyz",
         )
     if revision != expected:
         return problem_response(
-            503, f"The database schema is at {revision}, the service needs {expected}: run `loan-engine migrate`.",
-            slug="not-ready", instance="/readyz",
+            503,
+            f"The database schema is at {revision}, the service needs {expected}: run `loan-engine migrate`.",
+            slug="not-ready",
+            instance="/readyz",
         )
     return JSONResponse({"status": "ready", "database": engine.dialect.name, "schema_revision": revision})

@@ -150,7 +150,9 @@ class JobRunner:
             for job in jobs:
                 if job.status == JobStatus.running:
                     _finish(
-                        session, job, JobStatus.failed,
+                        session,
+                        job,
+                        JobStatus.failed,
                         error="the service restarted while the job was running; submit it again",
                         commit=False,
                     )
@@ -210,8 +212,11 @@ def get_job(session: Session, job_id: str, owner: JobOwner, kind: str | None = N
 def request_cancel(session: Session, job_id: str, owner: JobOwner, kind: str | None = None) -> Job:
     job = get_job(session, job_id, owner, kind)
     if job.status in FINAL_STATUSES:
-        raise Conflict(f"The job is already {job.status}; only queued or running jobs can be cancelled.",
-                       field="id", rule="job-cancellable")
+        raise Conflict(
+            f"The job is already {job.status}; only queued or running jobs can be cancelled.",
+            field="id",
+            rule="job-cancellable",
+        )
     job.cancel_requested = True
     if job.status == JobStatus.queued:
         _finish(session, job, JobStatus.cancelled, error="cancelled before it started", commit=False)

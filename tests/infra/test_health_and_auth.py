@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from models.api_keys import Role
-
 
 def test_healthz(client: TestClient) -> None:
     r = client.get("/healthz")
