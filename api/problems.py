@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loan_engine.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
@@ -189,6 +190,26 @@ def install(app: FastAPI) -> None:
         slug = HTTP_TITLES.get(exc.status_code, "error").lower().replace(" ", "-")
         return problem_response(
             exc.status_code, detail, slug=slug, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            return problem_response(
+                503,
+                "The database is not reachable; nothing was saved. Try again shortly.",
+                slug="database-unavailable",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
+            )
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "The database refused the operation; nothing was saved. The error has been logged.",
+            slug="database-error",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
