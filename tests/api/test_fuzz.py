@@ -1,0 +1,47 @@
+"""Schemathesis fuzzing of the whole OpenAPI document: no input, valid or not, may produce a server error, and
+every error answer must be a problem+json document.
+
+Runs against the app in-process (ASGI) with a caseworker, a finance and an admin key in turn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from api.services.seed import DEMO_KEYS
+from models.api_keys import Role
+
+# Operations that start long-running work are fuzzed for validation only; the job itself is tested elsewhere.
+MAX_EXAMPLES = 25
+
+
+@pytest.fixture(scope="module")
+def api_schema(client: TestClient) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def _check_problem(response: Any) -> None:
+    if response.status_code >= 400:
+        content_type = response.headers.get("content-type", [""])
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type.startswith("application/problem+json"), (response.status_code, content_type)
+        body = response.json()
+        assert body["status"] == response.status_code
+        assert body["title"]
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_errors_and_problem_json(case: Any) -> None:
+    for role in (Role.caseworker, Role.finance, Role.admin):
+        response = case.call(headers={**(case.headers or {}), "X-API-Key": DEMO_KEYS[role]})
+        assert response.status_code < 500, (role, case.method, case.path, response.status_code, response.text[:500])
+        _check_problem(response)
