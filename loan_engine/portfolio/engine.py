@@ -1,0 +1,205 @@
+# ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
+"""Running a stress test: limits, preparation of the kernel inputs, scenario blocks, progress and cancellation.
+
+``run_stress_test`` simulates scenarios in blocks (for progress reporting and cancellation); every block is
+independent and writes its own rows, so the per-scenario outputs — and hence every reported figure — depend
+only on (portfolio, scenario specification, seed, horizon), never on the block size, the thread count or
+(``distributed.py``) the Dask worker that ran a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from loan_engine.errors import InvalidInput, LimitExceeded
+from loan_engine.portfolio.assumptions import ModelAssumptions
+from loan_engine.portfolio.kernel import default_chunks, simulate_block
+from loan_engine.portfolio.loans import STATUS, Portfolio
+from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+
+# Documented limits (refused with LimitExceeded naming the limit).
+MAX_SCENARIOS = 100_000
+MAX_HORIZON_YEARS = 50
+MAX_LOAN_MONTHS = 400_000_000_000  # loans × scenarios × months ≈ 45 min at 150 M loan-months/s
+MAX_SEED = 2**63 - 1
+
+
+class Cancelled(Exception):
+    """Raised by ``run_stress_test`` when the ``cancelled`` callback answers True between blocks."""
+
+
+def check_limits(n_loans: int, n_scenarios: int, horizon_years: int, seed: int) -> None:
+    if isinstance(n_scenarios, bool) or not isinstance(n_scenarios, int) or n_scenarios < 1:
+        raise InvalidInput("scenarios must be a whole number ≥ 1.", field="scenarios", rule="min-1-scenario")
+    if n_scenarios > MAX_SCENARIOS:
+        raise LimitExceeded(f"{n_scenarios} scenarios asked; the limit is max-scenarios = {MAX_SCENARIOS}.",
+                            field="scenarios", rule="max-scenarios")
+    if isinstance(horizon_years, bool) or not isinstance(horizon_years, int) or horizon_years < 1:
+        raise InvalidInput("horizon_years must be a whole number ≥ 1.", field="horizon_years",
+                           rule="min-1-year")
+    if horizon_years > MAX_HORIZON_YEARS:
+        raise LimitExceeded(f"horizon {horizon_years} years; the limit is max-horizon-years = "
+                            f"{MAX_HORIZON_YEARS}.", field="horizon_years", rule="max-horizon-years")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvalidInput("seed must be a whole number between 0 and 2^63−1.", field="seed", rule="seed-range")
+    work = n_loans * n_scenarios * horizon_years * 12
+    if work > MAX_LOAN_MONTHS:
+        raise LimitExceeded(
+            f"loans × scenarios × months = {work:.3g} exceeds max-loan-months = {MAX_LOAN_MONTHS:.3g}; "
+            "use fewer scenarios or a shorter horizon.", field="scenarios", rule="max-loan-months")
+
+
+@dataclass(frozen=True)
+class KernelInputs:
+    bal0: np.ndarray
+    n0: np.ndarray
+    serial: np.ndarray
+    fixed: np.ndarray
+    fixed_rm: np.ndarray
+    fix_end: np.ndarray
+    io0: np.ndarray
+    income: np.ndarray
+    living: np.ndarray
+    value0: np.ndarray
+    prior0: np.ndarray
+    arr0: np.ndarray
+    overdue0: np.ndarray
+    fparams: np.ndarray
+    iparams: np.ndarray
+
+    def loan_arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.bal0, self.n0, self.serial, self.fixed, self.fixed_rm, self.fix_end, self.io0, self.income,
+                self.living, self.value0, self.prior0, self.arr0, self.overdue0)
+
+
+def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs:
+    A = assumptions
+    st = portfolio.status
+    io0 = portfolio.io_months.astype(np.int64).copy()
+    deferred = st == STATUS["deferred"]
+    io0[deferred] = np.maximum(io0[deferred], int(A.initial_deferral_months))
+    io0 = np.minimum(io0, portfolio.remaining_months)
+    arr0 = np.where(st == STATUS["arrears"], int(A.initial_arrears_months), 0).astype(np.int32)
+    float_rate = max(0.0, A.policy_rate_0 + A.husbanken_spread) + A.kommune_margin
+    cur_rate = np.where(portfolio.fixed == 1, portfolio.fixed_rate, float_rate)
+    overdue0 = arr0 * portfolio.balance * cur_rate / 12.0
+    value0 = portfolio.dwelling_value * (1.0 + A.hpi_growth_since_valuation) ** (portfolio.value_age_months / 12.0)
+    fparams = np.array([A.kommune_margin, A.income_replacement, A.job_finding_rate, A.capitalisation_max_ltv,
+                        A.forced_sale_discount, A.sale_cost_rate, A.realisation_costs, A.kommune_loss_share])
+    iparams = np.array([A.relief_max_months, A.capitalisation_max_months, A.arrears_months_to_sale,
+                        A.overdue_interest_window_months], dtype=np.int64)
+    c = np.ascontiguousarray
+    return KernelInputs(
+        bal0=c(portfolio.balance, dtype=np.float64), n0=c(portfolio.remaining_months, dtype=np.int64),
+        serial=c(portfolio.serial, dtype=np.int64), fixed=c(portfolio.fixed, dtype=np.int64),
+        fixed_rm=c(portfolio.fixed_rate / 12.0), fix_end=c(portfolio.fixation_months, dtype=np.int64),
+        io0=c(io0), income=c(portfolio.income, dtype=np.float64),
+        living=c(portfolio.living_costs, dtype=np.float64), value0=c(value0),
+        prior0=c(portfolio.prior_balance, dtype=np.float64), arr0=c(arr0), overdue0=c(overdue0),
+        fparams=fparams, iparams=iparams,
+    )
+
+
+@dataclass
+class ScenarioOutputs:
+    """Per-scenario results (O(scenarios × years) memory): rows are global scenarios ``s0 …``."""
+
+    loss_total: np.ndarray
+    loss_kommune: np.ndarray
+    loss_state: np.ndarray
+    over_capacity: np.ndarray
+    defaults: np.ndarray  # (S, Y) forced sales in year y
+    arrears: np.ndarray  # (S, Y) loans with unpaid amounts during year y
+    active: np.ndarray  # (S, Y) loans outstanding at the start of year y
+    relief: np.ndarray  # (S, Y) loans receiving a measure during year y
+    interest_income: np.ndarray  # (S, Y) NOK received
+    funding_cost: np.ndarray  # (S, Y) NOK paid to Husbanken
+    avg_balance: np.ndarray  # (S, Y) NOK average outstanding
+
+    @classmethod
+    def zeros(cls, n_scen: int, n_years: int) -> ScenarioOutputs:
+        return cls(
+            loss_total=np.zeros(n_scen), loss_kommune=np.zeros(n_scen), loss_state=np.zeros(n_scen),
+            over_capacity=np.zeros(n_scen, np.int64), defaults=np.zeros((n_scen, n_years), np.int64),
+            arrears=np.zeros((n_scen, n_years), np.int64), active=np.zeros((n_scen, n_years), np.int64),
+            relief=np.zeros((n_scen, n_years), np.int64), interest_income=np.zeros((n_scen, n_years)),
+            funding_cost=np.zeros((n_scen, n_years)), avg_balance=np.zeros((n_scen, n_years)),
+        )
+
+    def put(self, start: int, other: ScenarioOutputs) -> None:
+        stop = start + other.loss_total.shape[0]
+        for f in fields(self):
+            getattr(self, f.name)[start:stop] = getattr(other, f.name)
+
+    @property
+    def n_scenarios(self) -> int:
+        return int(self.loss_total.shape[0])
+
+    def as_tuple(self) -> tuple[np.ndarray, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+def simulate_range(
+    inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int, horizon_months: int,
+    n_chunks: int | None = None,
+) -> ScenarioOutputs:
+    """Simulate global scenarios ``s0 … s0+n_scen−1`` with the Numba kernel."""
+    paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+    out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
+    args: tuple[Any, ...] = (
+        *inputs.loan_arrays(), paths.hb_rate, paths.bank_rate, paths.hpi, paths.separation, paths.income_index,
+        paths.cost_index, inputs.fparams, inputs.iparams, int(seed), int(s0),
+        int(n_chunks if n_chunks is not None else default_chunks(n_scen)), *out.as_tuple(),
+    )
+    simulate_block(*args)
+    return out
+
+
+def block_size_for(n_loans: int, horizon_months: int, n_scenarios: int) -> int:
+    """Scenarios per block: about 1.5·10⁸ loan-months (≈ 1 s), at least a few per thread."""
+    per = max(8, int(1.5e8 // max(1, n_loans * horizon_months)))
+    return max(1, min(n_scenarios, per))
+
+
+@dataclass
+class StressTestRun:
+    outputs: ScenarioOutputs
+    horizon_months: int
+    seed: int
+    spec: ScenarioSpec
+    portfolio_summary: dict[str, Any]
+
+
+def run_stress_test(
+    portfolio: Portfolio,
+    spec: ScenarioSpec,
+    n_scenarios: int,
+    horizon_years: int,
+    seed: int,
+    *,
+    block_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> StressTestRun:
+    check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
+    T = horizon_years * 12
+    inputs = prepare(portfolio, spec.assumptions)
+    bs = block_size or block_size_for(portfolio.n_loans, T, n_scenarios)
+    out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
+    done = 0
+    if progress:
+        progress(0, n_scenarios)
+    while done < n_scenarios:
+        if cancelled is not None and cancelled():
+            raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
+        k = min(bs, n_scenarios - done)
+        out.put(done, simulate_range(inputs, spec, seed, done, k, T))
+        done += k
+        if progress:
+            progress(done, n_scenarios)
+    return StressTestRun(outputs=out, horizon_months=T, seed=seed, spec=spec,
+                         portfolio_summary=portfolio.summary())

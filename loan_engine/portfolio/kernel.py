@@ -1,0 +1,295 @@
+# ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
+"""The Numba Monte Carlo kernel: every loan, every month, every scenario — aggregated on the fly.
+
+Loop order: ``prange`` over scenario chunks → scenario → month → loan. Per-loan state lives in workspaces that are
+allocated once per chunk (not per scenario, never inside the month/loan loops); the Husbanken annuity-factor table
+for the month's floating rate (and for the bank rate) is rebuilt only when that rate changes, so the inner loop has
+no transcendental functions. Each scenario writes only its own output rows, which depend only on
+(seed, global scenario index) — results are identical whatever the number of threads, chunk sizes or workers.
+
+Per loan and month (see ``assumptions.py`` for every parameter):
+
+1. Employment transition from one counter-based uniform (job loss with the scenario's separation probability,
+   re-employment with ``job_finding_rate``).
+2. Due payment: interest at the customer rate (fixed until the fixation ends, then Husbanken floating + kommune
+   margin) plus principal (annuity recomputed on the remaining term, serial, or none while interest-only or
+   deferred). A prior bank loan (second priority) is paid first out of the household's means.
+3. Capacity = net income (× replacement ratio when unemployed) − living costs − bank-loan payment. A household whose
+   due payment exceeds its capacity *when employed* counts as "over capacity" (once per scenario).
+4. If the household cannot pay: the kommune's measures come first — payment relief (instalments deferred, term
+   extended) for up to ``relief_max_months``; interest the household cannot pay is capitalised (≤ 30 months, only
+   while the loan stays adequately secured). What measures cannot cover is arrears. Arrears are cured (overdue
+   amounts added to the loan) when a full payment is possible again; after ``arrears_months_to_sale`` months with
+   unpaid amounts the dwelling is sold: proceeds = value × HPI × (1 − forced-sale discount) × (1 − sale costs),
+   the senior bank loan first; the loss is split by :func:`loss_split.split_loss`.
+5. Book-keeping for the kommune's net interest margin: interest received, Husbanken funding cost on the
+   outstanding book (kommune borrows at Husbanken floating), average balance.
+
+No terminal loss is booked for loans still in arrears at the horizon (reported by the arrears rate instead).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from loan_engine.portfolio.loss_split import split_loss
+from loan_engine.portfolio.rng import STREAM_LOANS, loan_key, mix64, month_tweak, scenario_key, to_unit
+
+
+@njit(inline="always", cache=True)
+def annuity_factor(rm: float, n: int) -> float:
+    """Payment per krone of balance: rm / (1 − (1 + rm)^−n)."""
+    if rm == 0.0:
+        return 1.0 / n
+    return rm / (1.0 - (1.0 + rm) ** (-float(n)))
+
+
+@njit(inline="always", cache=True)
+def fill_annuity_table(af: np.ndarray, rm: float) -> None:
+    """af[k] = annuity factor for k remaining months at monthly rate rm (no transcendentals)."""
+    af[0] = 0.0
+    if rm == 0.0:
+        for k in range(1, af.shape[0]):
+            af[k] = 1.0 / k
+        return
+    v = 1.0 / (1.0 + rm)
+    vk = 1.0
+    for k in range(1, af.shape[0]):
+        vk *= v
+        af[k] = rm / (1.0 - vk)
+
+
+@njit(cache=True)
+def _one_scenario(
+    j: int, s: int, seed: int,
+    bal0: np.ndarray, n0: np.ndarray, serial: np.ndarray, fixed: np.ndarray, fixed_rm: np.ndarray,
+    fix_end: np.ndarray, io0: np.ndarray, income: np.ndarray, living: np.ndarray, value0: np.ndarray,
+    prior0: np.ndarray, arr0: np.ndarray, overdue0: np.ndarray,
+    hb: np.ndarray, bank_rate: np.ndarray, hpi: np.ndarray, sep: np.ndarray, inc_idx: np.ndarray,
+    cost_idx: np.ndarray, fparams: np.ndarray, iparams: np.ndarray,
+    # workspace
+    b: np.ndarray, bb: np.ndarray, n: np.ndarray, io: np.ndarray, payfx: np.ndarray, emp: np.ndarray,
+    alive: np.ndarray, relief_used: np.ndarray, capm: np.ndarray, arr: np.ndarray, overdue: np.ndarray,
+    keyl: np.ndarray, ocflag: np.ndarray, arr_year: np.ndarray, rel_year: np.ndarray,
+    af_f: np.ndarray, af_b: np.ndarray,
+    # outputs
+    loss_tot: np.ndarray, loss_k: np.ndarray, loss_st: np.ndarray, overcap: np.ndarray,
+    defaults: np.ndarray, arrears: np.ndarray, active: np.ndarray, relief: np.ndarray,
+    int_income: np.ndarray, funding: np.ndarray, avg_bal: np.ndarray,
+) -> None:
+    margin = fparams[0]
+    repl = fparams[1]
+    find = fparams[2]
+    cap_ltv = fparams[3]
+    keep_sale = (1.0 - fparams[4]) * (1.0 - fparams[5])
+    real_costs = fparams[6]
+    share = fparams[7]
+    relief_max = iparams[0]
+    cap_max = iparams[1]
+    to_sale = iparams[2]
+    window = iparams[3]
+    L = bal0.shape[0]
+    T = hb.shape[1]
+    key = scenario_key(seed, s, STREAM_LOANS)
+    for i in range(L):
+        b[i] = bal0[i]
+        bb[i] = prior0[i]
+        n[i] = n0[i]
+        io[i] = io0[i]
+        payfx[i] = -1.0
+        emp[i] = 1
+        alive[i] = 1
+        relief_used[i] = 0
+        capm[i] = 0
+        arr[i] = arr0[i]
+        overdue[i] = overdue0[i]
+        keyl[i] = loan_key(key, i)
+        ocflag[i] = 0
+        arr_year[i] = -1
+        rel_year[i] = -1
+    last_hb = np.nan
+    last_bk = np.nan
+    lt = 0.0
+    lk = 0.0
+    ls = 0.0
+    oc = 0
+    for t in range(T):
+        y = t // 12
+        hbm = hb[j, t]
+        rmf = (hbm + margin) / 12.0
+        if hbm != last_hb:
+            fill_annuity_table(af_f, rmf)
+            last_hb = hbm
+        bkm = bank_rate[j, t]
+        rb = bkm / 12.0
+        if bkm != last_bk:
+            fill_annuity_table(af_b, rb)
+            last_bk = bkm
+        h = hpi[j, t]
+        sp = sep[j, t]
+        ii = inc_idx[j, t]
+        ci = cost_idx[j, t]
+        tw = month_tweak(t)
+        book = 0.0
+        paid_int = 0.0
+        act = 0
+        for i in range(L):
+            if alive[i] == 0:
+                continue
+            act += 1
+            bi = b[i]
+            book += bi
+            u = to_unit(mix64(keyl[i] ^ tw))
+            if emp[i] == 1:
+                if u < sp:
+                    emp[i] = 0
+            elif u < find:
+                emp[i] = 1
+            ni = n[i]
+            fixed_now = fixed[i] == 1 and t < fix_end[i]
+            rm = fixed_rm[i] if fixed_now else rmf
+            interest = bi * rm
+            if io[i] > 0:
+                prin = 0.0
+            elif serial[i] == 1:
+                prin = bi / ni
+            elif fixed_now:
+                if payfx[i] < 0.0:
+                    payfx[i] = bi * annuity_factor(rm, ni)
+                prin = payfx[i] - interest
+            else:
+                prin = bi * af_f[ni] - interest
+            due = interest + prin
+            bdue = 0.0
+            bbi = bb[i]
+            if bbi > 0.0:
+                bdue = bbi * af_b[ni]
+                bb[i] = bbi - (bdue - bbi * rb)
+            gross = income[i] * ii
+            cap = gross - living[i] * ci - bdue
+            if due > cap and ocflag[i] == 0:
+                ocflag[i] = 1
+                oc += 1
+            if emp[i] == 0:
+                cap -= (1.0 - repl) * gross
+            if due <= cap:
+                paid_int += interest
+                bi -= prin
+                ni -= 1
+                if io[i] > 0:
+                    io[i] -= 1
+                if arr[i] > 0:
+                    bi += overdue[i]
+                    overdue[i] = 0.0
+                    arr[i] = 0
+                    payfx[i] = -1.0
+                if ni == 0:
+                    alive[i] = 0
+                    bi = 0.0
+                b[i] = bi
+                n[i] = ni
+            else:
+                avail = cap if cap > 0.0 else 0.0
+                pay_i = interest if avail >= interest else avail
+                paid_int += pay_i
+                unpaid = interest - pay_i
+                payfx[i] = -1.0
+                if relief_used[i] < relief_max:
+                    relief_used[i] += 1
+                    if rel_year[i] != y:
+                        rel_year[i] = y
+                        relief[j, y] += 1
+                    if unpaid > 0.0:
+                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * value0[i] * h:
+                            bi += unpaid
+                            capm[i] += 1
+                        else:
+                            arr[i] += 1
+                            overdue[i] += unpaid
+                else:
+                    arr[i] += 1
+                    overdue[i] += unpaid
+                b[i] = bi
+                if arr[i] > 0 and arr_year[i] != y:
+                    arr_year[i] = y
+                    arrears[j, y] += 1
+                if arr[i] >= to_sale:
+                    sale = value0[i] * h * keep_sale
+                    to_bank = sale if sale < bb[i] else bb[i]
+                    months = arr[i] if arr[i] < window else window
+                    elig = months * interest
+                    if elig > overdue[i]:
+                        elig = overdue[i]
+                    res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+                    lt += res[0]
+                    lk += res[1]
+                    ls += res[2]
+                    defaults[j, y] += 1
+                    alive[i] = 0
+        if t % 12 == 0:
+            active[j, y] = act
+        int_income[j, y] += paid_int
+        funding[j, y] += book * hbm / 12.0
+        avg_bal[j, y] += book / 12.0
+    loss_tot[j] = lt
+    loss_k[j] = lk
+    loss_st[j] = ls
+    overcap[j] = oc
+
+
+@njit(parallel=True, cache=True)
+def simulate_block(
+    bal0: np.ndarray, n0: np.ndarray, serial: np.ndarray, fixed: np.ndarray, fixed_rm: np.ndarray,
+    fix_end: np.ndarray, io0: np.ndarray, income: np.ndarray, living: np.ndarray, value0: np.ndarray,
+    prior0: np.ndarray, arr0: np.ndarray, overdue0: np.ndarray,
+    hb: np.ndarray, bank_rate: np.ndarray, hpi: np.ndarray, sep: np.ndarray, inc_idx: np.ndarray,
+    cost_idx: np.ndarray, fparams: np.ndarray, iparams: np.ndarray, seed: int, s0: int, n_chunks: int,
+    loss_tot: np.ndarray, loss_k: np.ndarray, loss_st: np.ndarray, overcap: np.ndarray,
+    defaults: np.ndarray, arrears: np.ndarray, active: np.ndarray, relief: np.ndarray,
+    int_income: np.ndarray, funding: np.ndarray, avg_bal: np.ndarray,
+) -> None:
+    """Simulate the block of scenarios ``s0 … s0+S−1`` (rows of the path arrays) into the output rows."""
+    S = hb.shape[0]
+    L = bal0.shape[0]
+    nmax = 1
+    for i in range(L):
+        if n0[i] > nmax:
+            nmax = n0[i]
+    if n_chunks < 1:
+        n_chunks = 1
+    if n_chunks > S:
+        n_chunks = S
+    per = (S + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        # Per-chunk workspaces: allocated once, reused by every scenario of the chunk.
+        b = np.empty(L)
+        bb = np.empty(L)
+        n = np.empty(L, dtype=np.int64)
+        io = np.empty(L, dtype=np.int64)
+        payfx = np.empty(L)
+        emp = np.empty(L, dtype=np.int8)
+        alive = np.empty(L, dtype=np.int8)
+        relief_used = np.empty(L, dtype=np.int32)
+        capm = np.empty(L, dtype=np.int32)
+        arr = np.empty(L, dtype=np.int32)
+        overdue = np.empty(L)
+        keyl = np.empty(L, dtype=np.uint64)
+        ocflag = np.empty(L, dtype=np.int8)
+        arr_year = np.empty(L, dtype=np.int32)
+        rel_year = np.empty(L, dtype=np.int32)
+        af_f = np.empty(nmax + 1)
+        af_b = np.empty(nmax + 1)
+        for j in range(c * per, min(S, (c + 1) * per)):
+            _one_scenario(
+                j, s0 + j, seed, bal0, n0, serial, fixed, fixed_rm, fix_end, io0, income, living, value0,
+                prior0, arr0, overdue0, hb, bank_rate, hpi, sep, inc_idx, cost_idx, fparams, iparams,
+                b, bb, n, io, payfx, emp, alive, relief_used, capm, arr, overdue, keyl, ocflag, arr_year,
+                rel_year, af_f, af_b, loss_tot, loss_k, loss_st, overcap, defaults, arrears, active, relief,
+                int_income, funding, avg_bal,
+            )
+
+
+def default_chunks(n_scen: int) -> int:
+    return max(1, min(n_scen, 4 * numba.get_num_threads()))

@@ -1,0 +1,182 @@
+# ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
+"""Vectorised NumPy implementation of the same model as ``kernel.py``.
+
+Used as the benchmark baseline (loan-months per second, same run) and as a test oracle: for the same inputs the
+per-scenario results equal the kernel's up to floating-point summation order (the kernel sums loans one by one,
+NumPy sums pairwise). It holds the whole (scenarios × loans) state in memory, one month at a time, so use it on
+small blocks of scenarios.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs
+from loan_engine.portfolio.rng import STREAM_LOANS, loan_keys_np, mix64_np, month_tweak_np, scenario_key, to_unit_np
+from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+
+
+def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
+    """(S,) monthly rates → (S, nmax+1) annuity factors, computed exactly like ``kernel.fill_annuity_table``."""
+    S = rm.shape[0]
+    af = np.zeros((S, nmax + 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = 1.0 / (1.0 + rm)
+        vk = np.cumprod(np.repeat(v[:, None], nmax, axis=1), axis=1)
+        af[:, 1:] = rm[:, None] / (1.0 - vk)
+    zero = rm == 0.0
+    if zero.any():
+        af[zero, 1:] = 1.0 / np.arange(1, nmax + 1)
+    return af
+
+
+def annuity_factor_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rm == 0.0, 1.0 / n, rm / (1.0 - (1.0 + rm) ** (-n.astype(np.float64))))
+
+
+def split_loss_np(principal: np.ndarray, elig: np.ndarray, excl: np.ndarray, proceeds: np.ndarray,
+                  share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p = np.where(proceeds > 0.0, proceeds, 0.0)
+    claim = principal + elig
+    loss = claim + excl - p
+    loss = np.where(loss < 0.0, 0.0, loss)
+    le = claim - p
+    le = np.where(le < 0.0, 0.0, le)
+    le = np.where(le > loss, loss, le)
+    basis = share * principal + elig
+    kp = np.where(le < basis, le, basis)
+    return loss, (loss - le) + kp, le - kp
+
+
+def simulate_range_numpy(
+    inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int, horizon_months: int,
+) -> ScenarioOutputs:
+    paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+    return simulate_paths_numpy(inputs, paths.hb_rate, paths.bank_rate, paths.hpi, paths.separation,
+                                paths.income_index, paths.cost_index, seed, s0)
+
+
+def simulate_paths_numpy(
+    inputs: KernelInputs, hb: np.ndarray, bank_rate: np.ndarray, hpi: np.ndarray, sep: np.ndarray,
+    inc_idx: np.ndarray, cost_idx: np.ndarray, seed: int, s0: int,
+) -> ScenarioOutputs:
+    (bal0, n0, serial, fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0,
+     overdue0) = inputs.loan_arrays()
+    margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share = (float(x) for x in inputs.fparams)
+    relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams)
+    keep_sale = (1.0 - disc) * (1.0 - sale_cost)
+    S, T = hb.shape
+    L = bal0.shape[0]
+    n_years = (T + 11) // 12
+    out = ScenarioOutputs.zeros(S, n_years)
+    nmax = max(1, int(n0.max()))
+    keys = np.array([scenario_key(seed, s0 + j, STREAM_LOANS) for j in range(S)], dtype=np.uint64)
+    keyl = loan_keys_np(keys, L)
+    shape = (S, L)
+    b = np.broadcast_to(bal0, shape).copy()
+    bb = np.broadcast_to(prior0, shape).copy()
+    n = np.broadcast_to(n0, shape).copy()
+    io = np.broadcast_to(io0, shape).copy()
+    payfx = np.full(shape, -1.0)
+    emp = np.ones(shape, dtype=bool)
+    alive = np.ones(shape, dtype=bool)
+    relief_used = np.zeros(shape, dtype=np.int64)
+    capm = np.zeros(shape, dtype=np.int64)
+    arr = np.broadcast_to(arr0.astype(np.int64), shape).copy()
+    overdue = np.broadcast_to(overdue0, shape).copy()
+    ocflag = np.zeros(shape, dtype=bool)
+    arr_year = np.full(shape, -1, dtype=np.int64)
+    rel_year = np.full(shape, -1, dtype=np.int64)
+    is_serial = (serial == 1)[None, :]
+    value = value0[None, :]
+    rows = np.arange(S)[:, None]
+    for t in range(T):
+        y = t // 12
+        hbm = hb[:, t]
+        rmf = (hbm + margin) / 12.0
+        af_f = annuity_table_np(rmf, nmax)
+        rb = bank_rate[:, t] / 12.0
+        af_b = annuity_table_np(rb, nmax)
+        h = hpi[:, t][:, None]
+        A = alive
+        book = np.where(A, b, 0.0).sum(axis=1)
+        act = A.sum(axis=1)
+        u = to_unit_np(mix64_np(keyl ^ month_tweak_np(t)))
+        new_emp = np.where(emp, ~(u < sep[:, t][:, None]), u < find)
+        emp = np.where(A, new_emp, emp)
+        fixed_now = ((fixed == 1) & (t < fix_end))[None, :]
+        rm = np.where(fixed_now, fixed_rm[None, :], rmf[:, None])
+        interest = b * rm
+        nidx = np.where(A, n, 1)
+        need = A & fixed_now & (io <= 0) & ~is_serial & (payfx < 0.0)
+        if need.any():
+            payfx[need] = b[need] * annuity_factor_np(rm[need], nidx[need])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prin = np.where(io > 0, 0.0, np.where(
+                is_serial, b / nidx,
+                np.where(fixed_now, payfx - interest, b * af_f[rows, nidx] - interest)))
+        due = interest + prin
+        has_bb = bb > 0.0
+        bdue = np.where(has_bb, bb * af_b[rows, nidx], 0.0)
+        bb = np.where(A & has_bb, bb - (bdue - bb * rb[:, None]), bb)
+        gross = income[None, :] * inc_idx[:, t][:, None]
+        cap = gross - living[None, :] * cost_idx[:, t][:, None] - bdue
+        oc_new = A & (due > cap) & ~ocflag
+        ocflag |= oc_new
+        out.over_capacity += oc_new.sum(axis=1)
+        cap = np.where(emp, cap, cap - (1.0 - repl) * gross)
+        full = A & (due <= cap)
+        short = A & ~full
+        # Full payment (and cure of arrears).
+        nb = b - prin
+        nn = n - 1
+        cure = full & (arr > 0)
+        nb = np.where(cure, nb + overdue, nb)
+        matured = full & (nn == 0)
+        nb = np.where(matured, 0.0, nb)
+        # Shortfall: measures first, then arrears.
+        avail = np.where(cap > 0.0, cap, 0.0)
+        pay_i = np.where(avail >= interest, interest, avail)
+        unpaid = interest - pay_i
+        inrel = short & (relief_used < relief_max)
+        new_rel = inrel & (rel_year != y)
+        rel_year = np.where(new_rel, y, rel_year)
+        out.relief[:, y] += new_rel.sum(axis=1)
+        relief_used += inrel
+        capok = inrel & (unpaid > 0.0) & (capm < cap_max) & (b + unpaid + bb <= cap_ltv * value * h)
+        capm += capok
+        to_arr = short & ((inrel & (unpaid > 0.0) & ~capok) | ~inrel)
+        sb = np.where(capok, b + unpaid, b)
+        arr = np.where(to_arr, arr + 1, arr)
+        overdue = np.where(to_arr, overdue + unpaid, overdue)
+        paid = np.where(full, interest, np.where(short, pay_i, 0.0))
+        # Book-keeping of the full-payment branch.
+        io = np.where(full & (io > 0), io - 1, io)
+        overdue = np.where(cure, 0.0, overdue)
+        arr = np.where(cure, 0, arr)
+        payfx = np.where(cure | short, -1.0, payfx)
+        n = np.where(full, nn, n)
+        b = np.where(full, nb, np.where(short, sb, b))
+        new_arr = short & (arr > 0) & (arr_year != y)
+        arr_year = np.where(new_arr, y, arr_year)
+        out.arrears[:, y] += new_arr.sum(axis=1)
+        sale = short & (arr >= to_sale)
+        if sale.any():
+            price = value * h * keep_sale
+            to_bank = np.where(price < bb, price, bb)
+            months = np.where(arr < window, arr, window)
+            elig = months * interest
+            elig = np.where(elig > overdue, overdue, elig)
+            loss, kom, st = split_loss_np(b, elig + real_costs, overdue - elig, price - to_bank, share)
+            out.loss_total += np.where(sale, loss, 0.0).sum(axis=1)
+            out.loss_kommune += np.where(sale, kom, 0.0).sum(axis=1)
+            out.loss_state += np.where(sale, st, 0.0).sum(axis=1)
+            out.defaults[:, y] += sale.sum(axis=1)
+        alive = A & ~matured & ~sale
+        if t % 12 == 0:
+            out.active[:, y] = act
+        out.interest_income[:, y] += paid.sum(axis=1)
+        out.funding_cost[:, y] += book * hbm / 12.0
+        out.avg_balance[:, y] += book / 12.0
+    return out

@@ -1,0 +1,103 @@
+from dataclasses import fields
+
+import numba
+import numpy as np
+import pytest
+
+from loan_engine.portfolio.engine import ScenarioOutputs, prepare, run_stress_test, simulate_range
+from loan_engine.portfolio.numpy_reference import simulate_range_numpy
+from loan_engine.portfolio.results import summarise
+from loan_engine.portfolio.scenarios import scenario_from_dict
+
+
+def assert_outputs_equal(a: ScenarioOutputs, b: ScenarioOutputs, rtol: float = 0.0) -> None:
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if rtol == 0.0:
+            assert np.array_equal(x, y), f.name
+        else:
+            np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-6, err_msg=f.name)
+
+
+@pytest.mark.parametrize("preset", ["baseline", "hikes-2022-2023", "crisis-1988-1993", "unemployment-shock"])
+def test_kernel_equals_numpy_reference(small_portfolio, preset):
+    spec = scenario_from_dict({"preset": preset})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    a = simulate_range(inputs, spec, seed=5, s0=3, n_scen=12, horizon_months=180)
+    b = simulate_range_numpy(inputs, spec, seed=5, s0=3, n_scen=12, horizon_months=180)
+    assert_outputs_equal(a, b, rtol=1e-9)
+    # The comparison is not vacuous: the stressed scenarios produce losses and measures.
+    if preset != "baseline":
+        assert a.loss_total.sum() > 0 and a.relief.sum() > 0 and a.defaults.sum() > 0
+
+
+def test_identical_across_thread_counts_and_chunkings(small_portfolio):
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    ref = simulate_range(inputs, spec, seed=1, s0=0, n_scen=16, horizon_months=120, n_chunks=1)
+    old = numba.get_num_threads()
+    try:
+        for threads in {1, numba.config.NUMBA_NUM_THREADS}:  # type: ignore[attr-defined]
+            numba.set_num_threads(threads)
+            for chunks in (1, 3, 16):
+                got = simulate_range(inputs, spec, seed=1, s0=0, n_scen=16, horizon_months=120, n_chunks=chunks)
+                assert_outputs_equal(ref, got)
+    finally:
+        numba.set_num_threads(old)
+    # Blocks of scenarios (as the job runner and Dask use them) give the same rows.
+    parts = ScenarioOutputs.zeros(16, 10)
+    for s0, k in ((0, 5), (5, 1), (6, 10)):
+        parts.put(s0, simulate_range(inputs, spec, seed=1, s0=s0, n_scen=k, horizon_months=120))
+    assert_outputs_equal(ref, parts)
+
+
+def test_run_is_reproducible_and_seed_matters(small_portfolio):
+    spec = scenario_from_dict({"preset": "rate-up-200bp"})
+    a = summarise(run_stress_test(small_portfolio, spec, 40, 10, seed=3, block_size=7))
+    b = summarise(run_stress_test(small_portfolio, spec, 40, 10, seed=3, block_size=40))
+    c = summarise(run_stress_test(small_portfolio, spec, 40, 10, seed=4))
+    assert a == b
+    assert a["expected_loss"] != c["expected_loss"]
+
+
+def test_shocks_move_results_in_the_expected_direction(small_portfolio):
+    def el(spec_dict):
+        r = run_stress_test(small_portfolio, scenario_from_dict(spec_dict), 60, 10, seed=2)
+        return r.outputs
+
+    base = el({"rate_model": "deterministic"})
+    up = el({"rate_model": "deterministic", "rate_shock_bp": 400})
+    assert up.over_capacity.mean() > base.over_capacity.mean()
+    assert up.loss_total.mean() > base.loss_total.mean()
+    assert up.arrears.sum() > base.arrears.sum()
+    # Fixed-rate lending funded at floating: the kommune's margin falls when rates rise.
+    nim = lambda o: ((o.interest_income - o.funding_cost).sum() / o.avg_balance.sum())  # noqa: E731
+    assert nim(up) < nim(base)
+    # Loss split: kommune + state = total in every scenario.
+    np.testing.assert_allclose(up.loss_kommune + up.loss_state, up.loss_total, rtol=1e-12)
+
+
+def test_no_measures_means_earlier_forced_sales(small_portfolio):
+    spec = {"preset": "crisis-1988-1993"}
+    with_measures = run_stress_test(small_portfolio, scenario_from_dict(spec), 30, 8, seed=4).outputs
+    spec_none = {**spec, "assumptions": {"relief_max_months": 0, "capitalisation_max_months": 0}}
+    without = run_stress_test(small_portfolio, scenario_from_dict(spec_none), 30, 8, seed=4).outputs
+    assert without.defaults.sum() > with_measures.defaults.sum()
+    assert without.relief.sum() == 0
+
+
+def test_summary_has_every_figure_with_standard_errors(small_portfolio):
+    s = summarise(run_stress_test(small_portfolio, scenario_from_dict({"preset": "crisis-1988-1993"}),
+                                  200, 5, seed=8))
+    assert s["expected_loss"]["total"]["se"] > 0
+    levels = [q["level"] for q in s["loss_quantiles"]["total"]]
+    assert levels == [0.95, 0.99, 0.999]
+    q95 = s["loss_quantiles"]["total"][0]
+    assert q95["var"] <= q95["es"] and q95["var_se"] >= 0 and q95["es_se"] >= 0
+    assert s["loss_quantiles"]["total"][2]["var"] is None  # 200 scenarios cannot estimate the 99.9 % level
+    assert len(s["years"]) == 5
+    y = s["years"][1]
+    for key in ("default_rate", "arrears_rate", "net_interest_margin", "net_interest_income"):
+        assert y[key]["se"] is not None
+    share = s["loss_share"]["kommune"]["value"] + s["loss_share"]["state"]["value"]
+    assert share == pytest.approx(1.0)

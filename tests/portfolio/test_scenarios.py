@@ -1,0 +1,101 @@
+# ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
+import math
+
+import numpy as np
+import pytest
+
+from loan_engine.errors import InvalidInput
+from loan_engine.portfolio.scenarios import (
+    deterministic_rate_shock,
+    generate_paths,
+    husbanken_floating,
+    scenario_from_dict,
+)
+
+
+def test_husbanken_lag_and_reset_calendar():
+    # Policy rate jumps by 1 pp in January (t=0, start_month=1). Observation Jan–Feb → effective 1 May.
+    T = 12
+    policy = np.full((1, T), 0.05)
+    hb = husbanken_floating(policy, r0=0.04, spread=0.0014, start_month=1)
+    assert np.allclose(hb[0, :4], 0.0414)  # Jan–Apr: old rate (March reset averages Nov–Dec history)
+    assert hb[0, 4] == pytest.approx(0.0514)  # May
+    # Changes only on odd calendar months (Jan, Mar, May, ...).
+    changes = [t for t in range(1, T) if hb[0, t] != hb[0, t - 1]]
+    assert all(t % 2 == 0 for t in changes)
+
+
+def test_husbanken_rate_floored_at_zero():
+    hb = husbanken_floating(np.full((1, 12), -0.02), r0=-0.02, spread=0.0014, start_month=3)
+    assert (hb >= 0).all()
+
+
+def test_parallel_shocks_immediate_and_ramped():
+    up = deterministic_rate_shock(scenario_from_dict({"rate_shock_bp": 200}), 24)
+    assert np.allclose(up, 0.02)
+    ramp = deterministic_rate_shock(scenario_from_dict({"rate_shock_bp": 300, "rate_shock_ramp_months": 12}), 24)
+    assert ramp[0] == pytest.approx(0.0025) and ramp[11] == pytest.approx(0.03) and ramp[23] == pytest.approx(0.03)
+    down = deterministic_rate_shock(scenario_from_dict({"rate_shock_bp": -100}), 3)
+    assert np.allclose(down, -0.01)
+
+
+def test_hikes_2022_2023_path():
+    shock = deterministic_rate_shock(scenario_from_dict({"preset": "hikes-2022-2023"}), 36)
+    assert shock[0] == 0 and shock[2] == pytest.approx(0.0025)
+    assert shock[23] == pytest.approx(0.04) and shock[35] == pytest.approx(0.04)
+    assert (np.diff(shock) >= 0).all()
+
+
+def test_vasicek_exact_transition_moments():
+    spec = scenario_from_dict({"assumptions": {"policy_rate_0": 0.06, "vasicek_theta": 0.03,
+                                               "vasicek_kappa": 0.5, "vasicek_sigma": 0.01,
+                                               "policy_rate_floor": -0.05}})
+    T = 61
+    p = generate_paths(spec, seed=3, s0=0, n_scen=20_000, n_months=T)
+    tau = (T - 1) / 12
+    mean = 0.03 + (0.06 - 0.03) * math.exp(-0.5 * tau)
+    sd = 0.01 * math.sqrt((1 - math.exp(-2 * 0.5 * tau)) / (2 * 0.5))
+    x = p.policy[:, -1]
+    assert abs(x.mean() - mean) < 4 * sd / math.sqrt(len(x))
+    assert abs(x.std() / sd - 1) < 0.03
+
+
+def test_paths_depend_only_on_seed_and_scenario_index():
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    a = generate_paths(spec, seed=9, s0=0, n_scen=10, n_months=48)
+    b = generate_paths(spec, seed=9, s0=4, n_scen=3, n_months=48)
+    for name in ("policy", "hb_rate", "hpi", "separation"):
+        assert np.array_equal(getattr(a, name)[4:7], getattr(b, name))
+
+
+def test_crisis_path_falls_and_unemployment_rises():
+    base = generate_paths(scenario_from_dict({"rate_model": "deterministic", "assumptions": {"hpi_vol": 0.0}}),
+                          1, 0, 2, 72)
+    crisis = generate_paths(scenario_from_dict({"house_prices": "crisis-1988-1993", "rate_model": "deterministic",
+                                                "assumptions": {"hpi_vol": 0.0}}), 1, 0, 2, 72)
+    assert crisis.hpi[0, 48] == pytest.approx(0.78, rel=0.01)  # 1992 trough, about −22 %
+    assert base.hpi[0, 48] > 1.0
+    assert crisis.separation[0, 36] > 2 * base.separation[0, 36]
+
+
+def test_house_prices_fall_when_rates_rise():
+    up = generate_paths(scenario_from_dict({"rate_model": "deterministic", "rate_shock_bp": 300,
+                                            "rate_shock_ramp_months": 12}), 1, 0, 200, 24)
+    flat = generate_paths(scenario_from_dict({"rate_model": "deterministic"}), 1, 0, 200, 24)
+    assert np.mean(np.log(up.hpi[:, -1])) < np.mean(np.log(flat.hpi[:, -1])) - 0.08
+
+
+@pytest.mark.parametrize(("spec", "rule"), [
+    ({"preset": "nope"}, "unknown-preset"),
+    ({"rate_shock_bp": math.nan}, "not-a-number"),
+    ({"rate_shock_bp": 1e6}, "out-of-range"),
+    ({"rate_model": "cir"}, "unknown-value"),
+    ({"colour": "red"}, "unknown-field"),
+    ({"assumptions": {"sale_cost_rate": 2}}, "assumption-out-of-range"),
+    ({"assumptions": {"nope": 1}}, "unknown-assumption"),
+    ({"assumptions": {"kommune_margin": 0.01}}, "assumption-out-of-range"),
+])
+def test_bad_scenario_specs(spec, rule):
+    with pytest.raises(InvalidInput) as e:
+        scenario_from_dict(spec)
+    assert e.value.rule == rule
