@@ -1,0 +1,257 @@
+"""Living costs (livsopphold): the SIFO reference budget, the social-assistance floor, and the choice between them.
+
+Husbanken's guidance (domain_rules §1.5): start from the household's **actual consumption** where the caseworker
+has it; SIFO's reference budget is a useful reference; the amount is **never below** the state's guideline rates
+for økonomisk sosialhjelp (the floor). :func:`choose_living_costs` applies that rule and says which figure was used
+and why, in bokmål and English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from loan_engine.errors import InvalidInput
+from loan_engine.explain import kr_en, kr_nb
+from loan_engine.parameters import AgeBand, SocialAssistanceFloor, UnderwritingParameters
+
+MAX_MEMBERS = 20
+MAX_AGE = 120
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Car(StrEnum):
+    NONE = "none"
+    PETROL = "petrol"
+    ELECTRIC = "electric"
+
+
+class LivingCostSource(StrEnum):
+    SIFO = "sifo"
+    CASEWORKER = "caseworker"
+    FLOOR = "floor"
+
+
+@dataclass(frozen=True)
+class Member:
+    age: int
+    sex: Sex
+    pregnant: bool = False
+
+
+@dataclass(frozen=True)
+class Household:
+    members: tuple[Member, ...]
+    car: Car = Car.NONE
+    children_in_barnehage: int = 0
+    children_in_sfo: int = 0
+
+    @property
+    def adults(self) -> int:
+        return sum(1 for m in self.members if m.age >= 18)
+
+    @property
+    def children(self) -> int:
+        return sum(1 for m in self.members if m.age < 18)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    key: str
+    label_nb: str
+    label_en: str
+    amount: float
+    member: int | None = None  # index into household.members for individual items
+
+
+@dataclass(frozen=True)
+class Budget:
+    total: float
+    lines: tuple[BudgetLine, ...]
+
+
+@dataclass(frozen=True)
+class LivingCosts:
+    amount: float
+    source: LivingCostSource
+    reason_nb: str
+    reason_en: str
+    sifo: Budget
+    floor: Budget
+    caseworker_amount: float | None
+
+
+def validate_household(household: Household) -> None:
+    n = len(household.members)
+    if n < 1 or n > MAX_MEMBERS:
+        raise InvalidInput(
+            f"A household has 1–{MAX_MEMBERS} members; got {n}.", field="household.members",
+            rule="members-1-20",
+        )
+    if household.adults < 1:
+        raise InvalidInput(
+            "A household applying for startlån needs at least one member aged 18 or over.",
+            field="household.members", rule="at-least-one-adult",
+        )
+    for k, m in enumerate(household.members):
+        if m.age < 0 or m.age > MAX_AGE:
+            raise InvalidInput(
+                f"Age must be 0–{MAX_AGE} years; got {m.age}.", field=f"household.members.{k}.age",
+                rule="age-0-120",
+            )
+        if m.pregnant and (m.sex is not Sex.FEMALE or m.age < 12):
+            raise InvalidInput(
+                "Only a female member aged 12 or over can be marked pregnant.",
+                field=f"household.members.{k}.pregnant", rule="pregnant-female",
+            )
+    young = sum(1 for m in household.members if m.age <= 6)
+    if household.children_in_barnehage < 0 or household.children_in_barnehage > young:
+        raise InvalidInput(
+            f"children_in_barnehage must be between 0 and the number of members aged 0–6 ({young}).",
+            field="household.children_in_barnehage", rule="barnehage-children-in-household",
+        )
+    school = sum(1 for m in household.members if 5 <= m.age <= 13)
+    if household.children_in_sfo < 0 or household.children_in_sfo > school:
+        raise InvalidInput(
+            f"children_in_sfo must be between 0 and the number of members aged 5–13 ({school}).",
+            field="household.children_in_sfo", rule="sfo-children-in-household",
+        )
+
+
+def _band_amount(bands: tuple[AgeBand, ...], age: int, sex: Sex) -> float:
+    for b in bands:
+        if b.from_age <= age <= b.to_age and b.sex in ("any", sex.value):
+            return b.amount
+    return 0.0
+
+
+def sifo_budget(household: Household, params: UnderwritingParameters) -> Budget:
+    """SIFO reference budget with one line per item (individual items per member, household items by size)."""
+    validate_household(household)
+    sifo = params.sifo
+    lines: list[BudgetLine] = []
+    for idx, m in enumerate(household.members):
+        for item in sifo.individual:
+            amount = _band_amount(item.bands, m.age, m.sex)
+            if item.key == "food" and m.pregnant:
+                amount = sifo.pregnant_food
+            if amount:
+                lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amount, idx))
+        if m.pregnant:
+            lines.append(
+                BudgetLine("baby_equipment", "Spedbarnsutstyr (før fødsel)", "Baby equipment (before birth)",
+                           sifo.pregnancy_baby_equipment, idx)
+            )
+        if m.age == 0:
+            lines.append(
+                BudgetLine("infant_supplement", "Spedbarnsutstyr (under 1 år)", "Infant supplement (under 1)",
+                           sifo.infant_supplement_under_1, idx)
+            )
+    if household.adults == 2 and household.children >= sifo.large_family_min_children:
+        food = sum(line.amount for line in lines if line.key == "food")
+        lines.append(
+            BudgetLine("large_family_food_reduction", "Stordriftsfordel mat (par med mer enn to barn)",
+                       "Economies of scale on food (couple with more than two children)",
+                       -food * sifo.large_family_food_reduction)
+        )
+    size = len(household.members)
+    for item in sifo.household:
+        amounts = item.amounts_by_size
+        lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amounts[min(size, len(amounts)) - 1]))
+    if household.car is not Car.NONE:
+        small, large = sifo.car[household.car.value]
+        label = "Bil (bensin)" if household.car is Car.PETROL else "Bil (elbil)"
+        label_en = "Car (petrol)" if household.car is Car.PETROL else "Car (electric)"
+        lines.append(BudgetLine("car", label, label_en, small if size <= 4 else large))
+    for k in range(household.children_in_barnehage):
+        per = sifo.barnehage_per_child
+        monthly = per[min(k, len(per) - 1)] * sifo.barnehage_months_per_year / 12
+        lines.append(BudgetLine("barnehage", f"Barnehage, barn {k + 1}", f"Kindergarten, child {k + 1}", monthly))
+    for k in range(household.children_in_sfo):
+        monthly = sifo.sfo_per_child * sifo.sfo_months_per_year / 12
+        lines.append(BudgetLine("sfo", f"SFO/AKS, barn {k + 1}", f"After-school care, child {k + 1}", monthly))
+    return Budget(total=sum(line.amount for line in lines), lines=tuple(lines))
+
+
+def social_assistance_floor(household: Household, floor: SocialAssistanceFloor) -> Budget:
+    """The veiledende sats for økonomisk sosialhjelp for the household (excludes housing and electricity).
+
+    One adult: the single rate; two adults: the couple rate; each further adult: the shared-housing rate.
+    Children by age band 0–5, 6–10, 11–17.
+    """
+    lines: list[BudgetLine] = []
+    adults = household.adults
+    if adults == 1:
+        lines.append(BudgetLine("single_adult", "Enslig", "Single adult", floor.single_adult))
+    elif adults >= 2:
+        lines.append(BudgetLine("couple", "Ektepar/samboere", "Couple", floor.couple))
+        for _ in range(adults - 2):
+            lines.append(BudgetLine("person_in_shared_housing", "Person i bofellesskap", "Further adult",
+                                    floor.person_in_shared_housing))
+    for idx, m in enumerate(household.members):
+        if m.age < 18:
+            if m.age <= 5:
+                lines.append(BudgetLine("child_0_5", "Barn 0–5 år", "Child 0–5", floor.child_0_5, idx))
+            elif m.age <= 10:
+                lines.append(BudgetLine("child_6_10", "Barn 6–10 år", "Child 6–10", floor.child_6_10, idx))
+            else:
+                lines.append(BudgetLine("child_11_17", "Barn 11–17 år", "Child 11–17", floor.child_11_17, idx))
+    return Budget(total=sum(line.amount for line in lines), lines=tuple(lines))
+
+
+def choose_living_costs(
+    household: Household, params: UnderwritingParameters, caseworker_amount: float | None = None
+) -> LivingCosts:
+    """The living-cost amount to use: the caseworker's actual-consumption figure if given, else SIFO; never
+    below the social-assistance floor."""
+    sifo = sifo_budget(household, params)
+    floor = social_assistance_floor(household, params.floor)
+    if caseworker_amount is not None:
+        if caseworker_amount < 0 or caseworker_amount > 1_000_000:
+            raise InvalidInput(
+                "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
+                field="living_costs_monthly", rule="amount-0-1000000",
+            )
+        if caseworker_amount >= floor.total:
+            return LivingCosts(
+                amount=caseworker_amount, source=LivingCostSource.CASEWORKER,
+                reason_nb=(f"Saksbehandlers tall for faktisk forbruk ({kr_nb(caseworker_amount)}) er brukt, "
+                           f"slik Husbanken anbefaler; det er ikke lavere enn sosialhjelpssatsen "
+                           f"({kr_nb(floor.total)}). SIFO-budsjettet ville gitt {kr_nb(sifo.total)}."),
+                reason_en=(f"The caseworker's actual-consumption figure ({kr_en(caseworker_amount)}) is used, as "
+                           f"Husbanken recommends; it is not below the social-assistance floor "
+                           f"({kr_en(floor.total)}). The SIFO budget would be {kr_en(sifo.total)}."),
+                sifo=sifo, floor=floor, caseworker_amount=caseworker_amount,
+            )
+        return LivingCosts(
+            amount=floor.total, source=LivingCostSource.FLOOR,
+            reason_nb=(f"Saksbehandlers tall ({kr_nb(caseworker_amount)}) er lavere enn veiledende sats for "
+                       f"økonomisk sosialhjelp ({kr_nb(floor.total)}); livsopphold kan ikke settes lavere, så "
+                       f"sosialhjelpssatsen er brukt."),
+            reason_en=(f"The caseworker's figure ({kr_en(caseworker_amount)}) is below the social-assistance "
+                       f"floor ({kr_en(floor.total)}); living costs may not be set lower, so the floor is used."),
+            sifo=sifo, floor=floor, caseworker_amount=caseworker_amount,
+        )
+    if sifo.total >= floor.total:
+        return LivingCosts(
+            amount=sifo.total, source=LivingCostSource.SIFO,
+            reason_nb=(f"Ingen tall for faktisk forbruk er oppgitt; SIFOs referansebudsjett {params.sifo.year} "
+                       f"for husstanden ({kr_nb(sifo.total)}) er brukt. Det er over sosialhjelpssatsen "
+                       f"({kr_nb(floor.total)})."),
+            reason_en=(f"No actual-consumption figure was given; the SIFO {params.sifo.year} reference budget for "
+                       f"the household ({kr_en(sifo.total)}) is used. It is above the social-assistance floor "
+                       f"({kr_en(floor.total)})."),
+            sifo=sifo, floor=floor, caseworker_amount=None,
+        )
+    return LivingCosts(
+        amount=floor.total, source=LivingCostSource.FLOOR,
+        reason_nb=(f"SIFO-budsjettet ({kr_nb(sifo.total)}) er lavere enn sosialhjelpssatsen "
+                   f"({kr_nb(floor.total)}); sosialhjelpssatsen er brukt som minstebeløp."),
+        reason_en=(f"The SIFO budget ({kr_en(sifo.total)}) is below the social-assistance floor "
+                   f"({kr_en(floor.total)}); the floor is used as the minimum."),
+        sifo=sifo, floor=floor, caseworker_amount=None,
+    )
