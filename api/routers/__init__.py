@@ -5,8 +5,9 @@ Each resource module appends its router here.
 
 from fastapi import APIRouter
 
-from api.routers import health
+from api.routers import health, web
 
 ALL_ROUTERS: list[APIRouter] = [
     health.router,
+    web.router,
 ]
