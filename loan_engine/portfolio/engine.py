@@ -94,10 +94,10 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
                         A.overdue_interest_window_months], dtype=np.int64)
     c = np.ascontiguousarray
     return KernelInputs(
-        bal0=c(portfolio.balance, dtype=np.float64), n0=c(portfolio.remaining_months, dtype=np.int64),
-        serial=c(portfolio.serial, dtype=np.int64), fixed=c(portfolio.fixed, dtype=np.int64),
-        fixed_rm=c(portfolio.fixed_rate / 12.0), fix_end=c(portfolio.fixation_months, dtype=np.int64),
-        io0=c(io0), income=c(portfolio.income, dtype=np.float64),
+        bal0=c(portfolio.balance, dtype=np.float64), n0=c(portfolio.remaining_months, dtype=np.int32),
+        serial=c(portfolio.serial, dtype=np.int8), fixed=c(portfolio.fixed, dtype=np.int8),
+        fixed_rm=c(portfolio.fixed_rate / 12.0), fix_end=c(portfolio.fixation_months, dtype=np.int32),
+        io0=c(io0, dtype=np.int32), income=c(portfolio.income, dtype=np.float64),
         living=c(portfolio.living_costs, dtype=np.float64), value0=c(value0),
         prior0=c(portfolio.prior_balance, dtype=np.float64), arr0=c(arr0), overdue0=c(overdue0),
         fparams=fparams, iparams=iparams,

@@ -9,8 +9,12 @@ no transcendental functions. Each scenario writes only its own output rows, whic
 
 Per loan and month (see ``assumptions.py`` for every parameter):
 
-1. Employment transition from one counter-based uniform (job loss with the scenario's separation probability,
-   re-employment with ``job_finding_rate``).
+1. Employment: a household member loses work with the scenario's monthly separation probability and finds work
+   again with ``job_finding_rate``. Simulated exactly but event-driven: an employed household draws an
+   exponential threshold ``E`` and loses work in the first month when the scenario's cumulative hazard
+   ``H[t] = Σ −log(1 − p_sep)`` exceeds it (the same law as a monthly Bernoulli draw); an unemployed one draws a
+   geometric spell length. The uniform for an event in month ``t`` is keyed by (seed, scenario, loan, t), so the
+   inner loop only draws random numbers when something happens.
 2. Due payment: interest at the customer rate (fixed until the fixation ends, then Husbanken floating + kommune
    margin) plus principal (annuity recomputed on the remaining term, serial, or none while interest-only or
    deferred). A prior bank loan (second priority) is paid first out of the household's means.
@@ -30,12 +34,23 @@ No terminal loss is booked for loans still in arrears at the horizon (reported b
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import njit, prange
 
 from loan_engine.portfolio.loss_split import split_loss
-from loan_engine.portfolio.rng import STREAM_LOANS, loan_key, mix64, month_tweak, scenario_key, to_unit
+from loan_engine.portfolio.rng import STREAM_LOANS, loan_key, mix64, month_tweak, scenario_key, to_unit_open
+
+
+@njit(inline="always", cache=True)
+def _spell(u: float, log_stay: float) -> float:
+    """Geometric unemployment spell (months ≥ 1) from a uniform in (0, 1]: P(D > k) = (1 − f)^k."""
+    if log_stay == -math.inf:
+        return 1.0
+    d = math.ceil(math.log(u) / log_stay)
+    return d if d >= 1.0 else 1.0
 
 
 @njit(inline="always", cache=True)
@@ -71,7 +86,7 @@ def _one_scenario(
     cost_idx: np.ndarray, fparams: np.ndarray, iparams: np.ndarray,
     # workspace
     b: np.ndarray, bb: np.ndarray, n: np.ndarray, io: np.ndarray, payfx: np.ndarray, emp: np.ndarray,
-    alive: np.ndarray, relief_used: np.ndarray, capm: np.ndarray, arr: np.ndarray, overdue: np.ndarray,
+    nxt: np.ndarray, alive: np.ndarray, relief_used: np.ndarray, capm: np.ndarray, arr: np.ndarray, overdue: np.ndarray,
     keyl: np.ndarray, ocflag: np.ndarray, arr_year: np.ndarray, rel_year: np.ndarray,
     af_f: np.ndarray, af_b: np.ndarray,
     # outputs
@@ -82,6 +97,7 @@ def _one_scenario(
     margin = fparams[0]
     repl = fparams[1]
     find = fparams[2]
+    log_stay = math.log(1.0 - find) if find < 1.0 else -math.inf
     cap_ltv = fparams[3]
     keep_sale = (1.0 - fparams[4]) * (1.0 - fparams[5])
     real_costs = fparams[6]
@@ -106,9 +122,11 @@ def _one_scenario(
         arr[i] = arr0[i]
         overdue[i] = overdue0[i]
         keyl[i] = loan_key(key, i)
+        nxt[i] = -math.log(to_unit_open(mix64(keyl[i] ^ month_tweak(0))))
         ocflag[i] = 0
         arr_year[i] = -1
         rel_year[i] = -1
+    hc = 0.0
     last_hb = np.nan
     last_bk = np.nan
     lt = 0.0
@@ -129,9 +147,9 @@ def _one_scenario(
             last_bk = bkm
         h = hpi[j, t]
         sp = sep[j, t]
+        hc += -math.log1p(-sp) if sp < 1.0 else math.inf
         ii = inc_idx[j, t]
         ci = cost_idx[j, t]
-        tw = month_tweak(t)
         book = 0.0
         paid_int = 0.0
         act = 0
@@ -141,14 +159,17 @@ def _one_scenario(
             act += 1
             bi = b[i]
             book += bi
-            u = to_unit(mix64(keyl[i] ^ tw))
             if emp[i] == 1:
-                if u < sp:
+                if hc >= nxt[i]:
                     emp[i] = 0
-            elif u < find:
+                    u = to_unit_open(mix64(keyl[i] ^ month_tweak(t + 1)))
+                    nxt[i] = t + _spell(u, log_stay)
+            elif t >= nxt[i]:
                 emp[i] = 1
+                u = to_unit_open(mix64(keyl[i] ^ month_tweak(t + 1)))
+                nxt[i] = hc - math.log(u)
             ni = n[i]
-            fixed_now = fixed[i] == 1 and t < fix_end[i]
+            fixed_now = t < fix_end[i]  # 0 for floating loans
             rm = fixed_rm[i] if fixed_now else rmf
             interest = bi * rm
             if io[i] > 0:
@@ -266,10 +287,11 @@ def simulate_block(
         # Per-chunk workspaces: allocated once, reused by every scenario of the chunk.
         b = np.empty(L)
         bb = np.empty(L)
-        n = np.empty(L, dtype=np.int64)
-        io = np.empty(L, dtype=np.int64)
+        n = np.empty(L, dtype=np.int32)
+        io = np.empty(L, dtype=np.int32)
         payfx = np.empty(L)
         emp = np.empty(L, dtype=np.int8)
+        nxt = np.empty(L)
         alive = np.empty(L, dtype=np.int8)
         relief_used = np.empty(L, dtype=np.int32)
         capm = np.empty(L, dtype=np.int32)
@@ -285,11 +307,12 @@ def simulate_block(
             _one_scenario(
                 j, s0 + j, seed, bal0, n0, serial, fixed, fixed_rm, fix_end, io0, income, living, value0,
                 prior0, arr0, overdue0, hb, bank_rate, hpi, sep, inc_idx, cost_idx, fparams, iparams,
-                b, bb, n, io, payfx, emp, alive, relief_used, capm, arr, overdue, keyl, ocflag, arr_year,
+                b, bb, n, io, payfx, emp, nxt, alive, relief_used, capm, arr, overdue, keyl, ocflag, arr_year,
                 rel_year, af_f, af_b, loss_tot, loss_k, loss_st, overcap, defaults, arrears, active, relief,
                 int_income, funding, avg_bal,
             )
 
 
 def default_chunks(n_scen: int) -> int:
-    return max(1, min(n_scen, 4 * numba.get_num_threads()))
+    """Small chunks balance the threads (scenarios differ in cost); workspaces are cheap next to a scenario."""
+    return max(1, min(n_scen, 16 * numba.get_num_threads()))

@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs
-from loan_engine.portfolio.rng import STREAM_LOANS, loan_keys_np, mix64_np, month_tweak_np, scenario_key, to_unit_np
+from loan_engine.portfolio.rng import (
+    STREAM_LOANS,
+    loan_keys_np,
+    mix64_np,
+    month_tweak_np,
+    scenario_key,
+    to_unit_open_np,
+)
 from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
 
 
@@ -73,6 +80,9 @@ def simulate_paths_numpy(
     nmax = max(1, int(n0.max()))
     keys = np.array([scenario_key(seed, s0 + j, STREAM_LOANS) for j in range(S)], dtype=np.uint64)
     keyl = loan_keys_np(keys, L)
+    log_stay = np.log(1.0 - find) if find < 1.0 else -np.inf
+    nxt = -np.log(to_unit_open_np(mix64_np(keyl ^ month_tweak_np(0))))
+    hc = np.zeros(S)
     shape = (S, L)
     b = np.broadcast_to(bal0, shape).copy()
     bb = np.broadcast_to(prior0, shape).copy()
@@ -102,10 +112,22 @@ def simulate_paths_numpy(
         A = alive
         book = np.where(A, b, 0.0).sum(axis=1)
         act = A.sum(axis=1)
-        u = to_unit_np(mix64_np(keyl ^ month_tweak_np(t)))
-        new_emp = np.where(emp, ~(u < sep[:, t][:, None]), u < find)
-        emp = np.where(A, new_emp, emp)
-        fixed_now = ((fixed == 1) & (t < fix_end))[None, :]
+        sp = sep[:, t]
+        with np.errstate(divide="ignore"):
+            hc = hc + np.where(sp < 1.0, -np.log1p(-np.where(sp < 1.0, sp, 0.0)), np.inf)
+        lose = A & emp & (hc[:, None] >= nxt)
+        regain = A & ~emp & (t >= nxt)
+        event = lose | regain
+        if event.any():
+            u = to_unit_open_np(mix64_np(keyl[event] ^ month_tweak_np(t + 1)))
+            with np.errstate(divide="ignore"):
+                spell = np.ceil(np.log(u) / log_stay) if np.isfinite(log_stay) else np.ones_like(u)
+            spell = np.where(spell >= 1.0, spell, 1.0)
+            lost = lose[event]
+            vals = np.where(lost, t + spell, np.broadcast_to(hc[:, None], shape)[event] - np.log(u))
+            nxt[event] = vals
+            emp = np.where(lose, False, np.where(regain, True, emp))
+        fixed_now = (t < fix_end)[None, :]
         rm = np.where(fixed_now, fixed_rm[None, :], rmf[:, None])
         interest = b * rm
         nidx = np.where(A, n, 1)

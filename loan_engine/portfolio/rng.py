@@ -120,6 +120,10 @@ def to_unit_np(x: np.ndarray) -> np.ndarray:
     return (x >> _S11).astype(np.float64) * _INV53
 
 
+def to_unit_open_np(x: np.ndarray) -> np.ndarray:
+    return ((x >> _S11).astype(np.float64) + 1.0) * _INV53
+
+
 @njit(cache=True)
 def loan_uniform(seed: int, s: int, i: int, t: int) -> float:
     """The uniform of loan ``i`` in month ``t`` of scenario ``s`` (exactly as the kernel draws it)."""

@@ -1,0 +1,106 @@
+"""Stress-test kernel throughput: Numba vs the vectorised NumPy implementation of the same model, in one run.
+
+``python -m benchmarks.stress_test [--quick]`` prints
+
+1. loan-months per second of the Numba kernel (all threads) and of ``numpy_reference`` on the same portfolio
+   (10 000 synthetic loans), scenario specification and 30-year horizon, their ratio, and whether the targets
+   (≥ 4× NumPy, ≥ 150 M loan-months/s) are met;
+2. a full-size run — 10 000 loans × 10 000 scenarios × 360 months through ``run_stress_test`` (the job path) in a
+   child process — with its wall time, throughput and peak resident memory (``ru_maxrss``). ``--quick`` runs
+   1 000 scenarios instead (memory does not grow with scenarios: state is per loan, outputs per scenario).
+
+Timings are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numba
+
+from loan_engine.portfolio.engine import prepare, run_stress_test, simulate_range
+from loan_engine.portfolio.numpy_reference import simulate_range_numpy
+from loan_engine.portfolio.results import summarise
+from loan_engine.portfolio.scenarios import scenario_from_dict
+from loan_engine.portfolio.synthetic import generate_portfolio
+
+N_LOANS = 10_000
+MONTHS = 360
+PRESET = "rate-up-200bp"
+
+
+def _rss_mib(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def full_run(n_scenarios: int) -> None:
+    """Child-process entry: the job path at full size; prints one JSON line."""
+    p = generate_portfolio(N_LOANS, seed=1)
+    spec = scenario_from_dict({"preset": PRESET})
+    run_stress_test(p, spec, 8, 1, seed=1)  # compile / load cache
+    t0 = time.perf_counter()
+    run = run_stress_test(p, spec, n_scenarios, MONTHS // 12, seed=1)
+    dt = time.perf_counter() - t0
+    s = summarise(run)
+    print(json.dumps({
+        "seconds": dt, "loan_months": N_LOANS * n_scenarios * MONTHS, "peak_rss_mib": _rss_mib(),
+        "expected_loss": s["expected_loss"]["total"]["value"],
+        "var99": s["loss_quantiles"]["total"][1]["var"],
+    }))
+
+
+def main(argv: list[str]) -> int:
+    if "--full-run" in argv:
+        full_run(int(argv[argv.index("--full-run") + 1]))
+        return 0
+    quick = "--quick" in argv
+    threads = numba.get_num_threads()
+    p = generate_portfolio(N_LOANS, seed=1)
+    spec = scenario_from_dict({"preset": PRESET})
+    inputs = prepare(p, spec.assumptions)
+    print(f"stress test: {N_LOANS} loans, {MONTHS} months, scenario '{PRESET}', numba threads = {threads}")
+
+    simulate_range(inputs, spec, 1, 0, 4, 24)  # compile / load cache
+    s_nb = 100 if quick else 400
+    best_nb = float("inf")
+    for _ in range(2 if quick else 3):
+        t0 = time.perf_counter()
+        simulate_range(inputs, spec, 1, 0, s_nb, MONTHS)
+        best_nb = min(best_nb, time.perf_counter() - t0)
+    rate_nb = s_nb * N_LOANS * MONTHS / best_nb
+
+    s_np = 8 if quick else 20
+    t0 = time.perf_counter()
+    simulate_range_numpy(inputs, spec, 1, 0, s_np, MONTHS)
+    dt_np = time.perf_counter() - t0
+    rate_np = s_np * N_LOANS * MONTHS / dt_np
+    ratio = rate_nb / rate_np
+    print(f"  numba kernel : {rate_nb / 1e6:8.1f} M loan-months/s ({s_nb} scenarios in {best_nb:.2f} s, best of runs)")
+    print(f"  numpy (same) : {rate_np / 1e6:8.1f} M loan-months/s ({s_np} scenarios in {dt_np:.2f} s)")
+    print(f"  ratio        : {ratio:8.1f}×   target ≥ 4×: {'MET' if ratio >= 4 else 'NOT MET'};"
+          f"  ≥ 150 M/s: {'MET' if rate_nb >= 150e6 else 'NOT MET'}")
+
+    n_full = 1_000 if quick else 10_000
+    print(f"  full job path: {N_LOANS} loans × {n_full} scenarios × {MONTHS} months in a child process …",
+          flush=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.stress_test", "--full-run", str(n_full)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        print(out.stderr)
+        return 1
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"  full job path: {r['seconds']:.1f} s, {r['loan_months'] / r['seconds'] / 1e6:.1f} M loan-months/s, "
+          f"peak RSS {r['peak_rss_mib']:.0f} MiB (EL {r['expected_loss'] / 1e6:.2f} MNOK, "
+          f"VaR99 {r['var99'] / 1e6:.2f} MNOK)")
+    if quick:
+        print("  (quick: 1 000 scenarios; memory is per loan + per scenario, not scenarios × loans × months)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
