@@ -1,0 +1,1 @@
+"""Pydantic request/response documents of the API, one module per resource."""
