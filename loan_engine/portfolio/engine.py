@@ -9,6 +9,7 @@ only on (portfolio, scenario specification, seed, horizon), never on the block s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -26,6 +27,11 @@ MAX_SCENARIOS = 100_000
 MAX_HORIZON_YEARS = 50
 MAX_LOAN_MONTHS = 400_000_000_000  # loans × scenarios × months ≈ 45 min at 150 M loan-months/s
 MAX_SEED = 2**63 - 1
+
+
+# The kernel releases the GIL (the API keeps answering while a job runs) and uses every Numba thread; kernel
+# launches within one process are serialised so that concurrent jobs do not oversubscribe the cores.
+_KERNEL_LOCK = threading.Lock()
 
 
 class Cancelled(Exception):
@@ -155,7 +161,8 @@ def simulate_range(
         paths.cost_index, inputs.fparams, inputs.iparams, int(seed), int(s0),
         int(n_chunks if n_chunks is not None else default_chunks(n_scen)), *out.as_tuple(),
     )
-    simulate_block(*args)
+    with _KERNEL_LOCK:
+        simulate_block(*args)
     return out
 
 

@@ -260,7 +260,7 @@ def _one_scenario(
     overcap[j] = oc
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def simulate_block(
     bal0: np.ndarray, n0: np.ndarray, serial: np.ndarray, fixed: np.ndarray, fixed_rm: np.ndarray,
     fix_end: np.ndarray, io0: np.ndarray, income: np.ndarray, living: np.ndarray, value0: np.ndarray,

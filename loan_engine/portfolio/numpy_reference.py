@@ -68,7 +68,7 @@ def simulate_paths_numpy(
     inputs: KernelInputs, hb: np.ndarray, bank_rate: np.ndarray, hpi: np.ndarray, sep: np.ndarray,
     inc_idx: np.ndarray, cost_idx: np.ndarray, seed: int, s0: int,
 ) -> ScenarioOutputs:
-    (bal0, n0, serial, fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0,
+    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0,
      overdue0) = inputs.loan_arrays()
     margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share = (float(x) for x in inputs.fparams)
     relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams)

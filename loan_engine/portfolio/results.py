@@ -141,3 +141,66 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
         "parameter_set": {"id": ASSUMPTIONS_ID, "version": ASSUMPTIONS_VERSION},
         "explanation": EXPLANATION,
     }
+
+
+# --- presentation at the edge (API / CLI): money in whole kroner, ratios in percent ----------------------------
+_RATIO_KEYS = {"default_rate", "arrears_rate", "measures_rate", "net_interest_margin", "share", "kommune_share"}
+_MONEY_KEYS = {"total", "kommune", "state", "interest_income", "funding_cost", "net_interest_income",
+               "var", "var_se", "es", "es_se", "total_balance"}
+
+
+def _round_money(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: (round(v) if isinstance(v, float) and math.isfinite(v) and k in ("value", "se") else v)
+                for k, v in x.items()}
+    if isinstance(x, float) and math.isfinite(x):
+        return round(x)
+    return x
+
+
+def _pct(x: dict[str, Any]) -> dict[str, Any]:
+    return {k: (round(v * 100.0, 6) if isinstance(v, float) and math.isfinite(v) else v) for k, v in x.items()}
+
+
+def to_public(summary: dict[str, Any]) -> dict[str, Any]:
+    """Round money to whole NOK and express ratios in percent (keys get a ``_pct`` suffix)."""
+    out = dict(summary)
+    out["expected_loss"] = {k: _round_money(v) for k, v in summary["expected_loss"].items()}
+    out["loss_share_pct"] = {k: _pct(v) for k, v in summary["loss_share"].items()}
+    del out["loss_share"]
+    out["loss_quantiles"] = {
+        part: [{k: (_round_money(v) if k in _MONEY_KEYS else (v * 100 if k == "level" else v))
+                for k, v in q.items()} for q in qs]
+        for part, qs in summary["loss_quantiles"].items()
+    }
+    oc = summary["over_capacity"]
+    out["over_capacity"] = {"households": oc["households"], "share_pct": _pct(oc["share"])}
+    years = []
+    for y in summary["years"]:
+        row: dict[str, Any] = {}
+        for k, v in y.items():
+            if k in _RATIO_KEYS:
+                row[k + "_pct"] = _pct(v)
+            elif k in _MONEY_KEYS:
+                row[k] = _round_money(v)
+            else:
+                row[k] = v
+        years.append(row)
+    out["years"] = years
+    p = dict(summary["portfolio"])
+    p["total_balance"] = round(p["total_balance"])
+    for k in ("fixed_share", "second_priority_share"):
+        p[k + "_pct"] = round(p.pop(k) * 100.0, 4)
+    out["portfolio"] = p
+    return _finite(out)
+
+
+def _finite(x: Any) -> Any:
+    """JSON has no NaN: replace non-finite numbers by None."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x

@@ -194,7 +194,7 @@ def crisis_unemployment_pp(n_months: int) -> np.ndarray:
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def _macro_paths(
     seed: int, s0: int, n_scen: int, n_months: int, stochastic: bool,
     r0: float, kappa: float, theta: float, sigma: float, floor: float,

@@ -53,7 +53,7 @@ def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def _one_factor(threshold: float, rho: float, lgd: float, n_loans: int, seed: int, s0: int,
                 out: np.ndarray) -> None:
     sr = math.sqrt(rho)
