@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import admin
+from api.cli import admin, cases, underwriting
+from api.cli import stress_test  # stress tests (issue 4)
 
 app = typer.Typer(
     name="loan-engine",
@@ -19,6 +20,9 @@ app = typer.Typer(
 )
 
 admin.register(app)
+cases.register(app)
+underwriting.register(app)
+stress_test.register(app)
 
 
 def main() -> None:

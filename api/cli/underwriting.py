@@ -1,0 +1,192 @@
+"""``loan-engine affordability | schedule | financing-plan request.json``: the underwriting calculations from a
+terminal. The request file is the same JSON document as the HTTP request body and is validated with the same
+schema. Prints readable tables (``--lang nb|en`` for the explanation) or the HTTP answer's JSON with ``--json``.
+
+Parameter sets: the built-in sets by default (the request's ``parameter_set`` or the newest national set);
+``--from-database`` resolves them from the configured database like the API does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from api.cli.common import console, domain_error, parse_model, print_json, read_json_file
+from loan_engine.errors import DomainError
+from loan_engine.parameters import (
+    UnderwritingParameters,
+    builtin_parameter_set,
+    default_parameter_set,
+    underwriting_parameters,
+)
+from models.schemas import underwriting as uw
+
+FileArg = Annotated[Path, typer.Argument(help="Request JSON file (same document as the HTTP request body).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON instead of tables.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the explanation: nb or en.")]
+DbOpt = Annotated[
+    bool, typer.Option("--from-database", help="Resolve the parameter set from the database (default: built-in).")
+]
+KommuneOpt = Annotated[
+    str | None, typer.Option("--kommune", help="Kommune number for --from-database (its own set first).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("affordability")(affordability)
+    app.command("schedule")(schedule)
+    app.command("financing-plan")(financing_plan)
+
+
+def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | None) -> UnderwritingParameters:
+    if from_database:
+        from api.cli.common import db_session
+        from api.services import parameter_sets as service
+
+        with db_session() as session:
+            row = service.resolve(session, set_id=ref.id if ref else None, version=ref.version if ref else None,
+                                  kommune_number=kommune)
+            return service.underwriting_view(row)
+    ps = builtin_parameter_set(ref.id, ref.version) if ref else default_parameter_set()
+    return underwriting_parameters(ps)
+
+
+def _lang(lang: str) -> Literal["nb", "en"]:
+    if lang not in ("nb", "en"):
+        from api.cli.common import fail
+
+        fail(f"--lang must be nb or en; got {lang!r}")
+    return "nb" if lang == "nb" else "en"
+
+
+def _kr(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ")
+
+
+def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
+    table = Table(title="Forklaring" if lang == "nb" else "Explanation", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("Steg" if lang == "nb" else "Step", overflow="fold")
+    for k, step in enumerate(steps, start=1):
+        table.add_row(str(k), step.nb if lang == "nb" else step.en)
+    return table
+
+
+def _kv(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
+
+
+def _emit(model: BaseModel, as_json: bool) -> bool:
+    if as_json:
+        print_json(model.model_dump(mode="json"))
+    return as_json
+
+
+def affordability(
+    file: FileArg, as_json: JsonOpt = False, lang: LangOpt = "nb", from_database: DbOpt = False,
+    kommune: KommuneOpt = None,
+) -> None:
+    """Debt-service capacity and the maximum startlån for a household."""
+    language = _lang(lang)
+    request = parse_model(uw.AffordabilityRequestIn, read_json_file(file), str(file))
+    try:
+        from api.services.underwriting import affordability as calculate
+
+        out = calculate(request, _params(request.parameter_set, from_database, kommune))
+    except DomainError as exc:
+        domain_error(exc)
+    if _emit(out, as_json):
+        return
+    rows = [
+        ("Største startlån / maximum loan", f"{out.max_loan:,} kr".replace(",", " ")),
+        ("Disponibelt / disposable (per month)", f"{_kr(out.disposable_monthly)} kr"),
+        ("Til startlån / for the startlån (per month)", f"{_kr(out.available_for_startlan_monthly)} kr"),
+        ("Stressrente / stress rate", f"{out.stress_rate:.2f} % ({out.stress_rate_source})"),
+        ("Livsopphold / living costs", f"{_kr(out.living_costs.amount)} kr ({out.living_costs.source.value})"),
+        ("Løpetid / term", f"{out.term_years} år, {out.repayment.value}, {out.rate_type.value}"),
+        ("Utbetalt / payout", f"{_kr(out.payout)} kr"),
+        ("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"),
+    ]
+    console.print(_kv("Betjeningsevne / affordability", rows))
+    console.print(_explanation(out.explanation, language))
+
+
+def schedule(
+    file: FileArg, as_json: JsonOpt = False, all_rows: Annotated[
+        bool, typer.Option("--all", help="Print every row (default: the first and last 12).")] = False,
+) -> None:
+    """A repayment schedule and its totals."""
+    request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
+    try:
+        from api.services.underwriting import schedule as calculate
+
+        out = calculate(request)
+    except DomainError as exc:
+        domain_error(exc)
+    if _emit(out, as_json):
+        return
+    console.print(_kv("Nedbetalingsplan / schedule", [
+        ("Måneder / months", str(out.term_months)),
+        ("Første betaling / first payment", f"{out.first_payment:,.2f} kr".replace(",", " ")),
+        ("Høyeste betaling / highest payment", f"{out.max_payment:,.2f} kr".replace(",", " ")),
+        ("Sum renter / total interest", f"{out.totals.interest:,.2f} kr".replace(",", " ")),
+        ("Sum avdrag / total principal", f"{out.totals.principal:,.2f} kr".replace(",", " ")),
+        ("Sum betalt / total paid", f"{out.totals.payment:,.2f} kr".replace(",", " ")),
+    ]))
+    if not out.rows:
+        return
+    table = Table(title="Terminer / periods")
+    for col in ("Periode", "Rente %", "Betaling", "Renter", "Avdrag", "Saldo"):
+        table.add_column(col, justify="right")
+    shown = out.rows if all_rows or len(out.rows) <= 24 else [*out.rows[:12], None, *out.rows[-12:]]
+    for r in shown:
+        if r is None:
+            table.add_row("…", "", "", "", "", "")
+            continue
+        table.add_row(str(r.period), f"{r.annual_rate:.3f}", f"{r.payment:,.2f}", f"{r.interest:,.2f}",
+                      f"{r.principal:,.2f}", f"{r.balance:,.2f}")
+    console.print(table)
+
+
+def financing_plan(
+    file: FileArg, as_json: JsonOpt = False, lang: LangOpt = "nb", from_database: DbOpt = False,
+    kommune: KommuneOpt = None,
+) -> None:
+    """The financing ladder for a concrete purchase and the smallest grant."""
+    language = _lang(lang)
+    request = parse_model(uw.FinancingPlanRequestIn, read_json_file(file), str(file))
+    try:
+        from api.services.underwriting import plan as calculate
+
+        out = calculate(request, _params(request.parameter_set, from_database, kommune))
+    except DomainError as exc:
+        domain_error(exc)
+    if _emit(out, as_json):
+        return
+    table = Table(title="Finansieringsstigen / financing ladder")
+    for col, justify in (("Steg", "left"), ("Rente", "left"), ("År", "right"), ("Livsopphold", "right"),
+                         ("Største lån", "right"), ("Trengs", "right"), ("Holder", "center")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for s in out.steps:
+        rate = s.rate_type.value + (f" {s.fixation_years} år" if s.fixation_years else "")
+        table.add_row(s.name, rate, str(s.term_years), _kr(s.living_costs_monthly),
+                      _kr(s.max_loan) if s.tried else "–", _kr(s.required_loan) if s.tried else "–",
+                      ("[green]ja[/]" if s.works else "[red]nei[/]") if s.tried else "ikke prøvd")
+    console.print(table)
+    rows = [("Løsning / solution", out.solution or "ingen / none"),
+            ("Lån som trengs / loan needed", f"{_kr(out.required_loan)} kr")]
+    if out.grant is not None:
+        rows += [("Tilskudd / grant", f"{_kr(out.grant.amount)} kr ({out.grant.form})"),
+                 ("Startlån med tilskudd / with grant", f"{_kr(out.grant.loan_with_grant)} kr")]
+    rows.append(("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"))
+    console.print(_kv("Resultat / result", rows))
+    console.print(_explanation(out.explanation, language))
