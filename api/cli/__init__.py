@@ -24,6 +24,10 @@ cases.register(app)
 underwriting.register(app)
 stress_test.register(app)
 
+from api.cli import screening  # noqa: E402  (tenant screening, issue 5)
+
+screening.register(app)
+
 
 def main() -> None:
     app()

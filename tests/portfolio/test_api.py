@@ -67,7 +67,8 @@ def test_import_json_and_csv_upload(client, finance_headers):
     assert r.json()["summary"]["fixed_share"] == 100.0
     # Same name again: 409.
     name = _name()
-    assert client.post("/v1/portfolios", json={"name": name, "loans": [loan]}, headers=finance_headers).status_code == 201
+    first = client.post("/v1/portfolios", json={"name": name, "loans": [loan]}, headers=finance_headers)
+    assert first.status_code == 201
     r = client.post("/v1/portfolios", json={"name": name, "loans": [loan]}, headers=finance_headers)
     assert r.status_code == 409
 
@@ -96,7 +97,7 @@ def test_empty_portfolio_and_nan_are_problems(client, finance_headers, portfolio
            b' "living_costs_monthly": 1, "dwelling_value": 1}]}'
     r = client.post("/v1/portfolios", content=body, headers={**finance_headers, "content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-    body = ('{"portfolio_id": "%s", "scenario": {"rate_shock_bp": NaN}}' % portfolio_id).encode()
+    body = ('{"portfolio_id": "' + portfolio_id + '", "scenario": {"rate_shock_bp": NaN}}').encode()
     r = client.post("/v1/stress-tests", content=body,
                     headers={**finance_headers, "content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
