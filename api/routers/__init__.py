@@ -32,3 +32,7 @@ ALL_ROUTERS: list[APIRouter] = [
 from api.routers import portfolios, stress_tests  # noqa: E402  (stress tests, issue 4)
 
 ALL_ROUTERS += [portfolios.router, stress_tests.router]
+
+from api.routers import screenings  # noqa: E402  (tenant screening, issue 5)
+
+ALL_ROUTERS += [screenings.router]

@@ -31,7 +31,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -67,6 +67,8 @@ class TableReader:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    size: int = 0
+    position: Callable[[], int] = lambda: 0  # bytes consumed so far (approximate; for progress)
 
 
 def human_bytes(n: int) -> str:
@@ -178,14 +180,21 @@ def open_table(
         magic = stream.read(4)
         stream.seek(0)
         if magic == b"PAR1":
-            return _open_parquet(stream, what, max_rows, chunk_rows)
-        return _open_csv(stream, what, max_rows, chunk_rows)
+            return _open_parquet(stream, what, max_rows, chunk_rows, size)
+        return _open_csv(stream, what, max_rows, chunk_rows, size)
     except BaseException:
         stream.close()
         raise
 
 
-def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -> TableReader:
+def _tell(stream: BinaryIO) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size: int) -> TableReader:
     encoding = detect_encoding(stream, what)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     first = text.readline()
@@ -246,7 +255,8 @@ def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -> Ta
 
     label = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
     sep = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
-    return TableReader(header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep)
+    return TableReader(header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep,
+                       size=size, position=lambda: _tell(stream))
 
 
 class _MissingCell(str):
@@ -275,7 +285,7 @@ def extra_cells(value: Any) -> int:
     return value.extra if isinstance(value, _TooManyCells) else 0
 
 
-def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -> TableReader:
+def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size: int) -> TableReader:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -292,6 +302,8 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -
             field=what, rule=f"max-rows-{max_rows}",
         )
     header = [str(n).strip() for n in pf.schema_arrow.names]
+    total_rows = max(1, pf.metadata.num_rows)
+    done = [0]
 
     def chunks() -> Iterator[TableChunk]:
         start = 2
@@ -299,6 +311,7 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -
             for batch in pf.iter_batches(batch_size=chunk_rows):
                 n = batch.num_rows
                 cols = [batch.column(k).to_pylist() for k in range(batch.num_columns)]
+                done[0] += n
                 yield TableChunk(list(range(start, start + n)), cols)
                 start += n
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -307,4 +320,5 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int) -
         finally:
             stream.close()
 
-    return TableReader(header=header, chunks=chunks(), format="parquet")
+    return TableReader(header=header, chunks=chunks(), format="parquet", size=size,
+                       position=lambda: size * done[0] // total_rows)

@@ -95,7 +95,7 @@ def sample_households(n: int, *, seed: int = 2026, screening_date: date | None =
             "equity": round(equity, -3),
             "contract_end": end,
             "area": areas[int(rng.integers(0, len(areas)))],
-            "dwelling": f"KB-{int(rng.integers(1, max(2, n * 2))):06d}",
+            "dwelling": f"KB-{i + 1:06d}",
             "permanently_low_income": "ja" if low and pension > 0 else "nei",
             "car": car,
             "children_in_barnehage": int(rng.binomial(young, 0.8)) if young else 0,
@@ -119,8 +119,10 @@ def to_csv(records: list[dict[str, Any]], *, delimiter: str = ";", decimal_comma
     if columns is not None:
         cols = list(columns)
     else:
-        first = records[0] if records else {}
-        cols = [c for c in ALL_COLUMNS if c in first] + [k for k in first if k not in ALL_COLUMNS]
+        seen: dict[str, None] = {}
+        for r in records:
+            seen.update(dict.fromkeys(r))
+        cols = [c for c in ALL_COLUMNS if c in seen] + [k for k in seen if k not in ALL_COLUMNS]
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     w.writerow(cols)

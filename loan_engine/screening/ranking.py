@@ -1,0 +1,220 @@
+"""The caseworkers' ranked list and the kommune's summary.
+
+Ranked list (personal data — caseworkers of the kommune only)
+    Households with ownership potential (within reach with or without a grant) are ranked: **contracts ending
+    soonest first** (contracts that have already ended come first: they are overdue for renewal), open-ended
+    contracts after all dated ones, then the **largest margin** (largest startlån under the best terms minus the
+    startlån needed), then the register row. Households without potential follow, unranked, in the same order.
+    Amounts are whole kroner (loans and grants were already whole; monthly amounts are rounded here, at the edge).
+
+Kommune summary (no personal details)
+    Counts and sums only: how many households could own (with and without a grant), how many municipal dwellings
+    that would free, the total startlån and grant it would take, by solution and by area. Areas with fewer than
+    :data:`MIN_CELL` screened households are merged into "other areas" so that no line describes one household.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from loan_engine.screening.engine import ScreeningResult, Solution
+from loan_engine.screening.register import NO_END, days
+from loan_engine.screening.validation import ValidationReport
+
+MIN_CELL = 5
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "row",
+    "household_id",
+    "area",
+    "dwelling",
+    "contract_end",
+    "household_size",
+    "suitable_rooms",
+    "suitable_m2",
+    "price",
+    "required_loan",
+    "max_loan_reference",
+    "max_loan_best",
+    "best_terms",
+    "margin",
+    "within_reach_without_grant",
+    "within_reach_with_grant",
+    "solution",
+    "term_years",
+    "fixation_years",
+    "grant_needed",
+    "startlan",
+    "monthly_cost_owning",
+    "rent_today",
+    "bostotte_today",
+    "owning_minus_rent",
+    "available_monthly",
+    "living_costs_monthly",
+)
+
+
+def ranking_order(result: ScreeningResult) -> npt.NDArray[np.int64]:
+    """Household indices in list order (see the module docstring)."""
+    reg = result.register
+    potential = result.within_reach_with_grant
+    # np.lexsort sorts by the last key first.
+    order = np.lexsort((reg.row, -result.margin, reg.contract_end, ~potential))
+    return order.astype(np.int64)
+
+
+def _whole(x: float) -> int | None:
+    if not math.isfinite(x):
+        return None
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def result_records(result: ScreeningResult) -> list[dict[str, Any]]:
+    """One record per household in ranked order (values in JSON types)."""
+    reg = result.register
+    order = ranking_order(result)
+    out: list[dict[str, Any]] = []
+    rank = 0
+    for i in order.tolist():
+        potential = bool(result.within_reach_with_grant[i])
+        if potential:
+            rank += 1
+        sol = Solution(int(result.solution[i]))
+        end = reg.contract_end_date(i)
+        owning = float(result.monthly_owning[i])
+        fix = int(result.best_fixation_years[i])
+        out.append({
+            "rank": rank if potential else None,
+            "row": int(reg.row[i]),
+            "household_id": reg.household_id[i],
+            "area": reg.area[i],
+            "dwelling": reg.dwelling[i] or None,
+            "contract_end": end.isoformat() if end else None,
+            "household_size": int(reg.size[i]),
+            "suitable_rooms": int(result.rooms[i]),
+            "suitable_m2": float(result.m2[i]),
+            "price": _whole(float(result.price[i])),
+            "required_loan": int(result.required_loan[i]),
+            "max_loan_reference": int(result.max_loan_reference[i]),
+            "max_loan_best": int(result.max_loan_best[i]),
+            "best_terms": f"fixed {fix} y, {int(result.best_term_years[i])} y",
+            "margin": int(result.margin[i]),
+            "within_reach_without_grant": bool(result.within_reach_without_grant[i]),
+            "within_reach_with_grant": potential,
+            "solution": sol.slug,
+            "term_years": int(result.solution_term_years[i]) if sol is not Solution.NONE else None,
+            "fixation_years": (int(result.solution_fixation_years[i]) or None) if sol is not Solution.NONE else None,
+            "grant_needed": int(result.grant[i]) if sol is Solution.GRANT else (0 if sol is not Solution.NONE
+                                                                                  else None),
+            "startlan": int(result.startlan[i]) if sol is not Solution.NONE else None,
+            "monthly_cost_owning": _whole(owning),
+            "rent_today": _whole(float(reg.rent[i])),
+            "bostotte_today": _whole(float(reg.bostotte[i])),
+            "owning_minus_rent": _whole(owning - float(reg.rent[i])),
+            "available_monthly": _whole(float(result.available[i])),
+            "living_costs_monthly": _whole(float(result.living_costs[i])),
+        })
+    return out
+
+
+def records_csv(records: list[dict[str, Any]]) -> bytes:
+    """``;``-separated UTF-8 with BOM (opens correctly in a Norwegian Excel); whole numbers; yes/no."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(RESULT_COLUMNS)
+    for r in records:
+        row = []
+        for c in RESULT_COLUMNS:
+            v = r.get(c)
+            if v is None:
+                row.append("")
+            elif isinstance(v, bool):
+                row.append("yes" if v else "no")
+            elif isinstance(v, float):
+                row.append(f"{v:g}".replace(".", ","))
+            else:
+                row.append(str(v))
+        w.writerow(row)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def records_json(records: list[dict[str, Any]], summary: dict[str, Any]) -> bytes:
+    return json.dumps({"summary": summary, "households": records}, ensure_ascii=False).encode("utf-8")
+
+
+def kommune_summary(result: ScreeningResult, report: ValidationReport | None = None) -> dict[str, Any]:
+    """Counts and sums without personal details (see the module docstring)."""
+    reg = result.register
+    n = len(reg)
+    without = result.within_reach_without_grant
+    with_grant = result.within_reach_with_grant
+    grant_only = with_grant & ~without
+    could = with_grant
+    dwellings = {reg.dwelling[i] or f"#row{int(reg.row[i])}" for i in np.flatnonzero(could).tolist()}
+    today = days(result.options.screening_date)
+    ends = reg.contract_end
+
+    def within(months: int) -> int:
+        limit = today + round(months * 30.4375)
+        return int(np.count_nonzero(could & (ends != NO_END) & (ends <= limit)))
+
+    by_solution = Counter(Solution(int(s)).slug for s in result.solution.tolist())
+    areas: dict[str, dict[str, Any]] = {}
+    for i in range(n):
+        a = areas.setdefault(reg.area_key[i], {"area": reg.area[i], "households": 0, "could_own": 0,
+                                                 "could_own_without_grant": 0, "startlan": 0, "grant": 0})
+        a["households"] += 1
+        if could[i]:
+            a["could_own"] += 1
+            a["startlan"] += int(result.startlan[i])
+            a["grant"] += int(result.grant[i])
+        if without[i]:
+            a["could_own_without_grant"] += 1
+    by_area = []
+    other: dict[str, Any] = {"area": "other areas", "households": 0, "could_own": 0, "could_own_without_grant": 0, "startlan": 0,
+             "grant": 0}
+    for a in sorted(areas.values(), key=lambda x: x["area"]):
+        if a["households"] >= MIN_CELL:
+            by_area.append(a)
+        else:
+            for k in ("households", "could_own", "could_own_without_grant", "startlan", "grant"):
+                other[k] += a[k]
+    if other["households"] >= MIN_CELL:  # smaller remainders stay only in the totals
+        by_area.append(other)
+    startlan = result.startlan[could]
+    summary: dict[str, Any] = {
+        "screening_date": result.options.screening_date.isoformat(),
+        "households_screened": n,
+        "could_own": int(could.sum()),
+        "could_own_without_grant": int(without.sum()),
+        "could_own_only_with_grant": int(grant_only.sum()),
+        "not_within_reach": int(n - could.sum()),
+        "dwellings_freed": len(dwellings),
+        "total_startlan": int(startlan.sum()),
+        "total_grant": int(result.grant[grant_only].sum()),
+        "median_startlan": int(np.median(startlan)) if startlan.size else None,
+        "could_own_contract_ending_within_4_months": within(4),
+        "could_own_contract_ending_within_12_months": within(12),
+        "could_own_open_ended_contract": int(np.count_nonzero(could & (ends == NO_END))),
+        "by_solution": {s.slug: by_solution.get(s.slug, 0) for s in Solution},
+        "by_area": by_area,
+        "small_areas_merged_below": MIN_CELL,
+        "parameter_set": result.parameter_set,
+        "options": result.options.as_dict(),
+        "assumptions": list(result.assumptions),
+    }
+    if report is not None:
+        summary["rows_read"] = report.rows_read
+        summary["rows_rejected"] = report.rows_rejected
+        summary["row_errors"] = report.error_count
+        summary["row_errors_by_rule"] = dict(sorted(report.errors_by_rule.items()))
+    return summary

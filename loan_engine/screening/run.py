@@ -1,0 +1,104 @@
+"""One screening run end to end: read and validate the register and the price table, screen, rank, summarise.
+
+Used by the CLI (``loan-engine screen``) and the API job (``POST /v1/screenings``). ``progress(done, total)`` is
+called in per-mille of the whole run (reading ≈ 80 %, screening the rest); it may raise to stop the run (the API
+job raises on cancellation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from loan_engine.errors import InvalidInput
+from loan_engine.parameters import UnderwritingParameters
+from loan_engine.screening.engine import ScreeningOptions, ScreeningResult, screen, split_unpriced
+from loan_engine.screening.io import DEFAULT_CHUNK_ROWS, MAX_FILE_BYTES, MAX_ROWS, Source, open_table
+from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices
+from loan_engine.screening.ranking import kommune_summary, result_records
+from loan_engine.screening.register import Register, concat
+from loan_engine.screening.validation import RegisterValidator, ValidationReport
+
+Progress = Callable[[int, int], None]
+PROGRESS_TOTAL = 1000
+_READ_SHARE = 800
+
+
+@dataclass
+class ScreeningRun:
+    result: ScreeningResult
+    report: ValidationReport
+    price_report: ValidationReport
+    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    source: dict[str, Any]
+
+    def errors_document(self) -> dict[str, Any]:
+        """Row errors of both files (the register's rows and the price table's, columns prefixed ``prices.``)."""
+        return {"register": self.report.as_dict(), "prices": self.price_report.as_dict()}
+
+
+def load_prices(prices: PriceTable | Source | list[dict[str, Any]], *, max_bytes: int = MAX_FILE_BYTES) -> PriceTable:
+    if isinstance(prices, PriceTable):
+        return prices
+    if isinstance(prices, list):
+        return prices_from_records(prices)
+    return read_prices(open_table(prices, what="prices", max_bytes=max_bytes))
+
+
+def read_register(
+    source: Source,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> tuple[Register, ValidationReport, dict[str, Any]]:
+    reader = open_table(source, what="register", max_bytes=max_bytes, max_rows=max_rows, chunk_rows=chunk_rows)
+    validator = RegisterValidator(reader.header)
+    parts = []
+    for chunk in reader.chunks:
+        parts.append(validator.validate(chunk))
+        if progress is not None and reader.size:
+            progress(min(_READ_SHARE, _READ_SHARE * reader.position() // reader.size), PROGRESS_TOTAL)
+    report = validator.report
+    if report.rows_read == 0:
+        raise InvalidInput("The register has a header but no household rows.", field="register",
+                           rule="register-not-empty")
+    source_info = {"format": reader.format, "encoding": reader.encoding, "delimiter": reader.delimiter,
+                   "bytes": reader.size}
+    if report.ignored_columns:
+        report.notes.append("Ignored columns: " + ", ".join(report.ignored_columns))
+    return concat(parts), report, source_info
+
+
+def run_screening(
+    register: Source,
+    prices: PriceTable | Source | list[dict[str, Any]],
+    params: UnderwritingParameters,
+    options: ScreeningOptions,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> ScreeningRun:
+    options.validate()
+    table = load_prices(prices, max_bytes=max_bytes)
+    reg, report, source_info = read_register(register, max_bytes=max_bytes, max_rows=max_rows,
+                                             chunk_rows=chunk_rows, progress=progress)
+    reg = split_unpriced(reg, table, report)
+
+    def screening_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress(_READ_SHARE + (PROGRESS_TOTAL - _READ_SHARE) * done // max(total, 1) - 1, PROGRESS_TOTAL)
+
+    result = screen(reg, table, params, options, progress=screening_progress)
+    records = result_records(result)
+    summary = kommune_summary(result, report)
+    summary["price_table"] = {"areas": len(table.areas), "row_errors": table.report.error_count}
+    if progress is not None:
+        progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
+    return ScreeningRun(result=result, report=report, price_report=table.report, records=records, summary=summary,
+                        source=source_info)
