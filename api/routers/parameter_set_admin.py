@@ -80,6 +80,5 @@ def load_parameter_set(
             field="parameter_set.version",
             rule="parameter-set-version-unique",
         ) from None
-    return JSONResponse(
-        view.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/parameter-sets/{row.set_id}"}
-    )
+    location = f"/v1/parameter-sets/{row.set_id}?version={row.version}"
+    return JSONResponse(view.model_dump(mode="json"), status_code=201, headers={"Location": location})
