@@ -180,8 +180,8 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         if without[i]:
             a["could_own_without_grant"] += 1
     by_area = []
-    other: dict[str, Any] = {"area": "other areas", "households": 0, "could_own": 0, "could_own_without_grant": 0, "startlan": 0,
-             "grant": 0}
+    other: dict[str, Any] = {"area": "other areas", "households": 0, "could_own": 0, "could_own_without_grant": 0,
+                             "startlan": 0, "grant": 0}
     for a in sorted(areas.values(), key=lambda x: x["area"]):
         if a["households"] >= MIN_CELL:
             by_area.append(a)

@@ -1,0 +1,85 @@
+"""The ranked list (contracts ending soonest, then largest margin) and a summary without personal details."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from loan_engine.parameters import UnderwritingParameters
+from loan_engine.screening.engine import ScreeningOptions
+from loan_engine.screening.prices import PriceTable
+from loan_engine.screening.ranking import MIN_CELL, RESULT_COLUMNS, records_csv
+from loan_engine.screening.run import run_screening
+from tests.screening.conftest import register_text
+
+HEADER = "household_id;members;income_wages;rent;contract_end;area;dwelling"
+
+
+def test_ranking_order(params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable) -> None:
+    rows = [
+        "R1;F40;40000;9000;2026-06-30;Nordby;D1",  # potential, later contract
+        "R2;F40;60000;9000;2026-03-31;Nordby;D2",  # potential, soonest contract, big margin
+        "R3;F40;35000;9000;2026-03-31;Nordby;D3",  # potential, same date, smaller margin
+        "R4;F40;15000;9000;2026-02-28;Nordby;D4",  # no potential (ends soonest, but unranked)
+        "R5;F40;45000;9000;;Nordby;D5",  # potential, open-ended: after every dated contract
+        "R6;F40;40000;9000;2025-12-01;Nordby;D6",  # potential, already ended: first
+    ]
+    run = run_screening(register_text(rows, HEADER).encode(), prices, params, options)
+    order = [(r["household_id"], r["rank"]) for r in run.records]
+    assert order == [("R6", 1), ("R2", 2), ("R3", 3), ("R1", 4), ("R5", 5), ("R4", None)]
+    by_id = {r["household_id"]: r for r in run.records}
+    assert by_id["R2"]["margin"] > by_id["R3"]["margin"]
+    assert by_id["R4"]["within_reach_with_grant"] is False
+    assert run.summary["could_own"] == 5
+    assert run.summary["dwellings_freed"] == 5
+    assert run.summary["could_own_contract_ending_within_4_months"] == 3  # R6 (ended), R2, R3
+    assert run.summary["could_own_open_ended_contract"] == 1
+
+
+def test_summary_has_no_personal_details(sample_register_path: Path, sample_prices_path: Path,
+                                         params: UnderwritingParameters, options: ScreeningOptions) -> None:
+    run = run_screening(sample_register_path, sample_prices_path, params, options)
+    text = json.dumps(run.summary, ensure_ascii=False)
+    for r in run.records:
+        assert r["household_id"] not in text
+        if r["dwelling"]:
+            assert r["dwelling"] not in text
+    forbidden = {"household_id", "members", "row", "dwelling", "contract_end", "errors", "income_wages", "rent"}
+
+    def keys(x: object) -> set[str]:
+        if isinstance(x, dict):
+            return set(x) | {k for v in x.values() for k in keys(v)}
+        if isinstance(x, list):
+            return {k for v in x for k in keys(v)}
+        return set()
+
+    assert not keys(run.summary) & forbidden
+    for area in run.summary["by_area"]:
+        assert area["households"] >= MIN_CELL
+    s = run.summary
+    assert s["could_own"] == s["could_own_without_grant"] + s["could_own_only_with_grant"]
+    assert s["households_screened"] == s["could_own"] + s["not_within_reach"]
+    assert s["total_startlan"] == sum(r["startlan"] for r in run.records if r["within_reach_with_grant"])
+    assert s["total_grant"] == sum(r["grant_needed"] for r in run.records
+                                   if r["within_reach_with_grant"] and not r["within_reach_without_grant"])
+
+
+def test_small_areas_are_merged(params: UnderwritingParameters, options: ScreeningOptions,
+                                prices: PriceTable) -> None:
+    rows = [f"N{i};F40;40000;9000;;Nordby;" for i in range(MIN_CELL)] + ["L1;F40;40000;9000;;Rud;"]
+    run = run_screening(register_text(rows, HEADER).encode(), prices, params, options)
+    assert [a["area"] for a in run.summary["by_area"]] == ["Nordby"]  # Rud's single household is not shown
+    assert run.summary["households_screened"] == MIN_CELL + 1
+
+
+def test_results_csv_opens_in_norwegian_excel(sample_register_path: Path, sample_prices_path: Path,
+                                              params: UnderwritingParameters, options: ScreeningOptions) -> None:
+    run = run_screening(sample_register_path, sample_prices_path, params, options)
+    data = records_csv(run.records)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert tuple(rows[0]) == RESULT_COLUMNS
+    assert len(rows) == 1 + len(run.records)
+    assert {r[RESULT_COLUMNS.index("within_reach_with_grant")] for r in rows[1:]} <= {"yes", "no"}
