@@ -160,18 +160,20 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def screenshot(browser: Any, screenshot_dir: Path) -> Callable[[str], Path]:
-    """Save a full-page PNG (the window grows to the page's height) and return its path."""
+def screenshot(browser: Any, screenshot_dir: Path) -> Callable[..., Path]:
+    """Save a PNG of the whole page (the window grows to its height) or of the viewport; return its path."""
 
-    def take(name: str) -> Path:
-        height = browser.execute_script(
-            "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
-        )
-        browser.set_window_size(1280, min(int(height) + 140, 8000))
-        time.sleep(0.2)
+    def take(name: str, full_page: bool = True) -> Path:
+        if full_page:
+            height = browser.execute_script(
+                "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+            )
+            browser.set_window_size(1280, min(int(height) + 140, 8000))
+            time.sleep(0.2)
         path = screenshot_dir / f"{name}.png"
         assert browser.save_screenshot(str(path)), f"could not save {path}"
-        browser.set_window_size(1280, 1000)
+        if full_page:
+            browser.set_window_size(1280, 1000)
         print(f"screenshot: {path}")
         return path
 

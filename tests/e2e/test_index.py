@@ -40,7 +40,7 @@ def test_static_files_are_served_without_external_resources(live_server: LiveSer
 
 
 def test_index_prefills_demo_keys_switches_language_and_is_keyboard_usable(
-    page: Any, live_server: LiveServer, screenshot: Callable[[str], Path]
+    page: Any, live_server: LiveServer, screenshot: Callable[..., Path]
 ) -> None:
     page.get(f"{live_server.url}/")
     assert page.current_url.endswith("/app/")

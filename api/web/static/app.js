@@ -99,8 +99,8 @@ export function fieldElement(root, field) {
   const parts = String(field).split(".");
   while (parts.length) {
     const name = parts.join(".");
-    const el = root.querySelector(`[data-field="${CSS.escape(name)}"]`)
-      || document.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const el = root.querySelector(`[data-field~="${CSS.escape(name)}"]`)
+      || document.querySelector(`[data-field~="${CSS.escape(name)}"]`);
     if (el) return el;
     parts.pop();
   }
@@ -155,9 +155,11 @@ export function showProblem(root, error) {
       const id = `${target.id}-error`;
       if (!document.getElementById(id)) {
         const note = el("p", { class: "field-error", id }, message);
-        const anchor = target.closest(".field") || target;
+        const control = target.matches("input, select, textarea");
+        const anchor = (control && target.closest(".field")) || target;
         anchor.append(note);
-        target.setAttribute("aria-invalid", "true");
+        if (control) target.setAttribute("aria-invalid", "true");
+        else if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
         const described = (target.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
         target.setAttribute("aria-describedby", [...described, id].join(" "));
       }

@@ -1,0 +1,489 @@
+// Caseworker page: household + dwelling → POST /v1/affordability (maximum loan), POST /v1/financing-plans (the
+// ladder and the smallest grant) and POST /v1/schedules (the payment schedule of the loan the plan arrives at).
+// Everything shown comes from those answers; the page only formats it.
+
+import {
+  api, clearErrors, el, figure, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
+} from "./app.js";
+import * as i18n from "./i18n.js";
+import { t } from "./i18n.js";
+import { chart } from "./plots.js";
+
+const form = document.getElementById("cw-form");
+const membersHost = document.getElementById("members");
+const debtsHost = document.getElementById("debts");
+const status = document.getElementById("cw-status");
+const results = document.getElementById("results");
+const body = document.getElementById("results-body");
+const parameterSets = new Map();
+let last = null; // {affordability, plan, schedule, scheduleRequest, request} for re-rendering on language change
+
+// ----- Household members and debts: rows added and removed by buttons --------------------------------------
+
+let memberSeq = 0;
+function addMember(age = "", sex = "female") {
+  const n = memberSeq++;
+  const row = el("div", { class: "member-row", "data-member": n });
+  const ageId = `member-${n}-age`;
+  const sexId = `member-${n}-sex`;
+  const title = el("span", { class: "row-title" });
+  const ageField = el("div", { class: "field" },
+    el("label", { for: ageId }), el("input", { id: ageId, type: "text", inputmode: "numeric", value: age,
+      "data-role": "age" }));
+  const sexSelect = el("select", { id: sexId, "data-role": "sex" },
+    el("option", { value: "female" }), el("option", { value: "male" }));
+  sexSelect.value = sex;
+  const sexField = el("div", { class: "field" }, el("label", { for: sexId }), sexSelect);
+  const remove = el("button", { type: "button", class: "secondary", "data-role": "remove" });
+  remove.addEventListener("click", () => {
+    if (membersHost.children.length > 1) {
+      row.remove();
+      renumber();
+      membersHost.querySelector("input")?.focus();
+    }
+  });
+  row.append(title, ageField, sexField, remove);
+  membersHost.append(row);
+  renumber();
+  return row;
+}
+
+let debtSeq = 0;
+function addDebt(balance = "", payment = "") {
+  const n = debtSeq++;
+  const row = el("div", { class: "member-row", "data-debt": n });
+  const balanceId = `debt-${n}-balance`;
+  const paymentId = `debt-${n}-payment`;
+  const remove = el("button", { type: "button", class: "secondary", "data-role": "remove" });
+  remove.addEventListener("click", () => {
+    row.remove();
+    renumber();
+    document.getElementById("add-debt").focus();
+  });
+  row.append(
+    el("span", { class: "row-title" }),
+    el("div", { class: "field" }, el("label", { for: balanceId }),
+      el("input", { id: balanceId, type: "text", inputmode: "decimal", value: balance, "data-role": "balance" })),
+    el("div", { class: "field" }, el("label", { for: paymentId }),
+      el("input", { id: paymentId, type: "text", inputmode: "decimal", value: payment, "data-role": "payment" })),
+    remove,
+  );
+  debtsHost.append(row);
+  renumber();
+  return row;
+}
+
+/** Labels and data-field paths follow the rows' current order (so API errors land on the right row). */
+function renumber() {
+  [...membersHost.children].forEach((row, i) => {
+    const nr = i + 1;
+    row.querySelector(".row-title").textContent = t("cw.member.n", { n: nr });
+    const [ageLabel, sexLabel] = row.querySelectorAll("label");
+    ageLabel.textContent = t("cw.member.age", { n: nr });
+    sexLabel.textContent = t("cw.member.sex", { n: nr });
+    const [female, male] = row.querySelectorAll("option");
+    female.textContent = t("cw.sex.female");
+    male.textContent = t("cw.sex.male");
+    row.querySelector("[data-role=age]").dataset.field = `household.members.${i}.age`;
+    row.querySelector("[data-role=sex]").dataset.field = `household.members.${i}.sex`;
+    const remove = row.querySelector("[data-role=remove]");
+    remove.textContent = t("cw.member.remove", { n: nr });
+    remove.disabled = membersHost.children.length === 1;
+  });
+  [...debtsHost.children].forEach((row, i) => {
+    const nr = i + 1;
+    row.querySelector(".row-title").textContent = t("cw.debt.n", { n: nr });
+    const [balanceLabel, paymentLabel] = row.querySelectorAll("label");
+    balanceLabel.textContent = t("cw.debt.balance", { n: nr });
+    paymentLabel.textContent = t("cw.debt.payment", { n: nr });
+    row.querySelector("[data-role=balance]").dataset.field = `existing_debts.${i}.balance`;
+    row.querySelector("[data-role=payment]").dataset.field = `existing_debts.${i}.monthly_payment`;
+    row.querySelector("[data-role=remove]").textContent = t("cw.debt.remove", { n: nr });
+  });
+}
+
+// ----- Requests ---------------------------------------------------------------------------------------------
+
+const value = (id) => inputNumber(document.getElementById(id));
+const radio = (name) => form.querySelector(`input[name="${name}"]:checked`)?.value;
+const orZero = (v) => (v === undefined ? 0 : v);
+
+function budget() {
+  const request = {
+    household: {
+      members: [...membersHost.children].map((row) => ({
+        age: inputNumber(row.querySelector("[data-role=age]")),
+        sex: row.querySelector("[data-role=sex]").value,
+      })),
+      car: document.getElementById("car").value,
+      children_in_barnehage: orZero(value("barnehage")),
+      children_in_sfo: orZero(value("sfo")),
+    },
+    income: { net_monthly: value("income") },
+    housing_costs_monthly: orZero(value("housing-costs")),
+    other_fixed_costs_monthly: orZero(value("other-fixed")),
+    existing_debts: [...debtsHost.children].map((row) => ({
+      balance: orZero(inputNumber(row.querySelector("[data-role=balance]"))),
+      monthly_payment: orZero(inputNumber(row.querySelector("[data-role=payment]"))),
+    })),
+  };
+  const bankAmount = value("bank-loan");
+  if (bankAmount) request.bank_loan = { amount: bankAmount, annual_rate: value("bank-rate") };
+  return request;
+}
+
+function purchase() {
+  const price = value("price");
+  if (price === undefined) return null;
+  return {
+    price,
+    fellesgjeld: orZero(value("fellesgjeld")),
+    costs: orZero(value("purchase-costs")),
+    equity: orZero(value("equity")),
+  };
+}
+
+function preferences() {
+  const loan = {
+    repayment: radio("repayment"),
+    interest_only_years: orZero(value("io-years")),
+    term_over_30_reasons: [...form.querySelectorAll("input[name=reasons]:checked")].map((c) => c.value),
+  };
+  const stress = value("stress-rate");
+  if (stress !== undefined) loan.stress_rate = stress;
+  const fixation = document.getElementById("fixation").value;
+  if (fixation) loan.fixation_years = Number(fixation);
+  return loan;
+}
+
+/** The three requests the page sends, built from the form (exported for the browser tests). */
+export function requests() {
+  const living = value("living-costs");
+  const dwelling = purchase();
+  const affordability = {
+    ...budget(),
+    loan: { ...preferences(), rate_type: radio("rate_type"), term_years: value("term-years") },
+  };
+  if (living !== undefined) affordability.living_costs_monthly = living;
+  if (dwelling) affordability.dwelling = dwelling;
+  let plan = null;
+  if (dwelling) {
+    plan = { ...budget(), purchase: dwelling, loan: preferences() };
+    if (living !== undefined) plan.adjusted_living_costs_monthly = living;
+  }
+  return { affordability, plan };
+}
+
+async function parameterSet(ref) {
+  const key = `${ref.id}@${ref.version}`;
+  if (!parameterSets.has(key)) {
+    const { body: ps } = await api(`/v1/parameter-sets/${encodeURIComponent(ref.id)}?version=${ref.version}`,
+      { role: "caseworker" });
+    parameterSets.set(key, ps);
+  }
+  return parameterSets.get(key);
+}
+
+/**
+ * The loan to show a schedule for: with a purchase, the startlån the plan arrives at (with the grant if one is
+ * needed) in the configuration of the step that works; without one, the maximum loan on the terms asked for.
+ * The rate is the one the loan carries: the fixed rate for its fixation period and then floating, or floating
+ * (Husbanken's floating rate plus the kommune's margin, from the parameter set the calculation used).
+ */
+async function scheduleRequest(affordability, plan, prefs) {
+  let config = affordability;
+  let principal = affordability.max_loan;
+  if (plan && plan.final) {
+    config = plan.final;
+    principal = plan.grant ? plan.grant.loan_with_grant : Math.min(plan.required_loan, plan.final.max_loan);
+  }
+  if (!(principal > 0)) return null;
+  const ps = await parameterSet(config.parameter_set);
+  const floating = ps.values.husbanken_rates.value.floating + ps.values.kommune_margin_pp.value;
+  const request = {
+    principal,
+    term_years: config.term_years,
+    repayment: config.repayment,
+    interest_only_years: prefs.interest_only_years,
+    annual_rate: Math.round(floating * 1e6) / 1e6,
+  };
+  if (config.rate_type === "fixed" && config.fixed_rate !== null) {
+    request.annual_rate = config.fixed_rate;
+    if (config.fixation_years && config.fixation_years < config.term_years) {
+      request.fixed_period_years = config.fixation_years;
+      request.rate_after_fixed = Math.round(floating * 1e6) / 1e6;
+    }
+  }
+  return request;
+}
+
+async function calculate(ev) {
+  ev.preventDefault();
+  clearErrors(document);
+  const button = document.getElementById("calculate");
+  setBusy(button, true);
+  status.className = "status";
+  status.textContent = t("app.busy");
+  try {
+    const { affordability: affReq, plan: planReq } = requests();
+    const affordability = (await api("/v1/affordability", { json: affReq, role: "caseworker" })).body;
+    const plan = planReq ? (await api("/v1/financing-plans", { json: planReq, role: "caseworker" })).body : null;
+    const schedReq = await scheduleRequest(affordability, plan, affReq.loan);
+    const schedule = schedReq ? (await api("/v1/schedules", { json: schedReq, role: "caseworker" })).body : null;
+    last = { affordability, plan, schedule, scheduleRequest: schedReq, request: { affordability: affReq,
+      plan: planReq } };
+    render();
+    status.className = "status ok";
+    status.textContent = t("cw.done", { amount: kr(affordability.max_loan) });
+    results.hidden = false;
+    document.getElementById("results-h").focus();
+  } catch (error) {
+    status.textContent = "";
+    showProblem(form, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+// ----- Rendering --------------------------------------------------------------------------------------------
+
+const lang = () => i18n.currentLang();
+const text = (obj) => (lang() === "en" ? obj.en : obj.nb);
+
+function headline(items) {
+  return el("dl", { class: "headline" }, items.map(([id, term, v, shown]) =>
+    el("div", {}, el("dt", {}, term), el("dd", { id, "data-value": v }, shown))));
+}
+
+function renderAffordability(a) {
+  const lc = a.living_costs;
+  const section = el("section", { "aria-labelledby": "max-h" },
+    el("h3", { id: "max-h" }, t("cw.r.max_title")),
+    headline([
+      ["r-max-loan", t("cw.r.max_loan"), a.max_loan, kr(a.max_loan)],
+      ["r-disposable", t("cw.r.disposable"), a.disposable_monthly, kr(a.disposable_monthly)],
+      ["r-stress-rate", t("cw.r.stress_rate"), a.stress_rate, pct(a.stress_rate)],
+      ["r-first-payment", t("cw.r.first_payment"), a.first_monthly_payment, kr(a.first_monthly_payment)],
+    ]),
+    el("dl", { class: "pairs" },
+      figure(t("cw.r.income"), a.counted_income_monthly, kr(a.counted_income_monthly), { id: "r-income" }),
+      figure(t("cw.r.living_costs"), lc.amount, `${kr(lc.amount)} (${t(`cw.source.${lc.source}`)})`,
+        { id: "r-living-costs" }),
+      figure(t("cw.r.housing_costs"), a.housing_costs_monthly, kr(a.housing_costs_monthly)),
+      figure(t("cw.r.other_fixed"), a.other_fixed_costs_monthly, kr(a.other_fixed_costs_monthly)),
+      figure(t("cw.r.debts"), a.existing_debt_payments_monthly, kr(a.existing_debt_payments_monthly)),
+      figure(t("cw.r.available"), a.available_for_startlan_monthly, kr(a.available_for_startlan_monthly)),
+      figure(t("cw.r.capacity_limit"), a.payment_capacity_limit, kr(a.payment_capacity_limit)),
+      a.dwelling_cap !== null ? figure(t("cw.r.dwelling_cap"), a.dwelling_cap, kr(a.dwelling_cap)) : null,
+      figure(t("cw.r.terms"), a.term_years, t("cw.r.terms_text", {
+        rate: t(`cw.rate.${a.rate_type}`).toLowerCase(), years: a.term_years,
+        repayment: t(`cw.repayment.${a.repayment}`).toLowerCase(),
+      })),
+      figure(t("cw.r.payout"), a.payout, kr(a.payout)),
+    ),
+  );
+  section.append(
+    el("h4", {}, t("cw.r.living_title")),
+    el("p", {}, lang() === "en" ? lc.reason_en : lc.reason_nb),
+    el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "living-caption" },
+      el("table", { id: "living-table" },
+        el("caption", { id: "living-caption" }, t("cw.r.sifo_caption")),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("cw.r.item")),
+          el("th", { scope: "col" }, t("cw.r.per_month")))),
+        el("tbody", {}, lc.breakdown.map((line) => el("tr", {},
+          el("th", { scope: "row", class: "text" }, (line.member !== null && line.member !== undefined
+            ? `${t("cw.member.n", { n: line.member + 1 })}: ` : "") + (lang() === "en" ? line.label_en : line.label_nb)),
+          el("td", { "data-value": line.amount }, kr(line.amount))))),
+        el("tfoot", {},
+          el("tr", {}, el("th", { scope: "row", class: "text" }, t("cw.r.sifo_total")),
+            el("td", { "data-value": lc.sifo_total }, kr(lc.sifo_total))),
+          el("tr", {}, el("th", { scope: "row", class: "text" }, t("cw.r.floor_total")),
+            el("td", { "data-value": lc.floor_total }, kr(lc.floor_total)))))),
+    el("h4", {}, t("cw.r.explanation")),
+    el("ol", { id: "explanation" }, a.explanation.map((s) => el("li", { "data-code": s.code }, text(s)))),
+  );
+  if (a.term_over_30) section.append(el("p", { class: "panel" }, text(a.term_over_30)));
+  return section;
+}
+
+function renderPlan(p) {
+  const section = el("section", { "aria-labelledby": "plan-h" },
+    el("h3", { id: "plan-h" }, t("cw.r.plan_title")),
+    el("dl", { class: "pairs" },
+      figure(t("cw.r.need"), p.need, kr(p.need), { id: "r-need" }),
+      figure(t("cw.r.required_loan"), p.required_loan, kr(p.required_loan), { id: "r-required-loan" })),
+    el("ol", { class: "ladder", id: "ladder" }, p.steps.map((s) => {
+      const chosen = s.name === p.solution;
+      return el("li", { class: `${s.works ? "works" : ""} ${chosen ? "chosen" : ""}`.trim(), "data-step": s.name,
+        "data-works": String(s.works), "data-max-loan": s.max_loan },
+      el("strong", {}, t(`cw.step.${s.name}`)),
+      el("span", { class: `badge ${s.works ? "ok" : "no"}` },
+        s.tried ? (s.works ? t("cw.r.works") : t("cw.r.not_enough")) : t("cw.r.not_tried")),
+      chosen ? el("span", { class: "badge ok" }, t("cw.r.chosen")) : null,
+      el("br"),
+      s.tried ? el("span", {}, t("cw.r.step_line", {
+        rate: t(`cw.rate.${s.rate_type}`).toLowerCase(), years: s.term_years, max: kr(s.max_loan),
+        required: kr(s.required_loan),
+      })) : null,
+      s.tried ? el("br") : null,
+      el("span", { class: "hint" }, text(s)));
+    })),
+  );
+  const grantAmount = p.grant ? p.grant.amount : 0;
+  const verdict = p.solution === null ? t("cw.r.no_solution")
+    : p.solution === "grant" ? t("cw.r.solution_grant", { amount: kr(grantAmount) })
+      : t("cw.r.solution_step", { step: t(`cw.step.${p.solution}`) });
+  section.append(
+    el("p", { class: "panel", id: "r-solution", "data-solution": p.solution ?? "" }, verdict),
+    headline([
+      ["r-grant", t("cw.r.grant"), grantAmount, kr(grantAmount)],
+      ["r-loan-with-grant", t("cw.r.loan_in_plan"), p.grant ? p.grant.loan_with_grant : p.required_loan,
+        kr(p.grant ? p.grant.loan_with_grant : p.required_loan)],
+    ]),
+  );
+  if (p.grant) section.append(el("p", {}, text(p.grant)));
+  section.append(el("h4", {}, t("cw.r.explanation")),
+    el("ol", { id: "plan-explanation" }, p.explanation.map((s) => el("li", { "data-code": s.code }, text(s)))));
+  return section;
+}
+
+/** Yearly sums of a monthly schedule: payments, interest, principal and the balance at the year's end. */
+export function yearly(rows) {
+  const years = [];
+  for (const r of rows) {
+    const y = Math.ceil(r.period / 12);
+    if (!years[y - 1]) years[y - 1] = { year: y, payment: 0, interest: 0, principal: 0, balance: 0 };
+    const acc = years[y - 1];
+    acc.payment += r.payment;
+    acc.interest += r.interest;
+    acc.principal += r.principal;
+    acc.balance = r.balance;
+  }
+  return years;
+}
+
+function renderSchedule(s, req) {
+  const years = yearly(s.rows);
+  const section = el("section", { "aria-labelledby": "schedule-h" },
+    el("h3", { id: "schedule-h" }, t("cw.r.schedule_title")),
+    el("p", {}, t("cw.r.schedule_lead", {
+      amount: kr(req.principal), rate: pct(req.annual_rate, 3), years: req.term_years,
+      repayment: t(`cw.repayment.${req.repayment}`).toLowerCase(),
+    }) + (req.fixed_period_years ? ` ${t("cw.r.schedule_fixed", { years: req.fixed_period_years,
+      rate: pct(req.rate_after_fixed, 3) })}` : "")),
+    headline([
+      ["s-principal", t("cw.r.loan"), req.principal, kr(req.principal)],
+      ["s-first-payment", t("cw.r.first_payment_month"), s.first_payment, kr(s.first_payment)],
+      ["s-total-interest", t("cw.r.total_interest"), s.totals.interest, kr(s.totals.interest)],
+      ["s-total-payment", t("cw.r.total_payment"), s.totals.payment, kr(s.totals.payment)],
+    ]),
+  );
+  const chartHost = el("div", { id: "schedule-chart-host" });
+  section.append(chartHost);
+  chart(chartHost, {
+    id: "schedule-chart",
+    title: t("cw.r.balance_chart"),
+    kind: "line",
+    categories: years.map((y) => String(y.year)),
+    series: [{ name: t("cw.r.balance"), values: years.map((y) => y.balance) }],
+    format: (v) => kr(v),
+    axisFormat: (v) => num(v / 1000, 0) + (lang() === "en" ? "k" : "k"),
+    xLabel: t("common.year"),
+    yLabel: lang() === "en" ? "NOK 1000" : "1000 kr",
+  });
+  section.append(el("div", { class: "table-scroll", tabindex: "0", role: "region",
+    "aria-labelledby": "schedule-caption" },
+  el("table", { id: "schedule-table" },
+    el("caption", { id: "schedule-caption" }, t("cw.r.schedule_caption")),
+    el("thead", {}, el("tr", {}, [t("common.year"), t("cw.r.payments"), t("cw.r.interest"), t("cw.r.principal"),
+      t("cw.r.balance_end")].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, years.map((y) => el("tr", { "data-year": y.year },
+      el("th", { scope: "row" }, String(y.year)),
+      el("td", { "data-value": y.payment }, kr(y.payment)),
+      el("td", { "data-value": y.interest }, kr(y.interest)),
+      el("td", { "data-value": y.principal }, kr(y.principal)),
+      el("td", { "data-value": y.balance }, kr(y.balance))))),
+    el("tfoot", {}, el("tr", {}, el("th", { scope: "row" }, t("cw.r.sum")),
+      el("td", { "data-value": s.totals.payment }, kr(s.totals.payment)),
+      el("td", { "data-value": s.totals.interest }, kr(s.totals.interest)),
+      el("td", { "data-value": s.totals.principal }, kr(s.totals.principal)),
+      el("td", {}, ""))))));
+  return section;
+}
+
+/** What the calculation was based on, for the printed case file (the form itself is not printed). */
+function renderInputs(request) {
+  const r = request.affordability;
+  const h = r.household;
+  const people = h.members.map((m) => t("cw.in.person", { age: m.age, sex: t(`cw.sex.${m.sex}`).toLowerCase() }));
+  const items = [
+    [t("cw.household"), people.join(", ")],
+    [t("cw.car"), t(`cw.car.${h.car}`)],
+    [t("cw.barnehage"), String(h.children_in_barnehage)],
+    [t("cw.sfo"), String(h.children_in_sfo)],
+    [t("cw.in.income"), kr(r.income.net_monthly)],
+    [t("cw.in.housing_costs"), kr(r.housing_costs_monthly)],
+    [t("cw.in.other_fixed"), kr(r.other_fixed_costs_monthly)],
+    [t("cw.in.living_costs"), r.living_costs_monthly === undefined ? t("cw.in.sifo") : kr(r.living_costs_monthly)],
+    [t("cw.debts"), r.existing_debts.length ? r.existing_debts.map((d) => t("cw.in.debt", {
+      balance: kr(d.balance), payment: kr(d.monthly_payment) })).join("; ") : t("common.none")],
+  ];
+  if (r.dwelling) {
+    items.push(
+      [t("cw.in.price"), kr(r.dwelling.price)],
+      [t("cw.in.fellesgjeld"), kr(r.dwelling.fellesgjeld)],
+      [t("cw.in.purchase_costs"), kr(r.dwelling.costs)],
+      [t("cw.in.equity"), kr(r.dwelling.equity)],
+    );
+  }
+  if (r.bank_loan) items.push([t("cw.in.bank_loan"), `${kr(r.bank_loan.amount)}, ${pct(r.bank_loan.annual_rate)}`]);
+  items.push([t("cw.in.loan"), t("cw.r.terms_text", {
+    rate: t(`cw.rate.${r.loan.rate_type}`).toLowerCase(), years: r.loan.term_years,
+    repayment: t(`cw.repayment.${r.loan.repayment}`).toLowerCase(),
+  }) + (r.loan.interest_only_years ? `, ${t("cw.in.io", { n: r.loan.interest_only_years })}` : "")
+    + (r.loan.stress_rate !== undefined ? `, ${t("cw.r.stress_rate").toLowerCase()} ${pct(r.loan.stress_rate)}` : "")]);
+  if (r.loan.term_over_30_reasons.length) {
+    items.push([t("cw.in.reasons"), r.loan.term_over_30_reasons.map((k) => t(`cw.reason.${k}`)).join("; ")]);
+  }
+  return el("section", { class: "print-only", "aria-labelledby": "inputs-h" },
+    el("h3", { id: "inputs-h" }, t("cw.in.title")),
+    el("dl", { class: "pairs" }, items.map(([term, v]) => [el("dt", {}, term), el("dd", {}, v)])));
+}
+
+function render() {
+  if (!last) return;
+  const { affordability: a, plan, schedule, scheduleRequest: req } = last;
+  const ps = a.parameter_set;
+  const now = new Date();
+  document.getElementById("print-header").replaceChildren(
+    el("p", {}, t("cw.print.header", {
+      date: now.toLocaleDateString(i18n.locale()), time: now.toLocaleTimeString(i18n.locale()),
+    })),
+  );
+  body.replaceChildren(
+    renderInputs(last.request),
+    renderAffordability(a),
+    plan ? renderPlan(plan) : el("p", { class: "panel" }, t("cw.r.no_purchase")),
+    schedule ? renderSchedule(schedule, req) : el("p", { class: "panel" }, t("cw.r.no_schedule")),
+    el("p", { class: "hint", id: "r-parameter-set" }, t("cw.r.parameter_set", { id: ps.id, version: ps.version })),
+  );
+}
+
+// ----- Start ------------------------------------------------------------------------------------------------
+
+document.getElementById("add-member").addEventListener("click", () => {
+  addMember().querySelector("input").focus();
+});
+document.getElementById("add-debt").addEventListener("click", () => {
+  addDebt().querySelector("input").focus();
+});
+document.getElementById("print").addEventListener("click", () => window.print());
+form.addEventListener("submit", calculate);
+i18n.onChange(() => {
+  renumber();
+  render();
+});
+addMember();
+await initPage({ role: "caseworker" });
+renumber();
+window.loanEngineCaseworker = { requests, yearly };
