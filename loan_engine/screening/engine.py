@@ -209,11 +209,14 @@ def loan_for_payout_vec(need_ore: IntArray, fees: tuple[FeeRule, ...]) -> IntArr
     payout covers ``need_ore`` (0 where nothing is needed). Payout is non-decreasing in the loan from 1 krone up,
     so the smallest such loan is unique and the vectorised bisection finds the scalar answer."""
     need = np.asarray(need_ore, dtype=np.int64)
-    lo = np.ones(need.shape, dtype=np.int64)
-    hi = np.maximum(1, need // 100 + 1)
+    # payout ≤ 100 · loan, so no loan below ceil(need / 100) pays out enough: a valid lower bound.
+    lo = np.maximum(1, -(-need // 100))
+    gap = np.full(need.shape, 1024, dtype=np.int64)
+    hi = lo + gap
     short = payout_ore_vec(hi, fees) < need
     while short.any():
-        hi = np.where(short, hi * 2, hi)
+        gap = np.where(short, gap * 2, gap)
+        hi = np.where(short, lo + gap, hi)
         short = payout_ore_vec(hi, fees) < need
     active = lo < hi
     while active.any():
@@ -272,20 +275,30 @@ def _capacity_scalar_factor(rates: _Rates, kind: int, term_years: int) -> tuple[
     return "mul", annuity_factor(fixed / 12, n)
 
 
-def _capacity(available: FloatArray, rates: _Rates, kind: IntArray, term: IntArray) -> IntArray:
-    """Whole-krone payment-capacity limit (``max(0, floor(principal + 1e-7))``), per household."""
-    out = np.zeros(available.shape, dtype=np.int64)
-    if available.size == 0:
+class _CapacityTable:
+    """How :func:`loan_engine.amortization.max_principal` turns a surplus into a principal, for every
+    configuration (kind 0 = floating at the stress rate, k ≥ 1 = fixation ``k-1``) and term 1…max: a scalar factor
+    and whether it multiplies (closed form) or divides (peak payment per krone), computed once per screening."""
+
+    def __init__(self, rates: _Rates, max_term: int) -> None:
+        kinds = len(rates.fixations) + 1
+        self.factor = np.ones((kinds, max_term + 1))
+        self.multiply = np.ones((kinds, max_term + 1), dtype=bool)
+        for k in range(kinds):
+            for t in range(1, max_term + 1):
+                if k > 0 and rates.fixations[k - 1] > t:
+                    continue  # a fixation longer than the term is never offered
+                how, x = _capacity_scalar_factor(rates, k, t)
+                self.factor[k, t] = x
+                self.multiply[k, t] = how == "mul"
+
+    def capacity(self, available: FloatArray, kind: IntArray, term: IntArray) -> IntArray:
+        """Whole-krone payment-capacity limit (``max(0, floor(principal + 1e-7))``), per household."""
+        f = self.factor[kind, term]
+        p = np.where(self.multiply[kind, term], available * f, available / f)
+        p = np.where(available > 0, p, 0.0)
+        out: IntArray = np.maximum(0, np.floor(p + 1e-7)).astype(np.int64)
         return out
-    keys = np.unique(np.stack([kind, term]), axis=1)
-    for k, t in keys.T:
-        sel = (kind == k) & (term == t)
-        a = available[sel]
-        how, x = _capacity_scalar_factor(rates, int(k), int(t))
-        p = a * x if how == "mul" else a / x
-        p = np.where(a > 0, p, 0.0)
-        out[sel] = np.maximum(0, np.floor(p + 1e-7)).astype(np.int64)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -379,6 +392,7 @@ def screen(
     n = len(reg)
     fees = params.fees
     rates = _rates(params)
+    table = _CapacityTable(rates, params.special_max_term_years)
     rooms, m2, price, running, basis, found = price_arrays(reg, prices)
     if not found.all():
         raise InvalidInput("Some households have no price for their area; drop them first (split_unpriced).",
@@ -406,7 +420,7 @@ def screen(
     ref_term = params.reference_term_years
     kind = np.zeros(n, dtype=np.int64)
     term = np.full(n, ref_term, dtype=np.int64)
-    cap_ref = _capacity(available, rates, kind, term)
+    cap_ref = table.capacity(available, kind, term)
     best = np.minimum(cap_ref, dcap)
     ok_budget = available >= 0
     solution = np.where(ok_budget & (best >= required), int(Solution.REFERENCE), int(Solution.NONE)).astype(np.int64)
@@ -417,7 +431,7 @@ def screen(
         if name == "fixed_rate":
             cands = []
             for k, y in enumerate(rates.fixations, start=1):
-                c = np.minimum(_capacity(available, rates, np.full(n, k), term), dcap)
+                c = np.minimum(table.capacity(available, np.full(n, k), term), dcap)
                 cands.append(np.where(y <= term, c, -1))
             stack = np.stack(cands)
             pick = np.argmax(stack, axis=0)
@@ -436,7 +450,7 @@ def screen(
                 step_sel = searching & (t > term)
                 if not step_sel.any():
                     continue
-                c = np.minimum(_capacity(available, rates, kind, np.full(n, t)), dcap)
+                c = np.minimum(table.capacity(available, kind, np.full(n, t)), dcap)
                 trial_term = np.where(step_sel, t, trial_term)
                 cand = np.where(step_sel, c, cand)
                 searching = searching & ~(step_sel & ok_budget & (c >= required))
@@ -468,7 +482,7 @@ def screen(
     best_term = np.where(allowed, params.special_max_term_years, ref_term)
     best_caps = []
     for k, y in enumerate(rates.fixations, start=1):
-        c = _capacity(available, rates, np.full(n, k), best_term)
+        c = table.capacity(available, np.full(n, k), best_term)
         best_caps.append(np.where(y <= best_term, c, -1))
     if best_caps:
         stack = np.stack(best_caps)
@@ -476,18 +490,18 @@ def screen(
         max_best = stack[best_pick, np.arange(n)]
         best_fix = np.asarray(rates.fixations, dtype=np.int64)[best_pick]
     else:  # pragma: no cover (parameter sets always offer fixations)
-        max_best = _capacity(available, rates, np.zeros(n, dtype=np.int64), best_term)
+        max_best = table.capacity(available, np.zeros(n, dtype=np.int64), best_term)
         best_fix = np.zeros(n, dtype=np.int64)
     if progress:
         progress(3, 4)
 
     # Monthly cost of owning: the startlån taken, at the loan's own rate, over the ladder's term + running costs
-    own_rate_factor = np.zeros(n)
-    keys = np.unique(np.stack([kind, term]), axis=1) if n else np.zeros((2, 0), dtype=np.int64)
-    for k, t in keys.T:
-        sel = (kind == k) & (term == t)
-        rate = rates.floating if k == 0 else rates.fixed[int(k) - 1]
-        own_rate_factor[sel] = peak_payment_per_krone(rate, int(t) * 12, Repayment.ANNUITY, 0, ())
+    own_table = np.zeros((len(rates.fixations) + 1, params.special_max_term_years + 1))
+    for k in range(own_table.shape[0]):
+        rate = rates.floating if k == 0 else rates.fixed[k - 1]
+        for t in range(1, own_table.shape[1]):
+            own_table[k, t] = peak_payment_per_krone(rate, t * 12, Repayment.ANNUITY, 0, ())
+    own_rate_factor = own_table[kind, term]
     owning = np.where(solution == Solution.NONE, np.nan, startlan * own_rate_factor + running)
     fix_years = np.where(kind > 0, np.asarray((0, *rates.fixations), dtype=np.int64)[kind], 0)
 

@@ -20,13 +20,14 @@ import io
 import json
 import math
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from loan_engine.screening.engine import ScreeningResult, Solution
-from loan_engine.screening.register import NO_END, days
+from loan_engine.screening.register import EPOCH_ORDINAL, NO_END, days
 from loan_engine.screening.validation import ValidationReport
 
 MIN_CELL = 5
@@ -81,47 +82,67 @@ def _whole(x: float) -> int | None:
 def result_records(result: ScreeningResult) -> list[dict[str, Any]]:
     """One record per household in ranked order (values in JSON types)."""
     reg = result.register
-    order = ranking_order(result)
+    order = ranking_order(result).tolist()
+    # Plain Python lists once, not numpy scalars per element.
+    potential_l = result.within_reach_with_grant.tolist()
+    without_l = result.within_reach_without_grant.tolist()
+    solution_l = result.solution.tolist()
+    owning_l = result.monthly_owning.tolist()
+    fix_best_l = result.best_fixation_years.tolist()
+    term_best_l = result.best_term_years.tolist()
+    row_l = reg.row.tolist()
+    size_l = reg.size.tolist()
+    end_l = reg.contract_end.tolist()
+    rooms_l, m2_l, price_l = result.rooms.tolist(), result.m2.tolist(), result.price.tolist()
+    required_l, ref_l, best_l = (result.required_loan.tolist(), result.max_loan_reference.tolist(),
+                                 result.max_loan_best.tolist())
+    margin_l, term_l, fix_l = result.margin.tolist(), result.solution_term_years.tolist(), \
+        result.solution_fixation_years.tolist()
+    grant_l, startlan_l = result.grant.tolist(), result.startlan.tolist()
+    rent_l, bostotte_l = reg.rent.tolist(), reg.bostotte.tolist()
+    available_l, living_l = result.available.tolist(), result.living_costs.tolist()
+    slugs = {int(s): s.slug for s in Solution}
+    none = int(Solution.NONE)
+    grant_code = int(Solution.GRANT)
     out: list[dict[str, Any]] = []
     rank = 0
-    for i in order.tolist():
-        potential = bool(result.within_reach_with_grant[i])
+    for i in order:
+        potential = potential_l[i]
         if potential:
             rank += 1
-        sol = Solution(int(result.solution[i]))
-        end = reg.contract_end_date(i)
-        owning = float(result.monthly_owning[i])
-        fix = int(result.best_fixation_years[i])
+        sol = solution_l[i]
+        solved = sol != none
+        end = end_l[i]
+        owning = owning_l[i]
         out.append({
             "rank": rank if potential else None,
-            "row": int(reg.row[i]),
+            "row": row_l[i],
             "household_id": reg.household_id[i],
             "area": reg.area[i],
             "dwelling": reg.dwelling[i] or None,
-            "contract_end": end.isoformat() if end else None,
-            "household_size": int(reg.size[i]),
-            "suitable_rooms": int(result.rooms[i]),
-            "suitable_m2": float(result.m2[i]),
-            "price": _whole(float(result.price[i])),
-            "required_loan": int(result.required_loan[i]),
-            "max_loan_reference": int(result.max_loan_reference[i]),
-            "max_loan_best": int(result.max_loan_best[i]),
-            "best_terms": f"fixed {fix} y, {int(result.best_term_years[i])} y",
-            "margin": int(result.margin[i]),
-            "within_reach_without_grant": bool(result.within_reach_without_grant[i]),
+            "contract_end": None if end == NO_END else date.fromordinal(end + EPOCH_ORDINAL).isoformat(),
+            "household_size": size_l[i],
+            "suitable_rooms": rooms_l[i],
+            "suitable_m2": m2_l[i],
+            "price": _whole(price_l[i]),
+            "required_loan": required_l[i],
+            "max_loan_reference": ref_l[i],
+            "max_loan_best": best_l[i],
+            "best_terms": f"fixed {fix_best_l[i]} y, {term_best_l[i]} y",
+            "margin": margin_l[i],
+            "within_reach_without_grant": without_l[i],
             "within_reach_with_grant": potential,
-            "solution": sol.slug,
-            "term_years": int(result.solution_term_years[i]) if sol is not Solution.NONE else None,
-            "fixation_years": (int(result.solution_fixation_years[i]) or None) if sol is not Solution.NONE else None,
-            "grant_needed": int(result.grant[i]) if sol is Solution.GRANT else (0 if sol is not Solution.NONE
-                                                                                  else None),
-            "startlan": int(result.startlan[i]) if sol is not Solution.NONE else None,
+            "solution": slugs[sol],
+            "term_years": term_l[i] if solved else None,
+            "fixation_years": (fix_l[i] or None) if solved else None,
+            "grant_needed": grant_l[i] if sol == grant_code else (0 if solved else None),
+            "startlan": startlan_l[i] if solved else None,
             "monthly_cost_owning": _whole(owning),
-            "rent_today": _whole(float(reg.rent[i])),
-            "bostotte_today": _whole(float(reg.bostotte[i])),
-            "owning_minus_rent": _whole(owning - float(reg.rent[i])),
-            "available_monthly": _whole(float(result.available[i])),
-            "living_costs_monthly": _whole(float(result.living_costs[i])),
+            "rent_today": _whole(rent_l[i]),
+            "bostotte_today": _whole(bostotte_l[i]),
+            "owning_minus_rent": _whole(owning - rent_l[i]),
+            "available_monthly": _whole(available_l[i]),
+            "living_costs_monthly": _whole(living_l[i]),
         })
     return out
 

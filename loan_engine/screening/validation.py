@@ -111,6 +111,12 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         x = float(value)
     else:
+        try:  # fast path: a plain number
+            x = float(value)
+            if math.isfinite(x):
+                return x
+        except (TypeError, ValueError):
+            pass
         s = _SPACES.sub("", str(value)).replace("\u2212", "-")
         s = _CURRENCY.sub("", s)
         if "," in s and "." in s:
@@ -138,6 +144,10 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     s = str(value).strip()
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).date()
