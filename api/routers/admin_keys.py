@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from api.deps import AdminDep, SessionDep
@@ -18,13 +18,12 @@ from loan_engine.errors import Conflict, NotFound
 from models import api_keys, audit
 from models.api_keys import ApiKey, Role
 from models.common import utcnow
+from models.schemas.cases import InputDocument
 
 router = APIRouter(prefix="/v1/admin/keys", tags=["admin"])
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeyCreate(InputDocument):
     role: Role
     label: str = Field(default="", max_length=200, description="Whose key this is.")
 
@@ -98,7 +97,7 @@ def list_keys(session: SessionDep, principal: AdminDep) -> list[KeyOut]:
 def revoke_key(
     key_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: AdminDep
 ) -> KeyOut:
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if key_id.isascii() and key_id.isalnum() else None
     if key is None or key.kommune_number != principal.kommune_number:
         raise NotFound(f"No key {key_id}.", field="key_id", rule="api-key-exists")
     if key.id == principal.key_id:

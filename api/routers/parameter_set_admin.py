@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from api.deps import AdminDep, SessionDep
 from api.problems import problem_responses
 from api.services import parameter_sets as service
-from loan_engine.errors import Conflict
+from loan_engine.errors import Conflict, InvalidInput
 from models import audit
 from models.parameter_sets import StoredParameterSet
+from models.schemas.cases import has_nul
 
 router = APIRouter(prefix="/v1/parameter-sets", tags=["parameter-sets"])
 
@@ -60,6 +61,9 @@ def load_parameter_set(
         "(each value with unit, source and status)."
     ),
 ) -> JSONResponse:
+    if has_nul(document):
+        raise InvalidInput("Text in a parameter set must not contain NUL characters.", field="parameter_set",
+                           rule="no-nul-characters")
     row = service.load(session, document, loaded_by=principal.key_id)
     view = loaded_view(row)
     audit.record(

@@ -119,9 +119,14 @@ def _audit(session: Session, actor: Actor, action: str, case_id: str, before: An
     )
 
 
+def _plausible_id(value: str) -> bool:
+    """Ids are 32 hex characters; anything else cannot name a record (and is never sent to the database)."""
+    return 0 < len(value) <= 32 and value.isascii() and value.isalnum()
+
+
 def visible_case(session: Session, actor: Actor, case_id: str) -> Case:
     """The case, if the actor may see it: a caseworker sees only their own kommune's cases (others: 404)."""
-    case = repo.get(session, case_id) if len(case_id) <= 32 else None
+    case = repo.get(session, case_id) if _plausible_id(case_id) else None
     if case is None or (actor.kommune_number is not None and case.kommune_number != actor.kommune_number):
         raise NotFound(f"No case {case_id}.", field="case_id", rule="case-exists")
     return case
@@ -331,9 +336,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, case_id = json.loads(raw)
-        return _utc(datetime.fromisoformat(at)), str(case_id)[:32]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        when = _utc(datetime.fromisoformat(at))
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise bad from None
+    if not isinstance(case_id, str) or not _plausible_id(case_id):
+        raise bad
+    return when, case_id
 
 
 def list_cases(
@@ -355,7 +363,11 @@ def list_cases(
         kommune_number=actor.kommune_number or kommune_number,
         status=status.value if status is not None else None,
         created_from=datetime.combine(created_from, time.min, UTC) if created_from else None,
-        created_to=datetime.combine(created_to + timedelta(days=1), time.min, UTC) if created_to else None,
+        created_to=(
+            datetime.combine(created_to + timedelta(days=1), time.min, UTC)
+            if created_to is not None and created_to < date.max
+            else None
+        ),
         after=decode_cursor(cursor) if cursor else None,
         limit=limit,
     )
@@ -460,7 +472,7 @@ def assess(session: Session, actor: Actor, case_id: str, request: AssessmentRequ
 def recompute(session: Session, actor: Actor, case_id: str, calculation_id: str) -> RecomputeOut:
     """Run a stored calculation again with its own stored parameter set and say whether it gives the same."""
     visible_case(session, actor, case_id)
-    stored = repo.get_calculation(session, case_id, calculation_id) if len(calculation_id) <= 32 else None
+    stored = repo.get_calculation(session, case_id, calculation_id) if _plausible_id(calculation_id) else None
     if stored is None:
         raise NotFound(f"No calculation {calculation_id} in case {case_id}.", field="calculation_id",
                        rule="calculation-exists")
@@ -496,7 +508,7 @@ def _differences(a: Any, b: Any, path: str = "") -> Any:
 
 def _decision_calculation(session: Session, case: Case, calculation_id: str | None) -> CaseCalculation:
     if calculation_id is not None:
-        row = repo.get_calculation(session, case.id, calculation_id)
+        row = repo.get_calculation(session, case.id, calculation_id) if _plausible_id(calculation_id) else None
         if row is None:
             raise InvalidInput(f"No calculation {calculation_id} in this case.", field="calculation_id",
                                rule="calculation-exists")

@@ -18,6 +18,30 @@ MAX_NOK = 1_000_000_000
 TEXT_MAX = 10_000
 
 
+def has_nul(value: Any) -> bool:
+    """True if any string in ``value`` (nested) holds a NUL character, which PostgreSQL text cannot store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+class InputDocument(BaseModel):
+    """Request documents: unknown fields are refused, and so are NUL characters in any text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
+
 class Purpose(StrEnum):
     purchase = "purchase"
     refinance = "refinance"
@@ -34,7 +58,7 @@ class Outcome(StrEnum):
     refused = "refused"
 
 
-class Application(BaseModel):
+class Application(InputDocument):
     """What the household applies for. ``affordability`` is an ``/v1/affordability`` request (household, income,
     costs, debts, loan wish, bank loan, dwelling); ``financing_plan`` a ``/v1/financing-plans`` request for a
     concrete purchase. A financing certificate (finansieringsbevis) has no dwelling yet: the assessment gives
@@ -55,7 +79,7 @@ class Application(BaseModel):
     notes: str = Field(default="", max_length=TEXT_MAX)
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(InputDocument):
     model_config = ConfigDict(extra="forbid")
 
     reference: str | None = Field(default=None, max_length=64, description="The kommune's own case number.")
@@ -69,11 +93,11 @@ class CaseCreate(BaseModel):
 
 
 class ParameterSetRef(BaseModel):
-    id: str
-    version: int
+    id: str = Field(min_length=1, max_length=64)
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
-class AssessmentRequest(BaseModel):
+class AssessmentRequest(InputDocument):
     model_config = ConfigDict(extra="forbid")
 
     kind: CalculationKind = Field(
@@ -106,7 +130,7 @@ class RecomputeOut(BaseModel):
     result: dict[str, Any]
 
 
-class DecisionTerms(BaseModel):
+class DecisionTerms(InputDocument):
     model_config = ConfigDict(extra="forbid")
 
     term_years: int = Field(ge=1, le=50)
@@ -116,7 +140,7 @@ class DecisionTerms(BaseModel):
     interest_only_years: int = Field(default=0, ge=0, le=50)
 
 
-class VersionedBody(BaseModel):
+class VersionedBody(InputDocument):
     version: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="The case version this change is based on (or If-Match)."
     )

@@ -387,3 +387,24 @@ def test_cursor_pagination_and_filters(client: TestClient, make_key: Callable[..
     assert_problem(client.get("/v1/cases", params={"limit": 0}, headers=h), 422)
     assert_problem(client.get("/v1/cases", params={"created_from": "2026-02-02", "created_to": "2026-02-01"},
                               headers=h), 422, rule="date-range-order")
+
+
+def test_nul_characters_and_odd_ids_are_refused_not_500(
+    client: TestClient, caseworker_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    h = caseworker_headers
+    assert_problem(client.post("/v1/cases", json=case_body(reference="a\x00b"), headers=h), 422)
+    case = create(client, h)
+    body = {"version": 1, "outcome": "refused", "reason": "no\x00"}
+    assert_problem(client.post(f"/v1/cases/{case['id']}/decision", json=body, headers=h), 422)
+    for path in ("/v1/cases/a%00b", f"/v1/cases/{case['id']}/calculations/x%00/recompute"):
+        assert_problem(client.get(path, headers=h), 404)
+    nul_cursor = "WyIyMDI2IiwgIlx1MDAwMCJd"  # base64 of ["2026", "\u0000"]
+    assert_problem(client.get("/v1/cases", params={"cursor": nul_cursor}, headers=h), 422, rule="cursor-format")
+    assert client.get("/v1/cases", params={"created_to": "9999-12-31"}, headers=h).status_code == 200
+    assert_problem(client.post("/v1/admin/keys", json={"role": "finance", "label": "\x00"}, headers=admin_headers),
+                   422)
+    assert_problem(client.post("/v1/admin/keys/a%00/revoke", headers=admin_headers), 404)
+    document = {"id": "x", "version": 1, "valid_from": "2026-01-01", "description": "\x00", "values": {}}
+    assert_problem(client.post("/v1/parameter-sets", json=document, headers=admin_headers), 422,
+                   rule="no-nul-characters")
