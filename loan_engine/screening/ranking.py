@@ -19,7 +19,6 @@ import csv
 import io
 import json
 import math
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -152,18 +151,14 @@ def records_csv(records: list[dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(RESULT_COLUMNS)
+    flags = [k for k, c in enumerate(RESULT_COLUMNS) if c.startswith("within_reach")]
+    decimals = [RESULT_COLUMNS.index("suitable_m2")]
     for r in records:
-        row = []
-        for c in RESULT_COLUMNS:
-            v = r.get(c)
-            if v is None:
-                row.append("")
-            elif isinstance(v, bool):
-                row.append("yes" if v else "no")
-            elif isinstance(v, float):
-                row.append(f"{v:g}".replace(".", ","))
-            else:
-                row.append(str(v))
+        row: list[Any] = [r.get(c) for c in RESULT_COLUMNS]  # csv writes None as an empty cell
+        for k in flags:
+            row[k] = "yes" if row[k] else "no"
+        for k in decimals:
+            row[k] = f"{row[k]:g}".replace(".", ",")
         w.writerow(row)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -188,18 +183,32 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         limit = today + round(months * 30.4375)
         return int(np.count_nonzero(could & (ends != NO_END) & (ends <= limit)))
 
-    by_solution = Counter(Solution(int(s)).slug for s in result.solution.tolist())
-    areas: dict[str, dict[str, Any]] = {}
-    for i in range(n):
-        a = areas.setdefault(reg.area_key[i], {"area": reg.area[i], "households": 0, "could_own": 0,
-                                                 "could_own_without_grant": 0, "startlan": 0, "grant": 0})
-        a["households"] += 1
-        if could[i]:
-            a["could_own"] += 1
-            a["startlan"] += int(result.startlan[i])
-            a["grant"] += int(result.grant[i])
-        if without[i]:
-            a["could_own_without_grant"] += 1
+    by_solution = {s.slug: int(np.count_nonzero(result.solution == int(s))) for s in Solution}
+    codes: dict[str, int] = {}
+    names: list[str] = []
+    code = np.empty(n, dtype=np.int64)
+    for i, key in enumerate(reg.area_key):
+        c = codes.get(key)
+        if c is None:
+            c = codes[key] = len(names)
+            names.append(reg.area[i])
+        code[i] = c
+    m = len(names)
+
+    def per_area(mask: npt.NDArray[np.bool_], weights: npt.NDArray[Any] | None = None) -> list[int]:
+        w = mask.astype(np.float64) if weights is None else np.where(mask, weights, 0).astype(np.float64)
+        return [int(x) for x in np.bincount(code, weights=w, minlength=m)]
+
+    households = per_area(np.ones(n, dtype=bool))
+    could_n = per_area(could)
+    without_n = per_area(without)
+    loans = per_area(could, result.startlan)
+    grants = per_area(could, result.grant)
+    areas: dict[str, dict[str, Any]] = {
+        key: {"area": names[c], "households": households[c], "could_own": could_n[c],
+              "could_own_without_grant": without_n[c], "startlan": loans[c], "grant": grants[c]}
+        for key, c in codes.items()
+    }
     by_area = []
     other: dict[str, Any] = {"area": "other areas", "households": 0, "could_own": 0, "could_own_without_grant": 0,
                              "startlan": 0, "grant": 0}
@@ -226,7 +235,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         "could_own_contract_ending_within_4_months": within(4),
         "could_own_contract_ending_within_12_months": within(12),
         "could_own_open_ended_contract": int(np.count_nonzero(could & (ends == NO_END))),
-        "by_solution": {s.slug: by_solution.get(s.slug, 0) for s in Solution},
+        "by_solution": by_solution,
         "by_area": by_area,
         "small_areas_merged_below": MIN_CELL,
         "parameter_set": result.parameter_set,
