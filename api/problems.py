@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loan_engine.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
@@ -203,6 +203,17 @@ def install(app: FastAPI) -> None:
                 slug="database-unavailable",
                 instance=request.url.path,
                 headers={"Retry-After": "5"},
+            )
+        if isinstance(exc, DataError):
+            # The database cannot store or compare a value of the request (a NUL character in text on PostgreSQL,
+            # a number out of the column's range): bad input, not a server fault.
+            log.info("database refused a value on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+            return problem_response(
+                422,
+                "A value in the request cannot be stored (e.g. a NUL character in text, or a number out of range).",
+                slug="unstorable-value",
+                instance=request.url.path,
+                errors=[{"field": "body", "rule": "storable-value", "message": "value the database cannot store"}],
             )
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(
