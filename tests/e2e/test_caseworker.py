@@ -63,16 +63,18 @@ def shown(page: Any, element_id: str, lang: str = "nb") -> float:
 
 
 def data_value(element: WebElement) -> float:
-    return float(element.get_attribute("data-value"))
+    raw = element.get_attribute("data-value")
+    assert raw is not None, "the element has no data-value"
+    return float(raw)
 
 
 def fill_form(page: Any) -> None:
-    """Fill the form with the keyboard: type into fields, Tab/Enter on buttons, Space on radios and checkboxes."""
+    """Fill the form with the keyboard: type into fields, Enter on buttons, Tab between fields, arrows in selects."""
     age0 = page.find_element(By.ID, "member-0-age")
     type_into(age0, str(MEMBERS[0][0]))
     for i, (age, sex) in enumerate(MEMBERS[1:], start=1):
         page.find_element(By.ID, "add-member").send_keys(Keys.ENTER)
-        new_age = wait_until(lambda i=i: page.find_element(By.ID, f"member-{i}-age"), 5, f"member {i}")
+        new_age = wait_visible(page, f"#member-{i}-age", 5)
         assert page.switch_to.active_element == new_age, "focus should move to the new person's age field"
         new_age.send_keys(str(age))
         new_age.send_keys(Keys.TAB)  # to the sex select
