@@ -151,3 +151,17 @@ def test_smallest_grant_closed_form_equals_bisection(need_ore: int, max_loan: in
 def test_payout_vectorised_equals_scalar(params: UnderwritingParameters) -> None:
     loans = np.array([0, 1, 2, 499, 500, 50_000, 50_001, 149_999, 150_000, 150_001, 3_000_000, 10**9])
     assert payout_ore_vec(loans, params.fees).tolist() == [payout_ore(int(x), params.fees) for x in loans]
+
+
+def test_reference_capacity_agrees_with_the_shared_vectorised_max_loan(
+        sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters,
+        options: ScreeningOptions) -> None:
+    """The floating-rate capacity equals ``loan_engine.vectorised.max_loan_vectorised`` (which has no rate change,
+    so the fixed-then-stress configurations use the scalar per-krone factors instead)."""
+    from loan_engine.affordability import startlan_stress_rate
+    from loan_engine.vectorised import max_loan_vectorised
+
+    result = _screen(sample_register_path, load_prices(sample_prices_path), params, options)
+    stress = startlan_stress_rate(params, None)[0]
+    expected = max_loan_vectorised(result.available, stress, params.reference_term_years * 12)
+    assert result.max_loan_reference.tolist() == expected.astype(np.int64).tolist()
