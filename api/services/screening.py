@@ -84,7 +84,7 @@ def submit(
     params = {
         "options": options.as_dict(),
         "parameter_set": {"id": row.set_id, "version": row.version},
-        "register": {"filename": (register_name or "")[:200], **source},
+        "register": {"filename": (register_name or "").replace("\x00", "")[:200], **source},
         "price_areas": len(table.areas),
         "prices_json": prices_records,
     }

@@ -130,7 +130,7 @@ def read_prices(reader: TableReader) -> PriceTable:
         if c in PRICE_COLUMNS and c not in pos:
             pos[c] = k
         elif c:
-            report.ignored_columns.append(raw)
+            report.ignored_columns.append(raw.replace("\x00", "\\x00")[:100])
     if "area" not in pos or not ({"price_per_m2"} <= pos.keys() or {"rooms", "price"} <= pos.keys()):
         raise InvalidInput(
             "The price table needs an 'area' column and either 'price_per_m2' or 'rooms' + 'price'. Found: "
@@ -179,6 +179,8 @@ def _read_chunk(chunk: TableChunk, pos: dict[str, int], table: PriceTable) -> No
         area = " ".join(str(area_raw).split()) if area_raw is not None else ""
         if not area:
             errors.append(RowError(row, "prices.area", "required", "area is empty"))
+        elif "\x00" in area:
+            errors.append(RowError(row, "prices.area", "no-nul-characters", "area contains a NUL character"))
         per_m2 = number("price_per_m2", MIN_PRICE_PER_M2, MAX_PRICE_PER_M2)
         rooms = number("rooms", 1, MAX_ROOMS)
         price = number("price", MIN_PRICE, MAX_PRICE)

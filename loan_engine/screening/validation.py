@@ -247,7 +247,7 @@ class RegisterValidator:
             elif canon in known:
                 self.columns[canon] = pos
             else:
-                self.report.ignored_columns.append(raw)
+                self.report.ignored_columns.append(raw.replace("\x00", "\\x00")[:100])
         if duplicates:
             raise InvalidInput(
                 f"These columns are given twice: {', '.join(duplicates)}.", field="register.columns",
@@ -299,6 +299,9 @@ class RegisterValidator:
             s = str(v).strip()
             if isinstance(v, float) and v.is_integer():
                 s = str(int(v))
+            if "\x00" in s:
+                err(k, "household_id", "no-nul-characters", "household_id contains a NUL character")
+                continue
             if len(s) > MAX_ID_LENGTH:
                 err(k, "household_id", f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
                 continue
@@ -382,6 +385,9 @@ class RegisterValidator:
                 err(k, "area", "required", "area is empty")
                 continue
             s = " ".join(str(v).split())
+            if "\x00" in s:
+                err(k, "area", "no-nul-characters", "area contains a NUL character")
+                continue
             if len(s) > MAX_AREA_LENGTH:
                 err(k, "area", f"max-length-{MAX_AREA_LENGTH}", f"area is longer than {MAX_AREA_LENGTH}")
                 continue
@@ -396,7 +402,7 @@ class RegisterValidator:
                     s = str(v).strip()
                     if isinstance(v, float) and v.is_integer():
                         s = str(int(v))
-                    dwellings[k] = s[:MAX_ID_LENGTH]
+                    dwellings[k] = s[:MAX_ID_LENGTH].replace("\x00", "")
 
         low = np.zeros(n, dtype=bool)
         col = self._col(chunk, "permanently_low_income")

@@ -82,3 +82,17 @@ def test_header_row_is_not_needed_in_a_fixed_order(params: UnderwritingParameter
     run = run_screening(register_text(rows, header + ";notes").encode(), prices, params, options)
     assert {r["household_id"] for r in run.records} == {"A1", "A2", "A3"}
     assert run.report.ignored_columns == ["notes"]
+
+
+def test_nul_characters_never_reach_the_results(params: UnderwritingParameters, options: ScreeningOptions,
+                                                prices: PriceTable) -> None:
+    rows = [*GOOD_ROWS, "N\x001;F34;30000;0;0;0;0;9000;0;0;;Rud;;nei", "N2;F34;30000;0;0;0;0;9000;0;0;;R\x00ud;;nei",
+            "N3;F3\x004;30000;0;0;0;0;9000;0;0;;Rud;;nei"]
+    run = run_screening(register_text(rows, HEADER + ";x\x00y").encode(), prices, params, options)
+    assert {r["household_id"] for r in run.records} == {"A1", "A2", "A3"}
+    assert {(e.row, e.rule) for e in run.report.errors} >= {(5, "no-nul-characters"), (6, "no-nul-characters"),
+                                                            (7, "members-format")}
+    import json
+
+    text = json.dumps({"summary": run.summary, "errors": run.errors_document()})
+    assert "\\u0000" not in text
