@@ -15,6 +15,7 @@ Timings are reported, never asserted.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -67,12 +68,15 @@ def main(argv: list[str]) -> int:
 
     simulate_range(inputs, spec, 1, 0, 4, 24)  # compile / load cache
     s_nb = 100 if quick else 400
-    best_nb = float("inf")
+    best_nb = best_cpu = float("inf")
     for _ in range(2 if quick else 3):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         simulate_range(inputs, spec, 1, 0, s_nb, MONTHS)
         best_nb = min(best_nb, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
     rate_nb = s_nb * N_LOANS * MONTHS / best_nb
+    # CPU-time rate × threads: what the kernel does with 2 uncontended cores (the machine is shared).
+    rate_cpu = s_nb * N_LOANS * MONTHS / best_cpu * threads
 
     s_np = 8 if quick else 20
     t0 = time.perf_counter()
@@ -81,6 +85,8 @@ def main(argv: list[str]) -> int:
     rate_np = s_np * N_LOANS * MONTHS / dt_np
     ratio = rate_nb / rate_np
     print(f"  numba kernel : {rate_nb / 1e6:8.1f} M loan-months/s ({s_nb} scenarios in {best_nb:.2f} s, best of runs)")
+    print(f"  numba kernel : {rate_cpu / 1e6:8.1f} M loan-months/s from CPU time × {threads} threads "
+          f"(load average now {os.getloadavg()[0]:.1f})")
     print(f"  numpy (same) : {rate_np / 1e6:8.1f} M loan-months/s ({s_np} scenarios in {dt_np:.2f} s)")
     print(f"  ratio        : {ratio:8.1f}×   target ≥ 4×: {'MET' if ratio >= 4 else 'NOT MET'};"
           f"  ≥ 150 M/s: {'MET' if rate_nb >= 150e6 else 'NOT MET'}")
