@@ -58,13 +58,13 @@ class Outcome(StrEnum):
     refused = "refused"
 
 
-class Application(InputDocument):
+class Application(BaseModel):
     """What the household applies for. ``affordability`` is an ``/v1/affordability`` request (household, income,
     costs, debts, loan wish, bank loan, dwelling); ``financing_plan`` a ``/v1/financing-plans`` request for a
     concrete purchase. A financing certificate (finansieringsbevis) has no dwelling yet: the assessment gives
     its frame."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # NUL characters are refused by the enclosing CaseCreate
 
     purpose: Purpose = Field(description="purchase | refinance | financing_certificate")
     requested_loan: float | None = Field(
@@ -130,8 +130,8 @@ class RecomputeOut(BaseModel):
     result: dict[str, Any]
 
 
-class DecisionTerms(InputDocument):
-    model_config = ConfigDict(extra="forbid")
+class DecisionTerms(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # inside DecisionIn, which refuses NUL characters
 
     term_years: int = Field(ge=1, le=50)
     rate_type: Literal["floating", "fixed"] = "floating"
