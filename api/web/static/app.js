@@ -32,10 +32,19 @@ export function setKey(role, value) {
  * seeded with demo data, fill in the public demo key for that role.
  */
 export async function bindKeyInput(input, role, status) {
+  const say = (key) => {
+    if (!status) return;
+    status.dataset.message = key;
+    status.textContent = key ? i18n.t(key) : "";
+  };
+  if (status && !status.dataset.bound) {
+    status.dataset.bound = "true";
+    i18n.onChange(() => say(status.dataset.message));
+  }
   input.value = getKey(role);
   input.addEventListener("input", () => {
     setKey(role, input.value);
-    if (status) status.textContent = input.value ? i18n.t("access.saved") : "";
+    say(input.value ? "access.saved" : "");
   });
   if (!input.value) {
     const config = await loadConfig();
@@ -43,7 +52,7 @@ export async function bindKeyInput(input, role, status) {
     if (demo && !input.value) {
       input.value = demo;
       setKey(role, demo);
-      if (status) status.textContent = i18n.t("access.demo");
+      say("access.demo");
     }
   }
 }

@@ -18,7 +18,7 @@ function svg(tag, attrs = {}, text) {
 function niceMax(value) {
   if (!(value > 0)) return 1;
   const exp = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= value) return m * exp;
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= value * (1 - 1e-12)) return m * exp;
   return 10 * exp;
 }
 
@@ -37,7 +37,7 @@ export function chart(host, spec) {
   const plotH = height - pad.top - pad.bottom;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const maxV = niceMax(Math.max(0, ...all));
-  const minV = Math.min(0, ...all);
+  const minV = -niceMax(-Math.min(0, ...all)) * (Math.min(0, ...all) < 0 ? 1 : 0);
   const span = maxV - minV || 1;
   const y = (v) => pad.top + plotH - ((v - minV) / span) * plotH;
   const n = categories.length || 1;
@@ -56,7 +56,7 @@ export function chart(host, spec) {
   root.append(svg("desc", { id: descId }, t("chart.summary", { title })));
 
   // Axes and grid lines with labels.
-  const ticks = 4;
+  const ticks = 5;
   for (let i = 0; i <= ticks; i++) {
     const v = minV + (span * i) / ticks;
     const yy = y(v);

@@ -1,0 +1,340 @@
+// Finance page: choose a portfolio (GET /v1/portfolios, or make a synthetic one), start a stress test
+// (POST /v1/stress-tests → 202 + Location), poll its progress, and show the results: the loss distribution
+// (histogram of the per-scenario losses from …/scenario-losses.csv, VaR/ES), default and arrears rates per year,
+// the kommune/state split and the net interest margin, each chart with its figures beside it.
+
+import {
+  api, clearErrors, el, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
+} from "./app.js";
+import * as i18n from "./i18n.js";
+import { t } from "./i18n.js";
+import { chart } from "./plots.js";
+
+const ROLE = "finance";
+const POLL_MS = 700;
+const HISTOGRAM_BINS = 15;
+
+const portfolioSelect = document.getElementById("portfolio");
+const portfolioForm = document.getElementById("portfolio-form");
+const runForm = document.getElementById("run-form");
+const progressBox = document.getElementById("progress-box");
+const progressBar = document.getElementById("progress");
+const progressText = document.getElementById("progress-text");
+const cancelButton = document.getElementById("cancel");
+const results = document.getElementById("results");
+const body = document.getElementById("results-body");
+let portfolios = [];
+let current = null; // {location, job, losses}
+let lastAnnounced = -1;
+
+// ----- Portfolios -------------------------------------------------------------------------------------------
+
+function portfolioLabel(p) {
+  return t("fin.portfolio.option", { name: p.name, loans: num(p.loan_count), balance: kr(p.total_balance) });
+}
+
+async function loadPortfolios(selectId) {
+  try {
+    const { body: list } = await api("/v1/portfolios", { role: ROLE });
+    portfolios = list.items;
+  } catch (error) {
+    showProblem(portfolioForm, error);
+    return;
+  }
+  const chosen = selectId || portfolioSelect.value;
+  portfolioSelect.replaceChildren(...(portfolios.length
+    ? portfolios.map((p) => el("option", { value: p.id }, portfolioLabel(p)))
+    : [el("option", { value: "" }, t("fin.portfolio.none"))]));
+  if (chosen && portfolios.some((p) => p.id === chosen)) portfolioSelect.value = chosen;
+  describePortfolio();
+}
+
+async function describePortfolio() {
+  const summary = document.getElementById("portfolio-summary");
+  const id = portfolioSelect.value;
+  if (!id) {
+    summary.textContent = t("fin.portfolio.make_one");
+    return;
+  }
+  try {
+    const { body: p } = await api(`/v1/portfolios/${encodeURIComponent(id)}`, { role: ROLE });
+    const s = p.summary;
+    summary.textContent = t("fin.portfolio.summary", {
+      loans: num(s.loan_count), balance: kr(s.total_balance), fixed: pct(s.fixed_share, 1),
+      second: pct(s.second_priority_share, 1), arrears: num(s.in_arrears),
+    });
+  } catch (error) {
+    showProblem(portfolioForm, error);
+  }
+}
+
+async function createSynthetic() {
+  clearErrors(document);
+  const button = document.getElementById("create-synthetic");
+  setBusy(button, true);
+  try {
+    const name = document.getElementById("synthetic-name").value.trim()
+      || t("fin.synthetic.default_name", { time: new Date().toLocaleTimeString(i18n.locale()) });
+    const { body: p } = await api("/v1/portfolios/synthetic", {
+      role: ROLE,
+      json: { name, loans: inputNumber(document.getElementById("synthetic-loans")),
+        seed: inputNumber(document.getElementById("synthetic-seed")) ?? 0 },
+    });
+    await loadPortfolios(p.id);
+    portfolioSelect.focus();
+  } catch (error) {
+    showProblem(portfolioForm, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+// ----- Running a stress test --------------------------------------------------------------------------------
+
+/** The request the page sends (exported for the browser tests). */
+export function request() {
+  return {
+    portfolio_id: portfolioSelect.value,
+    scenario: { preset: document.getElementById("scenario").value },
+    scenarios: inputNumber(document.getElementById("scenarios")),
+    horizon_years: inputNumber(document.getElementById("horizon")),
+    seed: inputNumber(document.getElementById("seed")) ?? 0,
+  };
+}
+
+function showProgress(job) {
+  const { scenarios_done: done, scenarios_total: total } = job.progress;
+  progressBar.max = Math.max(total, 1);
+  progressBar.value = done;
+  progressBar.setAttribute("aria-valuetext", t("fin.progress.text", { done: num(done), total: num(total) }));
+  // Announce at most every quarter, so screen readers are not flooded.
+  const quarter = total ? Math.floor((4 * done) / total) : 0;
+  const final = ["succeeded", "failed", "cancelled"].includes(job.status);
+  if (quarter !== lastAnnounced || final) {
+    lastAnnounced = quarter;
+    progressText.textContent = `${t(`fin.status.${job.status}`)} – ${t("fin.progress.text", {
+      done: num(done), total: num(total) })}`;
+  }
+  progressText.dataset.status = job.status;
+}
+
+async function start(ev) {
+  ev.preventDefault();
+  clearErrors(document);
+  const button = document.getElementById("start");
+  setBusy(button, true);
+  results.hidden = true;
+  lastAnnounced = -1;
+  try {
+    const { body: job, headers } = await api("/v1/stress-tests", { role: ROLE, json: request() });
+    current = { location: headers.get("Location") || `/v1/stress-tests/${job.id}`, job, losses: null };
+    progressBox.hidden = false;
+    cancelButton.hidden = false;
+    showProgress(job);
+    await poll();
+  } catch (error) {
+    showProblem(runForm, error);
+  } finally {
+    setBusy(button, false);
+    cancelButton.hidden = true;
+  }
+}
+
+async function poll() {
+  for (;;) {
+    const { body: job } = await api(current.location, { role: ROLE });
+    current.job = job;
+    showProgress(job);
+    if (job.status === "succeeded") {
+      const { body: csv } = await api(`${current.location}/scenario-losses.csv`, { role: ROLE, accept: "text/csv" });
+      current.losses = parseLosses(csv);
+      render();
+      results.hidden = false;
+      document.getElementById("results-h").focus();
+      return;
+    }
+    if (job.status === "failed" || job.status === "cancelled") {
+      progressText.textContent = `${t(`fin.status.${job.status}`)}${job.error ? `: ${job.error}` : ""}`;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function cancel() {
+  if (!current) return;
+  try {
+    await api(current.location, { role: ROLE, method: "DELETE" });
+  } catch (error) {
+    showProblem(runForm, error);
+  }
+}
+
+// ----- Results ----------------------------------------------------------------------------------------------
+
+/** Per-scenario total losses from the CSV artifact. */
+export function parseLosses(csv) {
+  const lines = String(csv).trim().split(/\r?\n/);
+  const header = lines.shift().split(",");
+  const col = header.indexOf("loss_total");
+  return lines.filter(Boolean).map((line) => Number(line.split(",")[col]));
+}
+
+/**
+ * Histogram of losses: one bar for scenarios without loss, then HISTOGRAM_BINS equal-width bins over
+ * (0, max]; bin i holds losses in (i·w, (i+1)·w] with w = max / HISTOGRAM_BINS.
+ */
+export function histogram(losses) {
+  const max = Math.max(0, ...losses);
+  const zero = losses.filter((x) => x <= 0).length;
+  const bins = [{ from: 0, to: 0, count: zero }];
+  if (max > 0) {
+    const w = max / HISTOGRAM_BINS;
+    for (let i = 0; i < HISTOGRAM_BINS; i++) bins.push({ from: i * w, to: (i + 1) * w, count: 0 });
+    for (const x of losses) {
+      if (x <= 0) continue;
+      const i = Math.min(HISTOGRAM_BINS - 1, Math.ceil(x / w) - 1);
+      bins[i + 1].count += 1;
+    }
+  }
+  return bins;
+}
+
+const millions = (v) => num(v / 1e6, v >= 1e7 ? 0 : 1);
+
+function withSe(value, se, fmt) {
+  if (value === null || value === undefined) return t("fin.r.too_few");
+  return se === null || se === undefined || se === 0 ? fmt(value) : `${fmt(value)} (± ${fmt(se)})`;
+}
+
+function stat(id, term, value, se, fmt) {
+  const shown = value === null || value === undefined ? t("fin.r.too_few") : fmt(value);
+  return el("div", {}, el("dt", {}, term), el("dd", { id, "data-value": value ?? "", "data-se": se ?? "" }, shown,
+    se ? el("span", { class: "se" }, `± ${fmt(se)}`) : null));
+}
+
+function render() {
+  if (!current || !current.job.result) return;
+  const r = current.job.result;
+  const el_ = r.expected_loss;
+  const share = r.loss_share_pct;
+  const years = r.years;
+  const yearLabels = years.map((y) => String(y.year));
+  const hostLoss = el("div");
+  const hostDefaults = el("div");
+  const hostSplit = el("div");
+  const hostNim = el("div");
+  const q = (part, level) => r.loss_quantiles[part].find((x) => Math.abs(x.level - level) < 1e-9);
+
+  body.replaceChildren(
+    el("p", { id: "r-run" }, t("fin.r.run", {
+      portfolio: r.portfolio.name || r.portfolio.id, loans: num(r.portfolio.loan_count),
+      scenario: t(`fin.preset.${r.scenario.preset || "baseline"}`), scenarios: num(r.scenarios),
+      years: r.horizon_years, seed: r.seed,
+    })),
+    el("dl", { class: "headline" },
+      stat("r-el-total", t("fin.r.el_total"), el_.total.value, el_.total.se, kr),
+      stat("r-el-kommune", t("fin.r.el_kommune"), el_.kommune.value, el_.kommune.se, kr),
+      stat("r-el-state", t("fin.r.el_state"), el_.state.value, el_.state.se, kr),
+      stat("r-share-kommune", t("fin.r.share_kommune"), share.kommune.value, share.kommune.se, (v) => pct(v, 1)),
+      stat("r-defaults-total", t("fin.r.defaults_total"), r.defaults_total.value, r.defaults_total.se,
+        (v) => num(v, 2)),
+      stat("r-over-capacity", t("fin.r.over_capacity"), r.over_capacity.share_pct.value,
+        r.over_capacity.share_pct.se, (v) => pct(v, 1))),
+    el("p", { class: "hint" }, t("fin.r.se_note")),
+    el("h3", {}, t("fin.r.loss_title")), hostLoss,
+    el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "quantiles-caption" },
+      el("table", { id: "quantiles-table" },
+        el("caption", { id: "quantiles-caption" }, t("fin.r.quantiles_caption")),
+        el("thead", {}, el("tr", {}, [t("fin.r.level"), t("fin.r.var_total"), t("fin.r.es_total"),
+          t("fin.r.var_kommune"), t("fin.r.var_state")].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, r.loss_quantiles.total.map((row) => el("tr", { "data-level": row.level },
+          el("th", { scope: "row" }, pct(row.level, 1)),
+          el("td", { "data-value": row.var ?? "" }, withSe(row.var, row.var_se, kr)),
+          el("td", { "data-value": row.es ?? "" }, withSe(row.es, row.es_se, kr)),
+          el("td", { "data-value": q("kommune", row.level).var ?? "" }, withSe(q("kommune", row.level).var,
+            q("kommune", row.level).var_se, kr)),
+          el("td", { "data-value": q("state", row.level).var ?? "" }, withSe(q("state", row.level).var,
+            q("state", row.level).var_se, kr))))))),
+    el("h3", {}, t("fin.r.defaults_title")), hostDefaults,
+    el("h3", {}, t("fin.r.split_title")), hostSplit,
+    el("h3", {}, t("fin.r.nim_title")), hostNim,
+    el("h3", {}, t("fin.r.method")),
+    el("ol", {}, (r.explanation || []).map((s) => el("li", {}, i18n.currentLang() === "en" ? s.en : s.nb))),
+    el("p", { class: "hint", id: "r-parameter-set" }, t("fin.r.parameter_set", {
+      id: r.parameter_set.id, version: r.parameter_set.version })),
+  );
+
+  const bins = histogram(current.losses);
+  chart(hostLoss, {
+    id: "loss-chart",
+    title: t("fin.r.hist_title", { n: num(current.losses.length) }),
+    kind: "bar",
+    categories: bins.map((b, i) => (i === 0 ? t("fin.r.no_loss") : `${millions(b.from)}–${millions(b.to)}`)),
+    series: [{ name: t("fin.r.scenarios"), values: bins.map((b) => b.count) }],
+    format: (v) => num(v),
+    xLabel: t("fin.r.loss_axis"),
+    yLabel: t("fin.r.scenarios"),
+  });
+  chart(hostDefaults, {
+    id: "defaults-chart",
+    title: t("fin.r.rates_title"),
+    kind: "line",
+    categories: yearLabels,
+    series: [
+      { name: t("fin.r.default_rate"), values: years.map((y) => y.default_rate_pct.value) },
+      { name: t("fin.r.arrears_rate"), values: years.map((y) => y.arrears_rate_pct.value) },
+    ],
+    format: (v) => (v === null || v === undefined ? "–" : pct(v, 2)),
+    axisFormat: (v) => pct(v, 1),
+    xLabel: t("common.year"),
+    yLabel: "%",
+  });
+  const levels = r.loss_quantiles.total.filter((row) => row.var !== null);
+  chart(hostSplit, {
+    id: "split-chart",
+    title: t("fin.r.split_chart"),
+    kind: "bar",
+    categories: [t("fin.r.expected"), ...levels.map((row) => t("fin.r.var_at", { level: pct(row.level, 1) }))],
+    series: [
+      { name: t("fin.r.kommune"), values: [el_.kommune.value, ...levels.map((row) => q("kommune", row.level).var)] },
+      { name: t("fin.r.state"), values: [el_.state.value, ...levels.map((row) => q("state", row.level).var)] },
+    ],
+    format: (v) => kr(v),
+    axisFormat: (v) => millions(v),
+    yLabel: t("fin.r.mnok"),
+  });
+  chart(hostNim, {
+    id: "nim-chart",
+    title: t("fin.r.nim_chart"),
+    kind: "line",
+    categories: yearLabels,
+    series: [{ name: t("fin.r.nim"), values: years.map((y) => y.net_interest_margin_pct.value) }],
+    format: (v) => (v === null || v === undefined ? "–" : pct(v, 3)),
+    axisFormat: (v) => pct(v, 2),
+    xLabel: t("common.year"),
+    yLabel: "%",
+  });
+}
+
+// ----- Start ------------------------------------------------------------------------------------------------
+
+portfolioSelect.addEventListener("change", describePortfolio);
+document.getElementById("create-synthetic").addEventListener("click", createSynthetic);
+runForm.addEventListener("submit", start);
+cancelButton.addEventListener("click", cancel);
+i18n.onChange(() => {
+  for (const option of portfolioSelect.options) {
+    const p = portfolios.find((x) => x.id === option.value);
+    option.textContent = p ? portfolioLabel(p) : t("fin.portfolio.none");
+  }
+  describePortfolio();
+  if (current) {
+    lastAnnounced = -1;
+    showProgress(current.job);
+  }
+  render();
+});
+await initPage({ role: ROLE });
+await loadPortfolios();
+window.loanEngineFinance = { request, histogram, parseLosses, location: () => current?.location ?? null };
