@@ -31,8 +31,12 @@ export function chart(host, spec) {
   const { id, title, kind = "bar", categories, series, format, xLabel = "", yLabel = "" } = spec;
   const axisFormat = spec.axisFormat || format;
   const width = 560;
-  const height = 280;
-  const pad = { top: 16, right: 16, bottom: 48, left: 84 };
+  const longest = Math.max(1, ...categories.map((c) => String(c).length));
+  // Long category names are turned 35° so that they do not run into each other.
+  const rotate = longest * 6.2 > (width - 100) / Math.max(categories.length, 1);
+  const extra = rotate ? Math.min(longest * 4.2, 110) : 0;
+  const height = 280 + extra;
+  const pad = { top: 16, right: 16, bottom: 48 + extra, left: 84 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
@@ -68,8 +72,11 @@ export function chart(host, spec) {
   const labelEvery = Math.ceil(n / 12);
   categories.forEach((c, i) => {
     if (i % labelEvery !== 0) return;
-    root.append(svg("text", { x: pad.left + band * (i + 0.5), y: pad.top + plotH + 16, "text-anchor": "middle",
-      class: "tick" }, c));
+    const x = pad.left + band * (i + 0.5);
+    const yy = pad.top + plotH + 16;
+    root.append(svg("text", rotate
+      ? { x, y: yy, "text-anchor": "end", transform: `rotate(-35 ${x} ${yy})`, class: "tick" }
+      : { x, y: yy, "text-anchor": "middle", class: "tick" }, c));
   });
   if (xLabel) root.append(svg("text", { x: pad.left + plotW / 2, y: height - 8, "text-anchor": "middle",
     class: "axis-label" }, xLabel));
