@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import admin, cases, underwriting
-from api.cli import stress_test  # stress tests (issue 4)
+from api.cli import admin, cases, screening, stress_test, underwriting
 
 app = typer.Typer(
     name="loan-engine",
@@ -23,9 +22,6 @@ admin.register(app)
 cases.register(app)
 underwriting.register(app)
 stress_test.register(app)
-
-from api.cli import screening  # noqa: E402  (tenant screening, issue 5)
-
 screening.register(app)
 
 

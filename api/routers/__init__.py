@@ -1,7 +1,4 @@
-"""All routers of the service, in the order they appear in the OpenAPI document.
-
-Each resource module appends its router here.
-"""
+"""All routers of the service, in the order they appear in the OpenAPI document."""
 
 from fastapi import APIRouter
 
@@ -13,7 +10,10 @@ from api.routers import (
     health,
     parameter_set_admin,
     parameter_sets,
+    portfolios,
     schedules,
+    screenings,
+    stress_tests,
     web,
 )
 
@@ -27,12 +27,7 @@ ALL_ROUTERS: list[APIRouter] = [
     cases.router,
     parameter_set_admin.router,
     admin_keys.router,
+    portfolios.router,
+    stress_tests.router,
+    screenings.router,
 ]
-
-from api.routers import portfolios, stress_tests  # noqa: E402  (stress tests, issue 4)
-
-ALL_ROUTERS += [portfolios.router, stress_tests.router]
-
-from api.routers import screenings  # noqa: E402  (tenant screening, issue 5)
-
-ALL_ROUTERS += [screenings.router]

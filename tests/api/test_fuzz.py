@@ -6,14 +6,16 @@ Runs against the app in-process (ASGI) with a caseworker, a finance and an admin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
+from api.main import create_app
 from api.services.seed import DEMO_KEYS
+from api.settings import Settings
 from models.api_keys import Role
 
 # Operations that start long-running work are fuzzed for validation only; the job itself is tested elsewhere.
@@ -21,8 +23,12 @@ MAX_EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def api_schema(client: TestClient) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+def api_schema(database_url: str, fresh_database_url: Callable[[str], str]) -> Any:
+    """A separate app on a fresh database of the same backend: schemathesis runs the app's start-up and
+    shutdown itself, which must not stop the job runner of the shared ``client`` app."""
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    app = create_app(Settings(environment="test", database_url=fresh_database_url(backend), demo_data=True))
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
