@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import json_column, new_id, timestamp_column, utcnow
@@ -31,7 +31,7 @@ class Job(SQLModel, table=True):
     status: str = Field(default=JobStatus.queued.value, max_length=16, index=True)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     result: dict[str, Any] | None = Field(default=None, sa_column=json_column())
-    error: str | None = Field(default=None)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     progress_done: int = 0
     progress_total: int = 0
     cancel_requested: bool = False
@@ -47,7 +47,9 @@ class JobArtifact(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("job_id", "name", name="uq_job_artifacts_job_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    job_id: str = Field(foreign_key="jobs.id", max_length=32, index=True)
+    job_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     name: str = Field(max_length=100)
     media_type: str = Field(max_length=100)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

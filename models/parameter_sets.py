@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column as SAColumn
-from sqlalchemy import Date, UniqueConstraint
+from sqlalchemy import Date, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, or_, select
 
 from models.common import json_column, timestamp_column, utcnow
@@ -27,7 +27,7 @@ class StoredParameterSet(SQLModel, table=True):
     version: int
     valid_from: date = Field(sa_column=SAColumn(Date, nullable=False))
     kommune_number: str | None = Field(default=None, max_length=4)
-    description: str = Field(default="")
+    description: str = Field(default="", sa_column=SAColumn(Text, nullable=False, server_default=""))
     document: dict[str, Any] = Field(sa_column=json_column(nullable=False))
     checksum: str = Field(max_length=64)
     loaded_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

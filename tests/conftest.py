@@ -47,7 +47,7 @@ def _create_pg_database(base_url: str) -> tuple[str, Callable[[], None]]:
 
 
 @pytest.fixture(scope="session")
-def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
     """Factory: an empty database of the given backend (``sqlite`` or ``postgresql``), cleaned up at the end."""
     cleanups: list[Callable[[], None]] = []
 
@@ -61,7 +61,7 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Callable[[st
         cleanups.append(drop)
         return url
 
-    yield make  # type: ignore[misc]
+    yield make
     for cleanup in cleanups:
         cleanup()
 

@@ -66,7 +66,7 @@ def submit_screening(
         max_grant_share=max_grant_share, max_grant=max_grant, purchase_costs_percent=purchase_costs_percent,
     )
     job = service.submit(
-        session, request.app.state.job_runner, service.owner_of(principal), register=data,
+        session, request.app.state.job_runner, principal, register=data,
         register_name=register_file.filename, prices_file=prices_file, prices_records=records, options=options,
         max_bytes=settings.max_upload_bytes,
     )
@@ -78,7 +78,7 @@ def submit_screening(
 @router.get("/{job_id}", response_model=ScreeningOut, responses=problem_responses(401, 403, 404))
 def get_screening(job_id: str, session: SessionDep, principal: CaseworkerDep, response: Response) -> ScreeningOut:
     """Status, progress, the kommune summary and the row errors (caseworkers of the kommune)."""
-    job = jobs.get_job(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     if job.status not in FINAL_STATUSES:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return ScreeningOut(**service.view(job, personal=True))
@@ -87,12 +87,12 @@ def get_screening(job_id: str, session: SessionDep, principal: CaseworkerDep, re
 @router.get("/{job_id}/summary", response_model=ScreeningSummaryOut, responses=problem_responses(401, 403, 404))
 def get_screening_summary(job_id: str, session: SessionDep, principal: AnyRoleDep) -> ScreeningSummaryOut:
     """The kommune summary: counts and sums, no personal details (any role of the kommune)."""
-    job = jobs.get_job(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     return ScreeningSummaryOut(**service.summary_view(job))
 
 
 def _artifact(job_id: str, name: str, session: SessionDep, principal: CaseworkerDep) -> bytes:
-    job = jobs.get_job(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     art = jobs.get_artifact(session, job.id, name)
     if art is None:
         raise NotFound(f"No results yet: the screening is {job.status}.", field="id", rule="results-ready")
@@ -121,5 +121,5 @@ def screening_results_json(job_id: str, session: SessionDep, principal: Casework
                responses=problem_responses(401, 403, 404, 409))
 def cancel_screening(job_id: str, session: SessionDep, principal: CaseworkerDep) -> JSONResponse:
     """Cancel a queued or running screening (it stops at the next chunk of rows)."""
-    job = jobs.request_cancel(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.request_cancel(session, job_id, principal, kind=service.KIND)
     return JSONResponse(ScreeningOut(**service.view(job, personal=True)).model_dump(mode="json"), status_code=202)

@@ -35,7 +35,7 @@ def submit_stress_test(body: StressTestCreate, request: Request, session: Sessio
     """Start a Monte Carlo stress test; answers 202 with the job's location."""
     params = body.model_dump()
     params["scenario"] = body.scenario.to_domain()
-    job = service.submit(session, request.app.state.job_runner, params, service.owner_of(principal))
+    job = service.submit(session, request.app.state.job_runner, params, principal)
     doc = StressTestOut(**service.view(job)).model_dump(mode="json")
     return JSONResponse(doc, status_code=202, headers={"Location": f"/v1/stress-tests/{job.id}",
                                                        "Retry-After": RETRY_AFTER_SECONDS})
@@ -43,14 +43,14 @@ def submit_stress_test(body: StressTestCreate, request: Request, session: Sessio
 
 @router.get("/{job_id}", response_model=StressTestOut, responses=problem_responses(401, 403, 404))
 def get_stress_test(job_id: str, session: SessionDep, principal: FinanceDep, response: Response) -> StressTestOut:
-    job = jobs.get_job(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     if job.status not in FINAL_STATUSES:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return StressTestOut(**service.view(job))
 
 
 def _cancel(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
-    job = jobs.request_cancel(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.request_cancel(session, job_id, principal, kind=service.KIND)
     return JSONResponse(StressTestOut(**service.view(job)).model_dump(mode="json"), status_code=202)
 
 
@@ -71,7 +71,7 @@ def cancel_stress_test_post(job_id: str, session: SessionDep, principal: Finance
                                                          **problem_responses(401, 403, 404)})
 def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
     """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV."""
-    job = jobs.get_job(session, job_id, service.owner_of(principal), kind=service.KIND)
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     art = jobs.get_artifact(session, job.id, service.ARTIFACT)
     if art is None:
         raise NotFound("No results yet: the stress test has not succeeded.", field="id", rule="results-ready")

@@ -30,8 +30,13 @@ class JobCancelled(Exception):
 
 
 class JobOwner(Protocol):
-    key_id: str
-    kommune_number: str
+    """Who owns a job (read-only, so a frozen ``api.deps.Principal`` fits)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def kommune_number(self) -> str: ...
 
 
 class JobContext:

@@ -13,7 +13,6 @@ API shows the row errors and results only to caseworkers of the kommune, the sum
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,15 +37,6 @@ PRICES = "prices"
 RESULTS_CSV = "results.csv"
 RESULTS_JSON = "results.json"
 
-
-@dataclass
-class Owner:
-    key_id: str
-    kommune_number: str
-
-
-def owner_of(principal: Any) -> Owner:
-    return Owner(key_id=principal.key_id, kommune_number=principal.kommune_number)
 
 
 def check_register(data: bytes, max_bytes: int) -> dict[str, Any]:

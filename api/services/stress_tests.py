@@ -9,7 +9,6 @@ between blocks. Results are a JSON summary (money in whole NOK, ratios in percen
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -24,17 +23,6 @@ from models.jobs import Job
 
 KIND = "stress-test"
 
-
-@dataclass
-class Owner:
-    """Adapter: ``jobs.JobOwner`` declares settable attributes, ``deps.Principal`` is frozen."""
-
-    key_id: str
-    kommune_number: str
-
-
-def owner_of(principal: Any) -> Owner:
-    return Owner(key_id=principal.key_id, kommune_number=principal.kommune_number)
 ARTIFACT = "scenario-losses.csv"
 
 
