@@ -24,6 +24,6 @@ def test_production_accepts_explicit_settings() -> None:
 
 
 def test_development_defaults_are_embedded_sqlite() -> None:
-    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    s = Settings(_env_file=None)
     assert s.database_url.startswith("sqlite:///") or s.database_url  # env may override in CI
     assert normalise_database_url("postgres://a/b") == "postgresql+psycopg://a/b"
