@@ -23,7 +23,12 @@ def test_production_accepts_explicit_settings() -> None:
     assert s.sqlalchemy_url == "postgresql+psycopg://u@h/db"
 
 
-def test_development_defaults_are_embedded_sqlite() -> None:
+def test_development_defaults_are_embedded_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "LOAN_ENGINE_DATABASE_URL", "LOAN_ENGINE_ENVIRONMENT", "LOAN_ENGINE_DEMO_DATA"):
+        monkeypatch.delenv(name, raising=False)
     s = Settings(_env_file=None)
-    assert s.database_url.startswith("sqlite:///") or s.database_url  # env may override in CI
+    assert s.environment == "development"
+    assert s.database_url == DEFAULT_SQLITE_URL
+    assert s.sqlalchemy_url.startswith("sqlite:///") and s.sqlalchemy_url.endswith("var/loan_engine.db")
+    assert s.demo_data is True
     assert normalise_database_url("postgres://a/b") == "postgresql+psycopg://a/b"
