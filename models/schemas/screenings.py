@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from models.schemas.jobs import JobOut
 
 
 class ScreeningProgress(BaseModel):
@@ -14,18 +15,10 @@ class ScreeningProgress(BaseModel):
     unit: str = "per mille of the run"
 
 
-class ScreeningOut(BaseModel):
+class ScreeningOut(JobOut):
     """A screening as its caseworkers see it: status, progress, the kommune summary and the row errors."""
 
-    id: str
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     progress: ScreeningProgress
-    params: dict[str, Any]
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    error: str | None = None
-    cancel_requested: bool = False
     summary: dict[str, Any] | None = Field(
         None, description="Kommune summary (no personal details): households that could own with and without a "
                           "grant, dwellings freed, total startlån and grant, by solution and area.")

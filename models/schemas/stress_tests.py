@@ -7,10 +7,11 @@ rates, as in the parameter documentation).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from models.schemas.jobs import JobOut
 
 
 class ScenarioIn(BaseModel):
@@ -48,16 +49,8 @@ class Progress(BaseModel):
     scenarios_total: int
 
 
-class StressTestOut(BaseModel):
-    id: str
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+class StressTestOut(JobOut):
     progress: Progress
-    params: dict[str, Any]
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    error: str | None = None
-    cancel_requested: bool = False
     result: dict[str, Any] | None = Field(
         None, description="When succeeded: expected loss, VaR/ES, shares, yearly rates and margins, each with "
                           "its Monte Carlo standard error (money in whole NOK, rates in percent).")
