@@ -196,6 +196,7 @@ class AffordabilityResult:
     existing_debt_payments_monthly: float
     stress_rate: float
     stress_rate_source: str
+    floating_rate: float  # the startlån's floating rate: Husbanken's floating rate plus the kommune's margin
     rate_type: RateType
     fixed_rate: float | None
     fixation_years: int | None
@@ -627,6 +628,7 @@ def assess_affordability(
         existing_debt_payments_monthly=debt,
         stress_rate=stress,
         stress_rate_source=stress_source,
+        floating_rate=params.startlan_floating_rate,
         rate_type=loan.rate_type,
         fixed_rate=fixed_rate,
         fixation_years=loan.fixation_years if loan.rate_type is RateType.FIXED else None,

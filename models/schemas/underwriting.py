@@ -398,6 +398,10 @@ class AffordabilityOut(BaseModel):
     existing_debt_payments_monthly: float = Field(description="NOK per month")
     stress_rate: float = Field(description="Stress rate used, percent per year")
     stress_rate_source: str = Field(description="parameter_set | request")
+    floating_rate: float = Field(
+        description="The startlån's floating rate (Husbanken's floating rate plus the kommune's margin), percent per "
+        "year: the rate a floating loan carries, and a fixed loan after its fixation period"
+    )
     rate_type: RateType
     fixed_rate: float | None = Field(default=None, description="Fixed rate, percent per year")
     fixation_years: int | None = Field(default=None, description="years")
@@ -438,6 +442,7 @@ class AffordabilityOut(BaseModel):
             existing_debt_payments_monthly=_ore(r.existing_debt_payments_monthly),
             stress_rate=_percent(r.stress_rate) or 0.0,
             stress_rate_source=r.stress_rate_source,
+            floating_rate=_percent(r.floating_rate) or 0.0,
             rate_type=r.rate_type,
             fixed_rate=_percent(r.fixed_rate),
             fixation_years=r.fixation_years,

@@ -148,6 +148,7 @@ def test_caseworker_page_shows_the_apis_numbers(
     principal = plan["grant"]["loan_with_grant"] if plan["grant"] else min(plan["required_loan"], final["max_loan"])
     values = ps["values"]
     floating = round(values["husbanken_rates"]["value"]["floating"] + values["kommune_margin_pp"]["value"], 6)
+    assert final["floating_rate"] == floating, "the API's floating rate is Husbanken's plus the kommune margin"
     schedule_req: dict[str, Any] = {
         "principal": principal, "term_years": final["term_years"], "repayment": final["repayment"],
         "interest_only_years": 0, "annual_rate": floating,

@@ -71,6 +71,10 @@ def test_affordability_hand_worked(client: TestClient, caseworker_headers: dict[
     assert body["parameter_set"] == {"id": "no-2026-1", "version": 1}
     assert body["explanation"] and all(s["nb"] and s["en"] for s in body["explanation"])
     assert {f["name"] for f in body["fees"]} == {"etableringsgebyr", "tinglysingsgebyr"}
+    # The loan's own floating rate: Husbanken's floating rate (4.640 %, July 2024) plus the kommune's 0.25 pp margin;
+    # the first payment is the annuity on the maximum loan at that rate.
+    assert body["floating_rate"] == 4.89
+    assert body["first_monthly_payment"] == pytest.approx(-npf.pmt(0.0489 / 12, 360, body["max_loan"]), abs=0.01)
 
 
 def test_affordability_for_finance_and_admin_roles(client: TestClient, finance_headers: dict[str, str],

@@ -15,7 +15,6 @@ const debtsHost = document.getElementById("debts");
 const status = document.getElementById("cw-status");
 const results = document.getElementById("results");
 const body = document.getElementById("results-body");
-const parameterSets = new Map();
 let last = null; // {affordability, plan, schedule, scheduleRequest, request} for re-rendering on language change
 
 // ----- Household members and debts: rows added and removed by buttons --------------------------------------
@@ -174,23 +173,13 @@ export function requests() {
   return { affordability, plan };
 }
 
-async function parameterSet(ref) {
-  const key = `${ref.id}@${ref.version}`;
-  if (!parameterSets.has(key)) {
-    const { body: ps } = await api(`/v1/parameter-sets/${encodeURIComponent(ref.id)}?version=${ref.version}`,
-      { role: "caseworker" });
-    parameterSets.set(key, ps);
-  }
-  return parameterSets.get(key);
-}
-
 /**
  * The loan to show a schedule for: with a purchase, the startlån the plan arrives at (with the grant if one is
  * needed) in the configuration of the step that works; without one, the maximum loan on the terms asked for.
  * The rate is the one the loan carries: the fixed rate for its fixation period and then floating, or floating
- * (Husbanken's floating rate plus the kommune's margin, from the parameter set the calculation used).
+ * (the API's `floating_rate`: Husbanken's floating rate plus the kommune's margin from the parameter set used).
  */
-async function scheduleRequest(affordability, plan, prefs) {
+function scheduleRequest(affordability, plan, prefs) {
   let config = affordability;
   let principal = affordability.max_loan;
   if (plan && plan.final) {
@@ -198,8 +187,7 @@ async function scheduleRequest(affordability, plan, prefs) {
     principal = plan.grant ? plan.grant.loan_with_grant : Math.min(plan.required_loan, plan.final.max_loan);
   }
   if (!(principal > 0)) return null;
-  const ps = await parameterSet(config.parameter_set);
-  const floating = ps.values.husbanken_rates.value.floating + ps.values.kommune_margin_pp.value;
+  const floating = config.floating_rate;
   const request = {
     principal,
     term_years: config.term_years,
@@ -228,7 +216,7 @@ async function calculate(ev) {
     const { affordability: affReq, plan: planReq } = requests();
     const affordability = (await api("/v1/affordability", { json: affReq, role: "caseworker" })).body;
     const plan = planReq ? (await api("/v1/financing-plans", { json: planReq, role: "caseworker" })).body : null;
-    const schedReq = await scheduleRequest(affordability, plan, affReq.loan);
+    const schedReq = scheduleRequest(affordability, plan, affReq.loan);
     const schedule = schedReq ? (await api("/v1/schedules", { json: schedReq, role: "caseworker" })).body : null;
     last = { affordability, plan, schedule, scheduleRequest: schedReq, request: { affordability: affReq,
       plan: planReq } };
