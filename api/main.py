@@ -11,11 +11,11 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 
 from api import problems
+from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
-from api.routers import ALL_ROUTERS
-from api.services import parameter_sets as _parameter_sets  # noqa: F401  (registers its seeder)
-from api.services.jobs import JobRunner
-from api.services.seed import seed
+from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
+from api.routes import ALL_ROUTERS
+from api.seed import seed
 from api.settings import Settings, get_settings
 from models import db
 

@@ -5,8 +5,10 @@
 1. ``POST /v1/affordability`` requests per second through the ASGI app (FastAPI TestClient, in-process, with
    authentication, parameter-set lookup, validation and serialisation) beside the same calculation called on the
    domain directly in plain Python (``assess_affordability``), and the ratio;
-2. maximum-loan computations per second with ``loan_engine.vectorised.max_loan_vectorised`` (NumPy) over one
-   million households beside a plain-Python loop over ``loan_engine.amortization.max_principal``, and the ratio.
+2. maximum-loan computations per second with ``loan_engine.underwriting.vectorised.max_loan_vectorised`` (NumPy)
+   over one
+   million households beside a plain-Python loop over ``loan_engine.underwriting.amortization.max_principal``, and
+   the ratio.
 
 Timings are reported, never asserted. Bounded runtime (well under 60 s; ``--quick`` shortens every phase).
 """
@@ -23,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from loan_engine.affordability import assess_affordability
-from loan_engine.amortization import max_principal
+from api.underwriting.schemas import AffordabilityRequestIn
 from loan_engine.parameters import default_underwriting_parameters
-from loan_engine.vectorised import max_loan_vectorised
-from models.schemas.underwriting import AffordabilityRequestIn
+from loan_engine.underwriting.affordability import assess_affordability
+from loan_engine.underwriting.amortization import max_principal
+from loan_engine.underwriting.vectorised import max_loan_vectorised
 
 REQUEST: dict[str, Any] = {
     "household": {
@@ -62,7 +64,7 @@ def bench_http(seconds: float) -> tuple[float, float]:
     from fastapi.testclient import TestClient
 
     from api.main import create_app
-    from api.services.seed import DEMO_KEYS
+    from api.seed import DEMO_KEYS
     from api.settings import Settings
     from models.api_keys import Role
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from api.main import create_app
-from api.services.seed import DEMO_KEYS, DEMO_KOMMUNE
+from api.seed import DEMO_KEYS, DEMO_KOMMUNE
 from api.settings import Settings, normalise_database_url
 from models import api_keys, db
 from models.api_keys import Role

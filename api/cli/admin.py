@@ -39,7 +39,7 @@ def serve(
         f" demo data: {settings.demo_data})"
     )
     if settings.demo_data:
-        from api.services.seed import DEMO_KEYS
+        from api.seed import DEMO_KEYS
 
         for role, secret in DEMO_KEYS.items():
             console.print(f"  demo {role.value:<10} key: {secret}")
@@ -50,7 +50,7 @@ def seed_command(
     demo: Annotated[bool, typer.Option(help="Also create the demo keys and data.")] = False,
 ) -> None:
     """Load the built-in parameter sets (and, with --demo, the demo keys and data)."""
-    from api.services.seed import seed
+    from api.seed import seed
 
     with db_session() as session:
         report = seed(session, demo=demo)

@@ -10,15 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import console, db_session, domain_error, fail, parse_model, print_json, read_json_file
-from api.services import cases as service
-from api.services import parameter_sets as parameter_set_service
-from api.services.cases import CLI_ACTOR
-from loan_engine.case_status import CaseStatus
-from loan_engine.errors import DomainError
-from models import audit
-from models import parameter_sets as parameter_set_repo
-from models.schemas.cases import (
+from api.cases import service
+from api.cases.schemas import (
     AppealIn,
     AssessmentRequest,
     CalculationKind,
@@ -27,6 +20,13 @@ from models.schemas.cases import (
     ParameterSetRef,
     PayoutIn,
 )
+from api.cases.service import CLI_ACTOR
+from api.cli.common import console, db_session, domain_error, fail, parse_model, print_json, read_json_file
+from api.parameter_sets import service as parameter_set_service
+from loan_engine.cases.status import CaseStatus
+from loan_engine.errors import DomainError
+from models import audit
+from models import parameter_sets as parameter_set_repo
 
 cases_app = typer.Typer(help="Startlån cases: create, assess, decide, appeal, pay out, expire.", no_args_is_help=True)
 parameter_sets_app = typer.Typer(help="Versioned parameter sets: load a new one, list them.", no_args_is_help=True)

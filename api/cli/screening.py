@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 def _parameters(on: date, kommune: str | None, use_db: bool) -> UnderwritingParameters:
     if use_db:
         from api.cli.common import db_session
-        from api.services import parameter_sets as service
+        from api.parameter_sets import service
 
         with db_session() as session:
             return service.underwriting_view(service.resolve(session, on=on, kommune_number=kommune))

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from rich.table import Table
 
 from api.cli.common import console, domain_error, parse_model, print_json, read_json_file
+from api.underwriting import schemas as uw
 from loan_engine.errors import DomainError
 from loan_engine.parameters import (
     UnderwritingParameters,
@@ -23,7 +24,6 @@ from loan_engine.parameters import (
     default_parameter_set,
     underwriting_parameters,
 )
-from models.schemas import underwriting as uw
 
 FileArg = Annotated[Path, typer.Argument(help="Request JSON file (same document as the HTTP request body).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON instead of tables.")]
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
 def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | None) -> UnderwritingParameters:
     if from_database:
         from api.cli.common import db_session
-        from api.services import parameter_sets as service
+        from api.parameter_sets import service
 
         with db_session() as session:
             row = service.resolve(session, set_id=ref.id if ref else None, version=ref.version if ref else None,
@@ -99,7 +99,7 @@ def affordability(
     language = _lang(lang)
     request = parse_model(uw.AffordabilityRequestIn, read_json_file(file), str(file))
     try:
-        from api.services.underwriting import affordability as calculate
+        from api.underwriting.service import affordability as calculate
 
         out = calculate(request, _params(request.parameter_set, from_database, kommune))
     except DomainError as exc:
@@ -127,7 +127,7 @@ def schedule(
     """A repayment schedule and its totals."""
     request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
     try:
-        from api.services.underwriting import schedule as calculate
+        from api.underwriting.service import schedule as calculate
 
         out = calculate(request)
     except DomainError as exc:
@@ -165,7 +165,7 @@ def financing_plan(
     language = _lang(lang)
     request = parse_model(uw.FinancingPlanRequestIn, read_json_file(file), str(file))
     try:
-        from api.services.underwriting import plan as calculate
+        from api.underwriting.service import plan as calculate
 
         out = calculate(request, _params(request.parameter_set, from_database, kommune))
     except DomainError as exc:

@@ -1,1 +1,1 @@
-"""Static files of the built-in web front end (served by ``api.routers.web``)."""
+"""Static files of the built-in web front end (served by ``api.web.router``)."""

@@ -2,23 +2,27 @@
 
 One rule, one place
 -------------------
-For each household the screening answers what the **financing ladder** (:mod:`loan_engine.financing_ladder`)
+For each household the screening answers what the **financing ladder**
+(:mod:`loan_engine.underwriting.financing_ladder`)
 answers for one household buying the suitable dwelling in its area, plus the largest startlån under the reference
-terms and under the best terms the rules allow (:func:`loan_engine.affordability.assess_affordability`):
+terms and under the best terms the rules allow (:func:`loan_engine.underwriting.affordability.assess_affordability`):
 
-* the budget is :func:`~loan_engine.affordability.assess_affordability`'s: counted net income − living costs
+* the budget is :func:`~loan_engine.underwriting.affordability.assess_affordability`'s: counted net income − living
+costs
   (SIFO, never below the social-assistance floor) − other fixed costs − existing debt payments − the dwelling's
   running costs;
-* the stress rate is :func:`~loan_engine.affordability.startlan_stress_rate`; the largest principal per krone of
-  monthly surplus is :func:`loan_engine.amortization.annuity_factor` / :func:`~loan_engine.amortization.
+* the stress rate is :func:`~loan_engine.underwriting.affordability.startlan_stress_rate`; the largest principal
+per krone of
+  monthly surplus is :func:`loan_engine.underwriting.amortization.annuity_factor` /
+  :func:`~loan_engine.underwriting.amortization.
   peak_payment_per_krone` (a fixed rate during the fixation period, the stress rate after it) — computed once per
   (rate, term) as scalars and applied to the whole array;
-* fees and the payout are :func:`~loan_engine.affordability.fee_ore` rules, vectorised in integer øre
+* fees and the payout are :func:`~loan_engine.underwriting.affordability.fee_ore` rules, vectorised in integer øre
   (:func:`payout_ore_vec`, :func:`loan_for_payout_vec` find the same smallest loan as the scalar bisection);
 * the ladder's steps and their order come from the parameter set (``ladder_order``); a step keeps the earlier
   steps' improvements and the ladder stops at the first step that works; the grant comes last and is the
   smallest whole-krone grant that makes the purchase serviceable (closed form of
-  :func:`loan_engine.financing_ladder.smallest_grant`, see :func:`smallest_grant_vec`).
+  :func:`loan_engine.underwriting.financing_ladder.smallest_grant`, see :func:`smallest_grant_vec`).
 
 :func:`screen_one` runs the **single-household** functions themselves for one row (used by the tests, which check
 every row of a sample register, and by the row-by-row baseline of ``benchmarks/screening.py``).
@@ -51,7 +55,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from loan_engine.affordability import (
+from loan_engine.errors import InvalidInput
+from loan_engine.parameters import FeeRule, UnderwritingParameters
+from loan_engine.screening.living import living_costs_vectorised
+from loan_engine.screening.prices import PriceTable, suitable_arrays, suitable_dwelling
+from loan_engine.screening.register import INCOME_COLUMNS, Register, subset
+from loan_engine.screening.validation import RowError, ValidationReport
+from loan_engine.underwriting.affordability import (
     AffordabilityRequest,
     Dwelling,
     ExistingDebt,
@@ -66,14 +76,8 @@ from loan_engine.affordability import (
     check_long_term,
     startlan_stress_rate,
 )
-from loan_engine.amortization import RateChange, Repayment, annuity_factor, peak_payment_per_krone
-from loan_engine.errors import InvalidInput
-from loan_engine.financing_ladder import FinancingPlanRequest, financing_plan
-from loan_engine.parameters import FeeRule, UnderwritingParameters
-from loan_engine.screening.living import living_costs_vectorised
-from loan_engine.screening.prices import PriceTable, suitable_arrays, suitable_dwelling
-from loan_engine.screening.register import INCOME_COLUMNS, Register, subset
-from loan_engine.screening.validation import RowError, ValidationReport
+from loan_engine.underwriting.amortization import RateChange, Repayment, annuity_factor, peak_payment_per_krone
+from loan_engine.underwriting.financing_ladder import FinancingPlanRequest, financing_plan
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -189,7 +193,7 @@ class ScreeningResult:
 
 
 def payout_ore_vec(loan_kr: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.affordability.payout_ore` elementwise."""
+    """:func:`loan_engine.underwriting.affordability.payout_ore` elementwise."""
     loan_kr = np.asarray(loan_kr, dtype=np.int64)
     total_fee = np.zeros(loan_kr.shape, dtype=np.int64)
     for f in fees:
@@ -205,7 +209,8 @@ def payout_ore_vec(loan_kr: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
 
 
 def loan_for_payout_vec(need_ore: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.affordability.loan_for_payout` elementwise: the smallest whole-krone loan ≥ 1 whose
+    """:func:`loan_engine.underwriting.affordability.loan_for_payout` elementwise: the smallest whole-krone loan ≥
+    1 whose
     payout covers ``need_ore`` (0 where nothing is needed). Payout is non-decreasing in the loan from 1 krone up,
     so the smallest such loan is unique and the vectorised bisection finds the scalar answer."""
     need = np.asarray(need_ore, dtype=np.int64)
@@ -230,7 +235,7 @@ def loan_for_payout_vec(need_ore: IntArray, fees: tuple[FeeRule, ...]) -> IntArr
 
 
 def smallest_grant_vec(need_ore: IntArray, max_loan: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.financing_ladder.smallest_grant` in closed form.
+    """:func:`loan_engine.underwriting.financing_ladder.smallest_grant` in closed form.
 
     ``loan_for_payout(x) ≤ M`` ⇔ ``x ≤ max(payout(M), 0)`` (payout is non-decreasing from 1 krone; a zero or
     negative need costs no loan). So the smallest whole-krone grant G with ``need − 100·G ≤ max(payout(M), 0)`` is
@@ -262,7 +267,8 @@ def _rates(params: UnderwritingParameters) -> _Rates:
 
 
 def _capacity_scalar_factor(rates: _Rates, kind: int, term_years: int) -> tuple[str, float]:
-    """('mul', factor) or ('div', peak): how :func:`loan_engine.amortization.max_principal` turns a surplus into
+    """('mul', factor) or ('div', peak): how :func:`loan_engine.underwriting.amortization.max_principal` turns a
+    surplus into
     a principal for this configuration (kind 0 = floating at the stress rate, k ≥ 1 = fixation ``k-1``)."""
     n = term_years * 12
     if kind == 0:
@@ -276,7 +282,7 @@ def _capacity_scalar_factor(rates: _Rates, kind: int, term_years: int) -> tuple[
 
 
 class _CapacityTable:
-    """How :func:`loan_engine.amortization.max_principal` turns a surplus into a principal, for every
+    """How :func:`loan_engine.underwriting.amortization.max_principal` turns a surplus into a principal, for every
     configuration (kind 0 = floating at the stress rate, k ≥ 1 = fixation ``k-1``) and term 1…max: a scalar factor
     and whether it multiplies (closed form) or divides (peak payment per krone), computed once per screening."""
 
@@ -307,8 +313,9 @@ class _CapacityTable:
 
 
 def _long_term_allowed(reg: Register, params: UnderwritingParameters) -> BoolArray:
-    """§ 8-5 via :func:`~loan_engine.affordability.check_long_term` for each (flag, has children) combination."""
-    from loan_engine.living_costs import Household, Member, Sex
+    """§ 8-5 via :func:`~loan_engine.underwriting.affordability.check_long_term` for each (flag, has children)
+    combination."""
+    from loan_engine.underwriting.living_costs import Household, Member, Sex
 
     adult = Member(40, Sex.FEMALE)
     child = Member(5, Sex.MALE)

@@ -1,8 +1,10 @@
-"""Living costs for a whole register at once: :func:`loan_engine.living_costs.choose_living_costs` (no caseworker
+"""Living costs for a whole register at once: :func:`loan_engine.underwriting.living_costs.choose_living_costs` (no
+caseworker
 figure: SIFO, never below the social-assistance floor) vectorised over households.
 
 The numbers come from the parameter set (``params.sifo``, ``params.floor``) through the **same band look-up**
-the single-household rules use (:func:`loan_engine.living_costs._band_amount`); only the arithmetic is arranged
+the single-household rules use (:func:`loan_engine.underwriting.living_costs._band_amount`); only the arithmetic is
+arranged
 over arrays. The additions are made in the same order as the single-household budget (members' items, the
 large-family food reduction, household items, car, barnehage, SFO), so the totals are bit-for-bit the same —
 ``tests/screening/test_batch_equals_single.py`` checks every row of a sample register.
@@ -15,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from loan_engine.living_costs import MAX_AGE, Car, Sex, _band_amount
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.register import Register
+from loan_engine.underwriting.living_costs import MAX_AGE, Car, Sex, _band_amount
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -56,7 +56,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from loan_engine.living_costs import Car, Household, Member, Sex
+from loan_engine.underwriting.living_costs import Car, Household, Member, Sex
 
 INCOME_COLUMNS: tuple[str, ...] = (
     "income_wages",

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from loan_engine.errors import InvalidInput
-from loan_engine.living_costs import MAX_AGE, MAX_MEMBERS, Car
 from loan_engine.screening.io import TableChunk, extra_cells, is_missing_cell
 from loan_engine.screening.register import (
     INCOME_COLUMNS,
@@ -38,6 +37,7 @@ from loan_engine.screening.register import (
     canonical_column,
     days,
 )
+from loan_engine.underwriting.living_costs import MAX_AGE, MAX_MEMBERS, Car
 
 #: At most this many row errors are kept with their details (all are counted, by rule).
 MAX_ERROR_DETAILS = 1000

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
-from api.services.seed import DEMO_KEYS
+from api.seed import DEMO_KEYS
 from api.settings import Settings
 from models.api_keys import Role
 

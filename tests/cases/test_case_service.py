@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.services import cases as service
-from api.services.cases import CLI_ACTOR, Actor, add_months
+from api.cases import service
+from api.cases.schemas import AppealIn, AssessmentRequest, CaseCreate, DecisionIn, PayoutIn
+from api.cases.service import CLI_ACTOR, Actor, add_months
 from loan_engine.errors import Conflict, NotFound
 from models import cases as repo
 from models.common import utcnow
-from models.schemas.cases import AppealIn, AssessmentRequest, CaseCreate, DecisionIn, PayoutIn
 from tests.cases.helpers import case_body, granted
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loan_engine.case_status import ALLOWED, FINAL, CaseStatus, can_transition, transition
+from loan_engine.cases.status import ALLOWED, FINAL, CaseStatus, can_transition, transition
 from loan_engine.errors import Conflict
 
 statuses = st.sampled_from(list(CaseStatus))

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from loan_engine import national_id
+from loan_engine.cases import national_id
+from loan_engine.cases.national_id import IdKind, control_digits
 from loan_engine.errors import InvalidInput
-from loan_engine.national_id import IdKind, control_digits
 
 
 def _make(born: date, individual: int, d_number: bool = False) -> str | None:

@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 
 from api.main import create_app
-from api.services.seed import DEMO_KEYS
+from api.seed import DEMO_KEYS
 from api.settings import Settings
 from models.api_keys import Role
 

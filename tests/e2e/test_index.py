@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from api.services.seed import DEMO_KEYS
+from api.seed import DEMO_KEYS
 from models.api_keys import Role
 from tests.e2e.conftest import LiveServer
 from tests.e2e.helpers import a11y_problems, tab_order, wait_until

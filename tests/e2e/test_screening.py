@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 import loan_engine.screening.samples as samples
-from api.services.seed import DEMO_KEYS
+from api.seed import DEMO_KEYS
 from models.api_keys import Role
 from tests.e2e.conftest import LiveServer
 from tests.e2e.helpers import a11y_problems, number_in, type_into, wait_until, wait_visible

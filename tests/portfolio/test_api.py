@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlmodel import Session
 
-from api.services.jobs import JobRunner
+from api.jobs.runner import JobRunner
 from models.jobs import Job
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

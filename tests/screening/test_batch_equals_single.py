@@ -11,9 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loan_engine.affordability import loan_for_payout, payout_ore
-from loan_engine.financing_ladder import smallest_grant
-from loan_engine.living_costs import choose_living_costs
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening import synthetic
 from loan_engine.screening.engine import (
@@ -28,6 +25,9 @@ from loan_engine.screening.engine import (
 )
 from loan_engine.screening.prices import PriceTable, prices_from_records
 from loan_engine.screening.run import load_prices, read_register
+from loan_engine.underwriting.affordability import loan_for_payout, payout_ore
+from loan_engine.underwriting.financing_ladder import smallest_grant
+from loan_engine.underwriting.living_costs import choose_living_costs
 from tests.screening.conftest import SCREENING_DATE, register_text
 
 INT_FIELDS = ("required_loan", "max_loan_reference", "max_loan_best", "best_fixation_years", "best_term_years",
@@ -156,10 +156,11 @@ def test_payout_vectorised_equals_scalar(params: UnderwritingParameters) -> None
 def test_reference_capacity_agrees_with_the_shared_vectorised_max_loan(
         sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters,
         options: ScreeningOptions) -> None:
-    """The floating-rate capacity equals ``loan_engine.vectorised.max_loan_vectorised`` (which has no rate change,
+    """The floating-rate capacity equals ``loan_engine.underwriting.vectorised.max_loan_vectorised`` (which has no
+    rate change,
     so the fixed-then-stress configurations use the scalar per-krone factors instead)."""
-    from loan_engine.affordability import startlan_stress_rate
-    from loan_engine.vectorised import max_loan_vectorised
+    from loan_engine.underwriting.affordability import startlan_stress_rate
+    from loan_engine.underwriting.vectorised import max_loan_vectorised
 
     result = _screen(sample_register_path, load_prices(sample_prices_path), params, options)
     stress = startlan_stress_rate(params, None)[0]

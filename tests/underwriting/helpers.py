@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from loan_engine.affordability import AffordabilityRequest, Dwelling, HousingCosts, Income, LoanWish
-from loan_engine.living_costs import Car, Household, Member, Sex
 from loan_engine.parameters import UnderwritingParameters, default_underwriting_parameters
+from loan_engine.underwriting.affordability import AffordabilityRequest, Dwelling, HousingCosts, Income, LoanWish
+from loan_engine.underwriting.living_costs import Car, Household, Member, Sex
 
 
 def params() -> UnderwritingParameters:

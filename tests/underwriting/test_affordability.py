@@ -8,7 +8,8 @@ from dataclasses import replace
 import numpy_financial as npf
 import pytest
 
-from loan_engine.affordability import (
+from loan_engine.errors import InvalidInput
+from loan_engine.underwriting.affordability import (
     BankLoan,
     Dwelling,
     ExistingDebt,
@@ -24,9 +25,8 @@ from loan_engine.affordability import (
     loan_for_payout,
     payout_ore,
 )
-from loan_engine.amortization import LoanTerms, Repayment, build_schedule
-from loan_engine.errors import InvalidInput
-from loan_engine.living_costs import LivingCostSource
+from loan_engine.underwriting.amortization import LoanTerms, Repayment, build_schedule
+from loan_engine.underwriting.living_costs import LivingCostSource
 from tests.underwriting.helpers import family, params, request
 
 ALL_A_TO_D = (
@@ -88,7 +88,7 @@ def test_fixed_rate_applies_for_the_fixation_period() -> None:
     assert fixed.max_loan > floating.max_loan
     # the schedule of that loan: payment at the fixed rate ≤ available; after 10 years at the stress rate ≤ available
     rate_change = 10 * 12 + 1
-    from loan_engine.amortization import RateChange
+    from loan_engine.underwriting.amortization import RateChange
 
     s = build_schedule(LoanTerms(fixed.max_loan, fixed.fixed_rate, 360,
                                  rate_changes=(RateChange(rate_change, fixed.stress_rate),)))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy_financial as npf
 import pytest
 
-from loan_engine.amortization import (
+from loan_engine.errors import InvalidInput
+from loan_engine.underwriting.amortization import (
     LoanTerms,
     RateChange,
     Repayment,
@@ -15,7 +16,6 @@ from loan_engine.amortization import (
     max_principal,
     peak_payment_per_krone,
 )
-from loan_engine.errors import InvalidInput
 
 
 def test_annuity_payment_matches_numpy_financial() -> None:

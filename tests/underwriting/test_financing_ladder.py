@@ -6,16 +6,21 @@ from dataclasses import replace
 
 import pytest
 
-from loan_engine.affordability import (
+from loan_engine.errors import InvalidInput
+from loan_engine.parameters import default_parameter_set, parse_parameter_set, underwriting_parameters
+from loan_engine.underwriting.affordability import (
     BankLoan,
     Dwelling,
     LoanWish,
     Section85Reason,
     loan_for_payout,
 )
-from loan_engine.errors import InvalidInput
-from loan_engine.financing_ladder import FinancingPlan, FinancingPlanRequest, financing_plan, smallest_grant
-from loan_engine.parameters import default_parameter_set, parse_parameter_set, underwriting_parameters
+from loan_engine.underwriting.financing_ladder import (
+    FinancingPlan,
+    FinancingPlanRequest,
+    financing_plan,
+    smallest_grant,
+)
 from tests.underwriting.helpers import params, request
 
 A_TO_D = (
@@ -78,7 +83,7 @@ def test_stops_at_first_step_that_works_and_picks_the_shortest_long_term() -> No
     step = plan.steps[-1]
     assert step.works and 30 < step.term_years <= 50
     # the shortest term that works: one year less does not
-    from loan_engine.affordability import RateType, assess_affordability
+    from loan_engine.underwriting.affordability import RateType, assess_affordability
 
     shorter = replace(request(44_000), loan=LoanWish(
         rate_type=RateType.FIXED, fixation_years=step.fixation_years, term_years=step.term_years - 1,

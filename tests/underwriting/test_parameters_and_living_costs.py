@@ -7,7 +7,14 @@ import copy
 import pytest
 
 from loan_engine.errors import InvalidInput, NotFound
-from loan_engine.living_costs import (
+from loan_engine.parameters import (
+    builtin_parameter_set,
+    builtin_parameter_sets,
+    default_parameter_set,
+    parse_parameter_set,
+    underwriting_parameters,
+)
+from loan_engine.underwriting.living_costs import (
     Car,
     Household,
     LivingCostSource,
@@ -16,13 +23,6 @@ from loan_engine.living_costs import (
     choose_living_costs,
     sifo_budget,
     social_assistance_floor,
-)
-from loan_engine.parameters import (
-    builtin_parameter_set,
-    builtin_parameter_sets,
-    default_parameter_set,
-    parse_parameter_set,
-    underwriting_parameters,
 )
 from tests.underwriting.helpers import family, params
 

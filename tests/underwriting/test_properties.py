@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from loan_engine.affordability import LoanWish, assess_affordability
-from loan_engine.amortization import LoanTerms, RateChange, Repayment, build_schedule, max_principal
+from loan_engine.underwriting.affordability import LoanWish, assess_affordability
+from loan_engine.underwriting.amortization import LoanTerms, RateChange, Repayment, build_schedule, max_principal
 from tests.underwriting.helpers import params, request
 
 rates = st.floats(0, 0.25, allow_nan=False)

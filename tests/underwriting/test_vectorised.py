@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loan_engine.affordability import LoanWish, assess_affordability
-from loan_engine.amortization import Repayment, max_principal
 from loan_engine.errors import InvalidInput
-from loan_engine.vectorised import max_loan_vectorised, max_principal_vectorised
+from loan_engine.underwriting.affordability import LoanWish, assess_affordability
+from loan_engine.underwriting.amortization import Repayment, max_principal
+from loan_engine.underwriting.vectorised import max_loan_vectorised, max_principal_vectorised
 from tests.underwriting.helpers import params, request
 
 

@@ -1,0 +1,31 @@
+"""All routers of the service, in the order they appear in the OpenAPI document."""
+
+from fastapi import APIRouter
+
+from api.cases import router as cases
+from api.health import router as health
+from api.keys import router as admin_keys
+from api.parameter_sets import admin_router as parameter_set_admin
+from api.parameter_sets import router as parameter_sets
+from api.portfolio import portfolios_router as portfolios
+from api.portfolio import stress_tests_router as stress_tests
+from api.screening import router as screenings
+from api.underwriting import affordability_router as affordability
+from api.underwriting import financing_plans_router as financing_plans
+from api.underwriting import schedules_router as schedules
+from api.web import router as web
+
+ALL_ROUTERS: list[APIRouter] = [
+    health.router,
+    web.router,
+    affordability.router,
+    schedules.router,
+    financing_plans.router,
+    parameter_sets.router,
+    cases.router,
+    parameter_set_admin.router,
+    admin_keys.router,
+    portfolios.router,
+    stress_tests.router,
+    screenings.router,
+]

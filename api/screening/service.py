@@ -1,0 +1,186 @@
+"""Tenant screenings (leie til eie) as stored background jobs (kind ``screening``).
+
+At submission everything that can be checked cheaply is checked (size, encoding, separator, required columns, the
+price table, the options, the parameter set in force): such problems are a problem+json answer, never a failed
+job. The uploaded register is stored as the job artifact ``input`` (and a price file as ``prices``) so that a
+queued job survives a restart; the handler deletes ``input`` when it ends, keeping only the results.
+
+Artifacts: ``results.csv`` (``;``, UTF-8 with BOM, ranked), ``results.json`` (summary + ranked households).
+The job result holds the kommune summary (no personal details), the file description and the row errors; the
+API shows the row errors and results only to caseworkers of the kommune, the summary also to finance.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, delete
+
+from api.jobs import runner as jobs
+from api.jobs.runner import JobContext, JobOwner, JobRunner
+from api.parameter_sets import service as parameter_set_service
+from loan_engine.errors import InvalidInput
+from loan_engine.parameters import UnderwritingParameters
+from loan_engine.screening.engine import ScreeningOptions
+from loan_engine.screening.io import open_table
+from loan_engine.screening.ranking import records_csv, records_json
+from loan_engine.screening.run import PROGRESS_TOTAL, load_prices, run_screening
+from loan_engine.screening.validation import RegisterValidator
+from models.jobs import Job, JobArtifact
+from models.parameter_sets import StoredParameterSet
+
+KIND = "screening"
+INPUT = "input"
+PRICES = "prices"
+RESULTS_CSV = "results.csv"
+RESULTS_JSON = "results.json"
+
+
+
+def check_register(data: bytes, max_bytes: int) -> dict[str, Any]:
+    """File-level checks of an uploaded register (size, empty, encoding, header); raises domain errors."""
+    reader = open_table(data, what="register", max_bytes=max_bytes)
+    try:
+        RegisterValidator(reader.header)
+    finally:
+        close = getattr(reader.chunks, "close", None)
+        if close is not None:
+            close()
+    return {"format": reader.format, "encoding": reader.encoding, "delimiter": reader.delimiter, "bytes": len(data)}
+
+
+def submit(
+    session: Session,
+    runner: JobRunner,
+    owner: JobOwner,
+    *,
+    register: bytes,
+    register_name: str | None,
+    prices_file: bytes | None,
+    prices_records: list[dict[str, Any]] | None,
+    options: ScreeningOptions,
+    max_bytes: int,
+) -> Job:
+    options.validate()
+    if (prices_file is None) == (prices_records is None):
+        raise InvalidInput("Send the price table either as the 'prices' file or as the 'prices_json' field.",
+                           field="prices", rule="prices-file-or-json")
+    source = check_register(register, max_bytes)
+    table = load_prices(prices_records if prices_records is not None else prices_file or b"", max_bytes=max_bytes)
+    row = parameter_set_service.resolve(session, on=options.screening_date, kommune_number=owner.kommune_number)
+    parameter_set_service.underwriting_view(row)
+    params = {
+        "options": options.as_dict(),
+        "parameter_set": {"id": row.set_id, "version": row.version},
+        "register": {"filename": (register_name or "").replace("\x00", "")[:200], **source},
+        "price_areas": len(table.areas),
+        "prices_json": prices_records,
+    }
+    job = jobs.create_job(session, KIND, params, owner)
+    session.add(JobArtifact(job_id=job.id, name=INPUT, media_type="application/octet-stream", content=register))
+    if prices_file is not None:
+        session.add(JobArtifact(job_id=job.id, name=PRICES, media_type="application/octet-stream",
+                                content=prices_file))
+    session.commit()
+    runner.submit(job.id)
+    return job
+
+
+def _options(raw: dict[str, Any]) -> ScreeningOptions:
+    return ScreeningOptions(
+        screening_date=date.fromisoformat(raw["screening_date"]),
+        count_bostotte=bool(raw.get("count_bostotte", False)),
+        max_grant_share=float(raw.get("max_grant_share", 0.25)),
+        max_grant=None if raw.get("max_grant") is None else float(raw["max_grant"]),
+        purchase_costs_percent=float(raw.get("purchase_costs_percent", 0.0)),
+    )
+
+
+def _parameters(session: Session, ref: dict[str, Any]) -> UnderwritingParameters:
+    row = parameter_set_service.resolve(session, set_id=str(ref["id"]), version=int(ref["version"]))
+    assert isinstance(row, StoredParameterSet)
+    return parameter_set_service.underwriting_view(row)
+
+
+def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    try:
+        with Session(ctx.engine) as session:
+            register = jobs.get_artifact(session, ctx.job_id, INPUT)
+            prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
+            if register is None:
+                raise InvalidInput("The uploaded register is no longer stored; submit it again.", field="register",
+                                   rule="register-stored")
+            data = bytes(register.content)
+            prices: Any = params.get("prices_json")
+            if prices is None:
+                prices = bytes(prices_art.content) if prices_art is not None else b""
+            uw = _parameters(session, params["parameter_set"])
+        last = [-1]
+
+        def progress(done: int, total: int) -> None:
+            ctx.check_cancelled()
+            if done - last[0] >= 50 or done >= total:
+                last[0] = done
+                ctx.progress(done, total)
+
+        run = run_screening(data, prices, uw, _options(params["options"]), progress=progress)
+        ctx.check_cancelled()
+        ctx.save_artifact(RESULTS_CSV, "text/csv; charset=utf-8", records_csv(run.records))
+        ctx.save_artifact(RESULTS_JSON, "application/json", records_json(run.records, run.summary))
+        ctx.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
+        return {"summary": run.summary, "source": run.source, "errors": run.errors_document()}
+    finally:
+        _drop_input(ctx)
+
+
+def _drop_input(ctx: JobContext) -> None:
+    """The raw register is personal data: keep it no longer than the run needs it."""
+    with Session(ctx.engine) as session:
+        session.exec(delete(JobArtifact).where(col(JobArtifact.job_id) == ctx.job_id,
+                                               col(JobArtifact.name).in_([INPUT, PRICES])))
+        session.commit()
+
+
+def view(job: Job, *, personal: bool) -> dict[str, Any]:
+    """The job as the API shows it; without ``personal`` the row errors are left out."""
+    result = job.result or {}
+    out: dict[str, Any] = {
+        "id": job.id, "status": job.status,
+        "progress": {"done": job.progress_done, "total": job.progress_total or PROGRESS_TOTAL,
+                     "unit": "per mille of the run"},
+        "params": {k: v for k, v in job.params.items() if k != "prices_json"},
+        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
+        "error": job.error, "cancel_requested": job.cancel_requested,
+        "summary": result.get("summary"),
+        "source": result.get("source"),
+    }
+    if personal:
+        out["errors"] = result.get("errors")
+        out["results"] = ({"csv": f"/v1/screenings/{job.id}/results.csv",
+                           "json": f"/v1/screenings/{job.id}/results.json"} if job.status == "succeeded" else None)
+    return out
+
+
+def summary_view(job: Job) -> dict[str, Any]:
+    result = job.result or {}
+    return {"id": job.id, "status": job.status, "summary": result.get("summary"),
+            "parameter_set": job.params.get("parameter_set")}
+
+
+def parse_prices_json(text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"prices_json is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+                           field="prices_json", rule="json-invalid") from None
+    if isinstance(data, dict) and isinstance(data.get("areas"), list):
+        data = data["areas"]
+    if not isinstance(data, list):
+        raise InvalidInput("prices_json must be a list of rows (or {\"areas\": [...]}).", field="prices_json",
+                           rule="price-table-list")
+    return data
+
+
+jobs.register_handler(KIND, handle)

@@ -1,1 +1,0 @@
-"""Services: units of work that combine the domain (``loan_engine``) with repositories (``models``)."""

@@ -1,0 +1,602 @@
+"""Request and response documents for underwriting: affordability, schedules, financing plans.
+
+Units: amounts are NOK; monthly amounts are NOK per month; rates are **percent per year** (4.5 = 4.5 %), converted
+to fractions for the domain. Requests forbid unknown fields and bound every number, so that absurd input is a 422
+problem naming the field, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from loan_engine.errors import InvalidInput
+from loan_engine.explain import ExplanationStep
+from loan_engine.underwriting.affordability import (
+    AffordabilityRequest,
+    AffordabilityResult,
+    BankLoan,
+    Dwelling,
+    ExistingDebt,
+    HousingCosts,
+    Income,
+    IncomeKind,
+    IncomeSource,
+    LoanWish,
+    RateType,
+    Section85Reason,
+)
+from loan_engine.underwriting.amortization import LoanTerms, RateChange, Repayment, Schedule, fixed_then_floating
+from loan_engine.underwriting.financing_ladder import FinancingPlan, FinancingPlanRequest
+from loan_engine.underwriting.living_costs import Budget, Car, Household, LivingCosts, LivingCostSource, Member, Sex
+
+MAX_MONTHLY = 10_000_000
+MAX_NOK = 1_000_000_000
+MAX_PERCENT = 30
+
+MonthlyNOK = Annotated[float, Field(ge=0, le=MAX_MONTHLY, description="NOK per month")]
+AmountNOK = Annotated[float, Field(ge=0, le=MAX_NOK, description="NOK")]
+PercentPerYear = Annotated[float, Field(ge=0, le=MAX_PERCENT, description="percent per year (4.5 = 4.5 %)")]
+
+
+def _fraction(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else round(fraction * 100, 6)
+
+
+def _ore(x: float) -> float:
+    return round(x, 2)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------------------------------
+
+
+class MemberIn(_In):
+    age: int = Field(ge=0, le=120, description="Age in whole years (0 for a child under one)")
+    sex: Sex = Field(description="female | male (SIFO's budget differs by sex)")
+    pregnant: bool = Field(default=False, description="Pregnant (SIFO adds pregnancy food and baby equipment)")
+
+
+class HouseholdIn(_In):
+    members: list[MemberIn] = Field(min_length=1, max_length=20, description="Everyone in the household")
+    car: Car = Field(default=Car.NONE, description="none | petrol | electric (SIFO running costs)")
+    children_in_barnehage: int = Field(default=0, ge=0, le=20, description="Number of children in barnehage")
+    children_in_sfo: int = Field(default=0, ge=0, le=20, description="Number of children in SFO/AKS")
+
+    def to_domain(self) -> Household:
+        return Household(
+            members=tuple(Member(m.age, m.sex, m.pregnant) for m in self.members),
+            car=self.car,
+            children_in_barnehage=self.children_in_barnehage,
+            children_in_sfo=self.children_in_sfo,
+        )
+
+
+class IncomeSourceIn(_In):
+    kind: IncomeKind = Field(description="Source of the income; rental income counts 10 of 12 months")
+    net_monthly: MonthlyNOK = Field(description="Net (after-tax) income from this source, NOK per month")
+
+
+class IncomeIn(_In):
+    net_monthly: MonthlyNOK | None = Field(
+        default=None, description="Total net (after-tax) income, NOK per month; must equal the sum of sources if both"
+    )
+    sources: list[IncomeSourceIn] = Field(default_factory=list, max_length=20, description="Net income by source")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> IncomeIn:
+        if self.net_monthly is None and not self.sources:
+            raise ValueError("give net_monthly or sources")
+        return self
+
+    def to_domain(self) -> Income:
+        return Income(self.net_monthly, tuple(IncomeSource(s.kind, s.net_monthly) for s in self.sources))
+
+
+class HousingCostsIn(_In):
+    felleskostnader: MonthlyNOK = Field(
+        default=0, description="Felleskostnader (incl. fellesgjeld service), NOK per month"
+    )
+    electricity: MonthlyNOK = Field(default=0, description="Electricity, NOK per month")
+    insurance: MonthlyNOK = Field(default=0, description="Home insurance, NOK per month")
+    municipal_fees: MonthlyNOK = Field(default=0, description="Kommunale avgifter and eiendomsskatt, NOK per month")
+    maintenance: MonthlyNOK = Field(default=0, description="Expected necessary maintenance, NOK per month")
+    other: MonthlyNOK = Field(default=0, description="Other housing costs, NOK per month")
+
+    def to_domain(self) -> HousingCosts:
+        return HousingCosts(self.felleskostnader, self.electricity, self.insurance, self.municipal_fees,
+                            self.maintenance, self.other)
+
+
+class ExistingDebtIn(_In):
+    balance: AmountNOK = Field(description="Outstanding balance, NOK")
+    monthly_payment: MonthlyNOK = Field(description="Payment (interest + instalment), NOK per month")
+    description: str = Field(default="", max_length=200, description="What the debt is")
+
+
+class LoanPreferencesIn(_In):
+    repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
+    interest_only_years: int = Field(default=0, ge=0, le=8, description="Interest-only years first (0–8), years")
+    stress_rate: PercentPerYear | None = Field(
+        default=None, description="Override of the stress rate, percent per year (default: the parameter set's rule)"
+    )
+    fixation_years: Literal[3, 5, 10, 20] | None = Field(default=None, description="Fixed-rate period, years")
+    fixed_rate: PercentPerYear | None = Field(
+        default=None, description="Fixed rate, percent per year (default: Husbanken's fixed rate + kommune margin)"
+    )
+    term_over_30_reasons: list[Section85Reason] = Field(
+        default_factory=list, max_length=6,
+        description="Documented § 8-5 conditions (a–d) and waiver facts that allow a term over 30 years",
+    )
+
+
+class LoanIn(LoanPreferencesIn):
+    rate_type: RateType = Field(default=RateType.FLOATING, description="floating | fixed")
+    term_years: int = Field(default=30, ge=1, le=50, description="Term, years (over 30 only with § 8-5 reasons)")
+
+    def to_domain(self) -> LoanWish:
+        return LoanWish(
+            rate_type=self.rate_type,
+            term_years=self.term_years,
+            repayment=self.repayment,
+            interest_only_years=self.interest_only_years,
+            stress_rate=_fraction(self.stress_rate),
+            fixation_years=self.fixation_years,
+            fixed_rate=_fraction(self.fixed_rate),
+            term_over_30_reasons=tuple(self.term_over_30_reasons),
+        )
+
+
+class BankLoanIn(_In):
+    amount: AmountNOK = Field(description="The bank's co-financing loan, NOK")
+    annual_rate: PercentPerYear = Field(description="The bank's nominal rate, percent per year")
+    term_years: int = Field(default=30, ge=1, le=50, description="The bank loan's term, years")
+    repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
+
+    def to_domain(self) -> BankLoan:
+        return BankLoan(self.amount, self.annual_rate / 100, self.term_years, self.repayment)
+
+
+class PurchaseIn(_In):
+    price: AmountNOK = Field(description="Purchase price (kjøpesum) excluding the share of fellesgjeld, NOK")
+    fellesgjeld: AmountNOK = Field(default=0, description="Share of fellesgjeld (borettslag), NOK")
+    costs: AmountNOK = Field(default=0, description="Purchase costs (dokumentavgift, tinglysing), NOK")
+    equity: AmountNOK = Field(default=0, description="The household's own equity, NOK")
+
+    def to_domain(self) -> Dwelling:
+        return Dwelling(self.price, self.fellesgjeld, self.costs, self.equity)
+
+
+class ParameterSetRef(_In):
+    id: str = Field(min_length=1, max_length=64, description="Parameter-set id")
+    version: int | None = Field(default=None, ge=1, description="Version (default: the highest)")
+
+
+class _BudgetIn(_In):
+    household: HouseholdIn
+    income: IncomeIn
+    other_fixed_costs_monthly: MonthlyNOK = Field(
+        default=0, description="Other fixed costs (child support, student loan, ...), NOK per month"
+    )
+    housing_costs_monthly: HousingCostsIn | MonthlyNOK = Field(
+        default=0, description="Housing costs of the dwelling, NOK per month: an itemised object or a total"
+    )
+    existing_debts: list[ExistingDebtIn] = Field(default_factory=list, max_length=50, description="Existing debts")
+    bank_loan: BankLoanIn | None = Field(default=None, description="Co-financing bank loan, if any")
+    parameter_set: ParameterSetRef | None = Field(
+        default=None, description="Parameter set to use (default: the one in force for the caller's kommune)"
+    )
+
+    def _housing(self) -> HousingCosts:
+        h = self.housing_costs_monthly
+        return h.to_domain() if isinstance(h, HousingCostsIn) else HousingCosts(other=float(h))
+
+    def _debts(self) -> tuple[ExistingDebt, ...]:
+        return tuple(ExistingDebt(d.balance, d.monthly_payment, d.description) for d in self.existing_debts)
+
+
+class AffordabilityRequestIn(_BudgetIn):
+    """Debt-service capacity: how large a startlån the household can carry."""
+
+    living_costs_monthly: MonthlyNOK | None = Field(
+        default=None, description="Caseworker's figure for actual consumption, NOK per month (never below the floor)"
+    )
+    loan: LoanIn = Field(default_factory=LoanIn, description="The loan terms wanted")
+    dwelling: PurchaseIn | None = Field(default=None, description="A concrete dwelling, if any (borettslag cap)")
+
+    def to_domain(self) -> AffordabilityRequest:
+        return AffordabilityRequest(
+            household=self.household.to_domain(),
+            income=self.income.to_domain(),
+            housing_costs=self._housing(),
+            other_fixed_costs_monthly=self.other_fixed_costs_monthly,
+            existing_debts=self._debts(),
+            loan=self.loan.to_domain(),
+            living_costs_monthly=self.living_costs_monthly,
+            bank_loan=self.bank_loan.to_domain() if self.bank_loan else None,
+            dwelling=self.dwelling.to_domain() if self.dwelling else None,
+        )
+
+
+class FinancingPlanRequestIn(_BudgetIn):
+    """A concrete purchase: try the financing ladder and find the smallest grant."""
+
+    purchase: PurchaseIn = Field(description="The dwelling to buy")
+    loan: LoanPreferencesIn = Field(
+        default_factory=LoanPreferencesIn,
+        description="Preferences; the ladder sets rate type and term itself (reference: floating, 30 years)",
+    )
+    adjusted_living_costs_monthly: MonthlyNOK | None = Field(
+        default=None, description="Caseworker's adjusted consumption for the ladder's step 4, NOK per month"
+    )
+
+    def to_domain(self) -> FinancingPlanRequest:
+        loan = LoanWish(
+            repayment=self.loan.repayment,
+            interest_only_years=self.loan.interest_only_years,
+            stress_rate=_fraction(self.loan.stress_rate),
+            fixation_years=self.loan.fixation_years,
+            fixed_rate=_fraction(self.loan.fixed_rate),
+            term_over_30_reasons=tuple(self.loan.term_over_30_reasons),
+        )
+        base = AffordabilityRequest(
+            household=self.household.to_domain(),
+            income=self.income.to_domain(),
+            housing_costs=self._housing(),
+            other_fixed_costs_monthly=self.other_fixed_costs_monthly,
+            existing_debts=self._debts(),
+            loan=loan,
+            bank_loan=self.bank_loan.to_domain() if self.bank_loan else None,
+            dwelling=self.purchase.to_domain(),
+        )
+        return FinancingPlanRequest(base, self.adjusted_living_costs_monthly)
+
+
+class RateChangeIn(_In):
+    from_month: int = Field(ge=2, le=600, description="First month (1-based) at the new rate")
+    annual_rate: PercentPerYear = Field(description="The new rate, percent per year")
+
+
+class ScheduleRequestIn(_In):
+    principal: float = Field(gt=0, le=MAX_NOK, description="Loan amount, NOK")
+    annual_rate: PercentPerYear = Field(description="Nominal rate, percent per year (the fixed rate if fixed)")
+    term_years: int = Field(ge=1, le=50, description="Term, years")
+    repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
+    interest_only_years: int = Field(default=0, ge=0, le=8, description="Interest-only years first, years")
+    fixed_period_years: Literal[3, 5, 10, 20] | None = Field(
+        default=None, description="Fixed-rate period, years; annual_rate applies during it"
+    )
+    rate_after_fixed: PercentPerYear | None = Field(
+        default=None, description="Floating rate after the fixed period, percent per year"
+    )
+    rate_changes: list[RateChangeIn] = Field(
+        default_factory=list, max_length=100, description="Floating-rate changes, in increasing month order"
+    )
+    include_rows: bool = Field(default=True, description="Return every row (false: totals only)")
+
+    @model_validator(mode="after")
+    def _fixed(self) -> ScheduleRequestIn:
+        if (self.fixed_period_years is None) != (self.rate_after_fixed is None):
+            raise ValueError("fixed_period_years and rate_after_fixed go together")
+        if self.fixed_period_years is not None and self.rate_changes:
+            raise ValueError("give either a fixed period or rate_changes, not both")
+        return self
+
+    def to_domain(self) -> LoanTerms:
+        changes: tuple[RateChange, ...] = tuple(
+            RateChange(c.from_month, c.annual_rate / 100) for c in self.rate_changes
+        )
+        if self.fixed_period_years is not None and self.rate_after_fixed is not None:
+            if self.fixed_period_years >= self.term_years:
+                raise InvalidInput("The fixed period must be shorter than the term to have a rate after it.",
+                                   field="fixed_period_years", rule="fixation-within-term")
+            changes = fixed_then_floating(self.annual_rate / 100, self.fixed_period_years * 12,
+                                          self.rate_after_fixed / 100)
+        return LoanTerms(
+            principal=self.principal,
+            annual_rate=self.annual_rate / 100,
+            term_months=self.term_years * 12,
+            repayment=self.repayment,
+            interest_only_months=self.interest_only_years * 12,
+            rate_changes=changes,
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------------------------------------------
+
+
+class ExplanationStepOut(BaseModel):
+    code: str = Field(description="Stable step code")
+    nb: str = Field(description="The step in Norwegian bokmål")
+    en: str = Field(description="The step in English")
+    amount: float | None = Field(default=None, description="The step's result, NOK (per month where monthly)")
+
+    @classmethod
+    def many(cls, steps: tuple[ExplanationStep, ...]) -> list[ExplanationStepOut]:
+        return [cls(code=s.code, nb=s.nb, en=s.en, amount=None if s.amount is None else _ore(s.amount))
+                for s in steps]
+
+
+class ParameterSetUsed(BaseModel):
+    id: str = Field(description="Parameter-set id")
+    version: int = Field(description="Parameter-set version")
+
+
+class BudgetLineOut(BaseModel):
+    key: str
+    label_nb: str
+    label_en: str
+    amount: float = Field(description="NOK per month")
+    member: int | None = Field(default=None, description="Index into household.members for individual items")
+
+
+class LivingCostsOut(BaseModel):
+    amount: float = Field(description="Living costs used, NOK per month")
+    source: LivingCostSource = Field(description="sifo | caseworker | floor")
+    reason_nb: str
+    reason_en: str
+    sifo_total: float = Field(description="SIFO reference budget for the household, NOK per month")
+    floor_total: float = Field(description="Social-assistance floor for the household, NOK per month")
+    caseworker_amount: float | None = Field(default=None, description="Caseworker's figure, NOK per month")
+    breakdown: list[BudgetLineOut] = Field(description="SIFO budget lines, NOK per month")
+    floor_breakdown: list[BudgetLineOut] = Field(description="Floor lines, NOK per month")
+
+    @staticmethod
+    def _lines(b: Budget) -> list[BudgetLineOut]:
+        return [BudgetLineOut(key=x.key, label_nb=x.label_nb, label_en=x.label_en, amount=_ore(x.amount),
+                              member=x.member) for x in b.lines]
+
+    @classmethod
+    def from_domain(cls, lc: LivingCosts) -> LivingCostsOut:
+        return cls(amount=_ore(lc.amount), source=lc.source, reason_nb=lc.reason_nb, reason_en=lc.reason_en,
+                   sifo_total=_ore(lc.sifo.total), floor_total=_ore(lc.floor.total),
+                   caseworker_amount=lc.caseworker_amount, breakdown=cls._lines(lc.sifo),
+                   floor_breakdown=cls._lines(lc.floor))
+
+
+class FeeOut(BaseModel):
+    name: str
+    amount: float = Field(description="NOK, deducted at payout")
+
+
+class BankLoanTestOut(BaseModel):
+    amount: float = Field(description="NOK")
+    annual_rate: float = Field(description="The bank's rate, percent per year")
+    stress_rate: float = Field(description="max(rate + 3 pp, 7 %), percent per year")
+    monthly_payment_at_stress: float = Field(description="NOK per month")
+
+
+class TermOver30Out(BaseModel):
+    allowed: bool
+    missing: list[Section85Reason]
+    nb: str
+    en: str
+
+
+class AffordabilityOut(BaseModel):
+    max_loan: int = Field(description="Largest startlån, whole NOK, rounded down")
+    disposable_monthly: float = Field(description="Disposable for debt service before new loans, NOK per month")
+    available_for_startlan_monthly: float = Field(
+        description="Disposable after the co-financing bank loan's stressed payment, NOK per month"
+    )
+    counted_income_monthly: float = Field(description="Counted net income, NOK per month")
+    living_costs: LivingCostsOut
+    housing_costs_monthly: float = Field(description="NOK per month")
+    other_fixed_costs_monthly: float = Field(description="NOK per month")
+    existing_debt_payments_monthly: float = Field(description="NOK per month")
+    stress_rate: float = Field(description="Stress rate used, percent per year")
+    stress_rate_source: str = Field(description="parameter_set | request")
+    floating_rate: float = Field(
+        description="The startlån's floating rate (Husbanken's floating rate plus the kommune's margin), percent per "
+        "year: the rate a floating loan carries, and a fixed loan after its fixation period"
+    )
+    rate_type: RateType
+    fixed_rate: float | None = Field(default=None, description="Fixed rate, percent per year")
+    fixation_years: int | None = Field(default=None, description="years")
+    term_years: int = Field(description="years")
+    repayment: Repayment
+    interest_only_years: int = Field(description="years")
+    payment_capacity_limit: int = Field(description="Largest loan from the budget alone, whole NOK")
+    dwelling_cap: int | None = Field(default=None, description="Largest loan the dwelling allows, whole NOK")
+    peak_monthly_payment_at_stress: float = Field(description="Highest payment at the stress test, NOK per month")
+    first_monthly_payment: float = Field(description="First payment at the loan's own rate, NOK per month")
+    fees: list[FeeOut]
+    payout: float = Field(description="Loan less fees deducted at payout, NOK")
+    bank_loan: BankLoanTestOut | None = None
+    term_over_30: TermOver30Out | None = None
+    explanation: list[ExplanationStepOut]
+    parameter_set: ParameterSetUsed
+
+    @classmethod
+    def from_domain(cls, r: AffordabilityResult) -> AffordabilityOut:
+        bank = None
+        if r.bank_loan is not None:
+            b = r.bank_loan
+            bank = BankLoanTestOut(amount=b.amount, annual_rate=_percent(b.annual_rate) or 0.0,
+                                   stress_rate=_percent(b.stress_rate) or 0.0,
+                                   monthly_payment_at_stress=_ore(b.monthly_payment_at_stress))
+        lt = None
+        if r.long_term is not None:
+            lt = TermOver30Out(allowed=r.long_term.allowed, missing=list(r.long_term.missing), nb=r.long_term.nb,
+                               en=r.long_term.en)
+        return cls(
+            max_loan=r.max_loan,
+            disposable_monthly=_ore(r.disposable_monthly),
+            available_for_startlan_monthly=_ore(r.available_for_startlan_monthly),
+            counted_income_monthly=_ore(r.counted_income_monthly),
+            living_costs=LivingCostsOut.from_domain(r.living_costs),
+            housing_costs_monthly=_ore(r.housing_costs_monthly),
+            other_fixed_costs_monthly=_ore(r.other_fixed_costs_monthly),
+            existing_debt_payments_monthly=_ore(r.existing_debt_payments_monthly),
+            stress_rate=_percent(r.stress_rate) or 0.0,
+            stress_rate_source=r.stress_rate_source,
+            floating_rate=_percent(r.floating_rate) or 0.0,
+            rate_type=r.rate_type,
+            fixed_rate=_percent(r.fixed_rate),
+            fixation_years=r.fixation_years,
+            term_years=r.term_years,
+            repayment=r.repayment,
+            interest_only_years=r.interest_only_years,
+            payment_capacity_limit=r.payment_capacity_limit,
+            dwelling_cap=r.dwelling_cap,
+            peak_monthly_payment_at_stress=_ore(r.peak_monthly_payment_at_stress),
+            first_monthly_payment=_ore(r.first_monthly_payment),
+            fees=[FeeOut(name=f.name, amount=_ore(f.amount)) for f in r.fees],
+            payout=_ore(r.payout),
+            bank_loan=bank,
+            term_over_30=lt,
+            explanation=ExplanationStepOut.many(r.explanation),
+            parameter_set=ParameterSetUsed(id=r.parameter_set_id, version=r.parameter_set_version),
+        )
+
+
+class ScheduleRowOut(BaseModel):
+    period: int = Field(description="Month number, 1-based")
+    annual_rate: float = Field(description="Rate in force, percent per year")
+    payment: float = Field(description="NOK (øre precision)")
+    interest: float = Field(description="NOK")
+    principal: float = Field(description="NOK")
+    balance: float = Field(description="Balance after the payment, NOK")
+
+
+class ScheduleTotalsOut(BaseModel):
+    payment: float = Field(description="Sum of payments, NOK")
+    interest: float = Field(description="Sum of interest, NOK")
+    principal: float = Field(description="Sum of principal, NOK (equals the loan exactly)")
+
+
+class ScheduleOut(BaseModel):
+    term_months: int = Field(description="months")
+    repayment: Repayment
+    first_payment: float = Field(description="NOK")
+    max_payment: float = Field(description="Highest payment, NOK")
+    totals: ScheduleTotalsOut
+    rows: list[ScheduleRowOut] = Field(description="One row per month (empty if include_rows is false)")
+    explanation: list[ExplanationStepOut]
+    parameter_set: ParameterSetUsed | None = Field(
+        default=None, description="Schedules are pure loan mathematics and use no parameter set (null)"
+    )
+
+    @classmethod
+    def from_domain(cls, s: Schedule, include_rows: bool = True) -> ScheduleOut:
+        t = s.terms
+        steps = [ExplanationStep(
+            "schedule",
+            f"{'Annuitetslån' if t.repayment is Repayment.ANNUITY else 'Serielån'} over {t.term_months} måneder, "
+            f"{t.interest_only_months} avdragsfrie måneder først; renter beregnes månedlig etterskuddsvis; siste "
+            f"betaling tar opp avrundingen slik at avdragene summerer til lånet.",
+            f"{'Annuity' if t.repayment is Repayment.ANNUITY else 'Serial'} loan over {t.term_months} months, "
+            f"{t.interest_only_months} interest-only months first; interest monthly in arrears; the last payment "
+            f"absorbs the rounding so that the principal sums to the loan.",
+            s.total_principal,
+        )]
+        for c in t.rate_changes:
+            steps.append(ExplanationStep(
+                "rate_change", f"Fra måned {c.from_month}: rente {c.annual_rate * 100:.3f} %".replace(".", ",") + ".",
+                f"From month {c.from_month}: rate {c.annual_rate * 100:.3f} %."))
+        return cls(
+            term_months=t.term_months,
+            repayment=t.repayment,
+            first_payment=s.first_payment,
+            max_payment=s.max_payment,
+            totals=ScheduleTotalsOut(payment=s.total_payment, interest=s.total_interest,
+                                     principal=s.total_principal),
+            rows=[ScheduleRowOut(period=r.period, annual_rate=_percent(r.annual_rate) or 0.0, payment=r.payment,
+                                 interest=r.interest, principal=r.principal, balance=r.balance)
+                  for r in s.rows] if include_rows else [],
+            explanation=ExplanationStepOut.many(tuple(steps)),
+        )
+
+
+class LadderStepOut(BaseModel):
+    name: str = Field(description="reference | fixed_rate | longer_term | adjusted_consumption")
+    tried: bool = Field(description="False when the step was not allowed or had no input")
+    works: bool
+    rate_type: RateType
+    fixation_years: int | None = Field(default=None, description="years")
+    term_years: int = Field(description="years")
+    living_costs_monthly: float = Field(description="NOK per month")
+    living_costs_source: str
+    max_loan: int = Field(description="whole NOK")
+    required_loan: int = Field(description="Startlån needed (fees included), whole NOK")
+    available_monthly: float = Field(description="NOK per month")
+    nb: str
+    en: str
+
+
+class GrantOut(BaseModel):
+    amount: int = Field(description="Smallest grant, whole NOK")
+    form: str = Field(description="write_down | interest_free_loan (kommune parameter)")
+    write_down_years: int | None = Field(default=None, description="years")
+    annual_write_down: float | None = Field(default=None, description="NOK per year")
+    loan_with_grant: int = Field(description="Startlån with the grant, whole NOK")
+    serviceable: bool
+    nb: str
+    en: str
+
+
+class FinancingPlanOut(BaseModel):
+    need: float = Field(description="Price + costs − equity − bank loan, NOK")
+    required_loan: int = Field(description="Startlån needed without a grant (fees included), whole NOK")
+    steps: list[LadderStepOut] = Field(description="Every step tried, in order")
+    solution: str | None = Field(description="The first step that works, 'grant', or null")
+    grant: GrantOut | None = None
+    final: AffordabilityOut | None = Field(default=None, description="Affordability at the last configuration")
+    explanation: list[ExplanationStepOut]
+    parameter_set: ParameterSetUsed
+
+    @classmethod
+    def from_domain(cls, p: FinancingPlan) -> FinancingPlanOut:
+        g = p.grant
+        return cls(
+            need=_ore(p.need),
+            required_loan=p.required_loan,
+            steps=[LadderStepOut(
+                name=s.name, tried=s.tried, works=s.works, rate_type=s.rate_type, fixation_years=s.fixation_years,
+                term_years=s.term_years, living_costs_monthly=_ore(s.living_costs_monthly),
+                living_costs_source=s.living_costs_source, max_loan=s.max_loan, required_loan=s.required_loan,
+                available_monthly=_ore(s.available_monthly), nb=s.nb, en=s.en) for s in p.steps],
+            solution=p.solution,
+            grant=None if g is None else GrantOut(
+                amount=g.amount, form=g.form, write_down_years=g.write_down_years,
+                annual_write_down=None if g.annual_write_down is None else _ore(g.annual_write_down),
+                loan_with_grant=g.loan_with_grant, serviceable=g.serviceable, nb=g.nb, en=g.en),
+            final=AffordabilityOut.from_domain(p.final) if p.final is not None else None,
+            explanation=ExplanationStepOut.many(p.explanation),
+            parameter_set=ParameterSetUsed(id=p.parameter_set_id, version=p.parameter_set_version),
+        )
+
+
+class ParameterSetSummary(BaseModel):
+    id: str
+    version: int
+    valid_from: str = Field(description="ISO date")
+    kommune_number: str | None = None
+    description: str
+    checksum: str | None = None
+
+
+class ParameterValueOut(BaseModel):
+    value: Any = Field(description="The value: a number or a table")
+    unit: str
+    source: str
+    status: Literal["confirmed", "secondary", "derived", "not-confirmed"] = Field(
+        description="confirmed | secondary | derived | not-confirmed (to be verified)"
+    )
+    note: str | None = None
+
+
+class ParameterSetOut(ParameterSetSummary):
+    values: dict[str, ParameterValueOut]

@@ -1,0 +1,654 @@
+"""Debt-service capacity (betjeningsevne) and the maximum startlån.
+
+The rule (Husbanken veileder, domain_rules §1.5)::
+
+    disposable = counted net income − living costs − other fixed costs − existing debt payments − housing costs
+    available  = disposable − the co-financing bank loan's payment at the bank's stressed rate (if any)
+    max loan   = the largest principal whose highest monthly payment at the stress rate ≤ available
+
+* Stress rate: the parameter set's rule (default styringsrente + 2,5 pp, kommune margin included), or the
+  request's override. With a fixed rate, the fixed rate applies during the fixation period and the stress rate
+  to the balance left afterwards.
+* Bank co-financing (utlånsforskriften § 5): the bank's loan is tested at max(bank rate + 3 pp, 7 %); the
+  household's surplus must carry both loans.
+* Terms over the ordinary 30 years (up to 50) need the § 8-5 conditions, see :func:`check_long_term`.
+* Borettslag: price + share of fellesgjeld count; fellesgjeld + bank loan + startlån may not exceed price +
+  fellesgjeld + costs (kommune fees deducted at payout count as costs).
+* Fees from the parameter set are deducted at payout and shown.
+
+Money in NOK floats; the maximum loan is rounded **down** to whole kroner.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from loan_engine.errors import InvalidInput
+from loan_engine.explain import ExplanationStep, kr_en, kr_nb, pct_en, pct_nb
+from loan_engine.parameters import FeeRule, UnderwritingParameters
+from loan_engine.underwriting.amortization import RateChange, Repayment, max_principal, peak_payment_per_krone
+from loan_engine.underwriting.living_costs import Household, LivingCosts, choose_living_costs, validate_household
+
+MAX_MONTHLY = 10_000_000.0  # NOK per month: anything above is absurd input
+MAX_AMOUNT = 1_000_000_000.0  # NOK: balances, prices
+
+
+class RateType(StrEnum):
+    FLOATING = "floating"
+    FIXED = "fixed"
+
+
+class IncomeKind(StrEnum):
+    SALARY = "salary"
+    SELF_EMPLOYMENT = "self_employment"
+    PENSION = "pension"
+    BENEFITS = "benefits"
+    CHILD_BENEFIT = "child_benefit"
+    HOUSING_ALLOWANCE = "housing_allowance"
+    RENTAL = "rental"
+    OTHER = "other"
+
+
+class Section85Reason(StrEnum):
+    """Forskrift om lån fra Husbanken § 8-5: conditions (a–d) for a term over 30 years, and the facts that allow
+    waiving some of them."""
+
+    PERMANENTLY_LOW_INCOME = "permanently_low_income"  # a
+    DWELLING_MEETS_LONG_TERM_NEEDS = "dwelling_meets_long_term_needs"  # b
+    RENTAL_MARKET_UNSUITABLE = "rental_market_unsuitable"  # c
+    SHORTER_TERM_NOT_RESPONSIBLE = "shorter_term_not_responsible"  # d
+    AT_RISK_OF_LOSING_HOME = "at_risk_of_losing_home"  # waives b and c; with low predictable income waives a
+    LOW_PREDICTABLE_INCOME = "low_predictable_income"  # with children or risk of losing the home waives a
+
+
+SECTION_85_TEXT: dict[Section85Reason, tuple[str, str]] = {
+    Section85Reason.PERMANENTLY_LOW_INCOME: (
+        "a) dokumentert varig lav inntekt", "a) documented permanently low income"
+    ),
+    Section85Reason.DWELLING_MEETS_LONG_TERM_NEEDS: (
+        "b) boligen vil trolig dekke behovet i lang tid", "b) the dwelling is likely to meet the needs for a long time"
+    ),
+    Section85Reason.RENTAL_MARKET_UNSUITABLE: (
+        "c) tilgjengelige leieboliger er uegnet eller vesentlig dyrere over tid",
+        "c) available rentals are unsuitable or substantially more expensive over time",
+    ),
+    Section85Reason.SHORTER_TERM_NOT_RESPONSIBLE: (
+        "d) kommunen dokumenterer at kortere løpetid ikke er økonomisk forsvarlig",
+        "d) the kommune documents that a shorter term is not economically responsible",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class IncomeSource:
+    kind: IncomeKind
+    net_monthly: float
+
+
+@dataclass(frozen=True)
+class Income:
+    """Net (after-tax) monthly income: a total, a breakdown by source, or both (they must agree)."""
+
+    net_monthly: float | None = None
+    sources: tuple[IncomeSource, ...] = ()
+
+
+@dataclass(frozen=True)
+class HousingCosts:
+    felleskostnader: float = 0.0
+    electricity: float = 0.0
+    insurance: float = 0.0
+    municipal_fees: float = 0.0
+    maintenance: float = 0.0
+    other: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return (self.felleskostnader + self.electricity + self.insurance + self.municipal_fees
+                + self.maintenance + self.other)
+
+
+@dataclass(frozen=True)
+class ExistingDebt:
+    balance: float
+    monthly_payment: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class BankLoan:
+    """The co-financing bank loan (grunnfinansiering), tested at the bank's own stress rule."""
+
+    amount: float
+    annual_rate: float  # fraction per year
+    term_years: int = 30
+    repayment: Repayment = Repayment.ANNUITY
+
+
+@dataclass(frozen=True)
+class Dwelling:
+    """A concrete dwelling. ``price`` is the purchase price excluding the share of fellesgjeld."""
+
+    price: float
+    fellesgjeld: float = 0.0
+    costs: float = 0.0
+    equity: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoanWish:
+    rate_type: RateType = RateType.FLOATING
+    term_years: int = 30
+    repayment: Repayment = Repayment.ANNUITY
+    interest_only_years: int = 0
+    stress_rate: float | None = None  # fraction per year; overrides the parameter set's rule
+    fixation_years: int | None = None  # fixed rate: 3, 5, 10 or 20
+    fixed_rate: float | None = None  # fraction per year; default Husbanken's fixed rate + kommune margin
+    term_over_30_reasons: tuple[Section85Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class AffordabilityRequest:
+    household: Household
+    income: Income
+    housing_costs: HousingCosts = HousingCosts()
+    other_fixed_costs_monthly: float = 0.0
+    existing_debts: tuple[ExistingDebt, ...] = ()
+    loan: LoanWish = LoanWish()
+    living_costs_monthly: float | None = None  # the caseworker's actual-consumption figure
+    bank_loan: BankLoan | None = None
+    dwelling: Dwelling | None = None
+
+
+@dataclass(frozen=True)
+class Fee:
+    name: str
+    amount: float
+
+
+@dataclass(frozen=True)
+class BankLoanTest:
+    amount: float
+    annual_rate: float
+    stress_rate: float
+    monthly_payment_at_stress: float
+
+
+@dataclass(frozen=True)
+class LongTermCheck:
+    allowed: bool
+    missing: tuple[Section85Reason, ...]
+    nb: str
+    en: str
+
+
+@dataclass(frozen=True)
+class AffordabilityResult:
+    max_loan: int
+    disposable_monthly: float
+    available_for_startlan_monthly: float
+    counted_income_monthly: float
+    living_costs: LivingCosts
+    housing_costs_monthly: float
+    other_fixed_costs_monthly: float
+    existing_debt_payments_monthly: float
+    stress_rate: float
+    stress_rate_source: str
+    floating_rate: float  # the startlån's floating rate: Husbanken's floating rate plus the kommune's margin
+    rate_type: RateType
+    fixed_rate: float | None
+    fixation_years: int | None
+    term_years: int
+    repayment: Repayment
+    interest_only_years: int
+    payment_capacity_limit: int  # max loan from the budget alone, before any dwelling cap
+    dwelling_cap: int | None
+    peak_monthly_payment_at_stress: float
+    first_monthly_payment: float  # at the rate the loan would actually carry (startlån floating or fixed)
+    fees: tuple[Fee, ...]
+    payout: float
+    bank_loan: BankLoanTest | None
+    long_term: LongTermCheck | None
+    explanation: tuple[ExplanationStep, ...]
+    parameter_set_id: str
+    parameter_set_version: int
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _money(value: float, field: str, *, limit: float = MAX_MONTHLY) -> None:
+    if not math.isfinite(value) or value < 0 or value > limit:
+        raise InvalidInput(
+            f"{field} must be between 0 and {limit:,.0f} NOK; got {value}.".replace(",", " "),
+            field=field, rule="amount-non-negative-bounded",
+        )
+
+
+def counted_income(income: Income, params: UnderwritingParameters) -> tuple[float, list[ExplanationStep]]:
+    """Net monthly income counted for betjeningsevne (rental income counts ``rental_income_months`` of 12)."""
+    steps: list[ExplanationStep] = []
+    if income.net_monthly is None and not income.sources:
+        raise InvalidInput("Give income.net_monthly or income.sources.", field="income.net_monthly",
+                           rule="income-required")
+    if income.net_monthly is not None:
+        _money(income.net_monthly, "income.net_monthly")
+    for k, s in enumerate(income.sources):
+        _money(s.net_monthly, f"income.sources.{k}.net_monthly")
+    if not income.sources:
+        assert income.net_monthly is not None
+        total = income.net_monthly
+        steps.append(ExplanationStep(
+            "income", f"Netto inntekt per måned: {kr_nb(total)}.", f"Net income per month: {kr_en(total)}.", total))
+        return total, steps
+    gross = sum(s.net_monthly for s in income.sources)
+    if income.net_monthly is not None and abs(gross - income.net_monthly) > 1.0:
+        raise InvalidInput(
+            f"income.net_monthly ({income.net_monthly:.0f}) must equal the sum of income.sources ({gross:.0f}).",
+            field="income.net_monthly", rule="income-sources-sum",
+        )
+    months = params.rental_income_months
+    rental = sum(s.net_monthly for s in income.sources if s.kind is IncomeKind.RENTAL)
+    total = gross - rental + rental * months / 12
+    parts_nb = ", ".join(f"{s.kind.value} {kr_nb(s.net_monthly)}" for s in income.sources)
+    parts_en = ", ".join(f"{s.kind.value} {kr_en(s.net_monthly)}" for s in income.sources)
+    nb = f"Netto inntekt per måned etter kilde: {parts_nb}."
+    en = f"Net income per month by source: {parts_en}."
+    if rental:
+        nb += f" Leieinntekt regnes for {months} av 12 måneder ({kr_nb(rental * months / 12)})."
+        en += f" Rental income counts {months} of 12 months ({kr_en(rental * months / 12)})."
+    nb += f" Regnet inntekt: {kr_nb(total)}."
+    en += f" Counted income: {kr_en(total)}."
+    steps.append(ExplanationStep("income", nb, en, total))
+    return total, steps
+
+
+def startlan_stress_rate(params: UnderwritingParameters, override: float | None) -> tuple[float, str, str, str]:
+    """(rate, source slug, nb, en) for the startlån stress test."""
+    if override is not None:
+        if not math.isfinite(override) or override < 0 or override > 0.3:
+            raise InvalidInput("loan.stress_rate must be between 0 and 30 percent per year.",
+                               field="loan.stress_rate", rule="stress-rate-0-30-percent")
+        return (override, "request",
+                f"Rentestresstest: {pct_nb(override)} som oppgitt i forespørselen.",
+                f"Stress rate: {pct_en(override)} as given in the request.")
+    rule = params.stress_rule
+    if rule.base == "policy_rate":
+        base, base_nb, base_en = params.policy_rate, "styringsrenten", "the policy rate"
+    else:
+        base = params.startlan_floating_rate
+        base_nb, base_en = "startlånets flytende rente", "the startlån floating rate"
+    rate = base + rule.add
+    nb = (f"Rentestresstest: {base_nb} {pct_nb(base)} + {rule.add * 100:.2f} prosentpoeng = {pct_nb(rate)}"
+          .replace(".", ","))
+    en = f"Stress rate: {base_en} {pct_en(base)} + {rule.add * 100:.2f} percentage points = {pct_en(rate)}"
+    if rule.minimum is not None and rate < rule.minimum:
+        rate = rule.minimum
+        nb += f", hevet til minstesatsen {pct_nb(rate)}"
+        en += f", raised to the minimum {pct_en(rate)}"
+    nb += " (kommunens påslag er inkludert; Husbankens veileder)." if rule.base == "policy_rate" else "."
+    en += " (the kommune's margin included; Husbanken guidance)." if rule.base == "policy_rate" else "."
+    return rate, "parameter_set", nb, en
+
+
+def bank_stress_rate(bank_rate: float, params: UnderwritingParameters) -> float:
+    """Utlånsforskriften § 5: the bank's rate + 3 pp, at least 7 %."""
+    return max(bank_rate + params.bank_stress_add, params.bank_stress_minimum)
+
+
+def test_bank_loan(bank: BankLoan, params: UnderwritingParameters) -> BankLoanTest:
+    _money(bank.amount, "bank_loan.amount", limit=MAX_AMOUNT)
+    if not math.isfinite(bank.annual_rate) or bank.annual_rate < 0 or bank.annual_rate > 0.3:
+        raise InvalidInput("bank_loan.annual_rate must be between 0 and 30 percent per year.",
+                           field="bank_loan.annual_rate", rule="rate-0-30-percent")
+    if bank.term_years < 1 or bank.term_years > 50:
+        raise InvalidInput("bank_loan.term_years must be 1–50.", field="bank_loan.term_years",
+                           rule="max-term-50-years")
+    stress = bank_stress_rate(bank.annual_rate, params)
+    payment = bank.amount * peak_payment_per_krone(stress, bank.term_years * 12, bank.repayment)
+    return BankLoanTest(bank.amount, bank.annual_rate, stress, payment)
+
+
+def check_long_term(
+    term_years: int, reasons: tuple[Section85Reason, ...], household: Household, params: UnderwritingParameters
+) -> LongTermCheck | None:
+    """§ 8-5: a term over the ordinary maximum needs all of a)–d); a) may be waived for a household with children
+    or at risk of losing the home that has a low, predictable income; b) and c) may be waived if the household is
+    at risk of losing the home. ``None`` when the term is within the ordinary maximum."""
+    ordinary = params.ordinary_max_term_years
+    if term_years <= ordinary:
+        return None
+    given = set(reasons)
+    at_risk = Section85Reason.AT_RISK_OF_LOSING_HOME in given
+    waived: set[Section85Reason] = set()
+    if (household.children > 0 or at_risk) and Section85Reason.LOW_PREDICTABLE_INCOME in given:
+        waived.add(Section85Reason.PERMANENTLY_LOW_INCOME)
+    if at_risk:
+        waived |= {Section85Reason.DWELLING_MEETS_LONG_TERM_NEEDS, Section85Reason.RENTAL_MARKET_UNSUITABLE}
+    missing = tuple(c for c in SECTION_85_TEXT if c not in given and c not in waived)
+    if not missing:
+        nb = (f"Løpetid {term_years} år er over {ordinary} år og tillatt etter § 8-5: vilkårene er dokumentert"
+              + (" (noen er fraveket fordi husstanden " + ("står i fare for å miste boligen" if at_risk
+                 else "har barn og lav, forutsigbar inntekt") + ")" if waived else "") + ".")
+        en = (f"A {term_years}-year term is over {ordinary} years and allowed under § 8-5: the conditions are "
+              "documented" + (" (some waived because the household " + ("is at risk of losing its home" if at_risk
+                              else "has children and a low, predictable income") + ")" if waived else "") + ".")
+        return LongTermCheck(True, (), nb, en)
+    nb = (f"Løpetid over {ordinary} år (inntil {params.special_max_term_years}) er bare tillatt når vilkårene i "
+          f"forskrift om lån fra Husbanken § 8-5 er oppfylt. Mangler: "
+          + "; ".join(SECTION_85_TEXT[c][0] for c in missing)
+          + ". Vilkår a kan fravikes for barnefamilier eller husstander i fare for å miste boligen med lav, "
+            "forutsigbar inntekt; b og c kan fravikes ved fare for å miste boligen.")
+    en = (f"A term over {ordinary} years (up to {params.special_max_term_years}) is allowed only when the "
+          f"conditions of § 8-5 (forskrift om lån fra Husbanken) are met. Missing: "
+          + "; ".join(SECTION_85_TEXT[c][1] for c in missing)
+          + ". Condition a may be waived for households with children or at risk of losing their home that have "
+            "a low, predictable income; b and c may be waived if at risk of losing the home.")
+    return LongTermCheck(False, missing, nb, en)
+
+
+def fee_ore(loan_kr: int, fees: tuple[FeeRule, ...]) -> list[tuple[str, int]]:
+    """Fees (name, øre) on a loan of ``loan_kr`` whole kroner; no fees on a zero loan."""
+    if loan_kr <= 0:
+        return []
+    out = []
+    for f in fees:
+        amount = loan_kr * 100 * f.percent_of_loan / 100
+        if f.percent_of_loan:
+            amount = max(amount, f.minimum * 100)
+            if f.maximum is not None:
+                amount = min(amount, f.maximum * 100)
+        amount += f.amount * 100
+        out.append((f.name, math.floor(amount + 0.5)))
+    return out
+
+
+def payout_ore(loan_kr: int, fees: tuple[FeeRule, ...]) -> int:
+    """What the household receives at payout, in øre: the loan less the fees deducted."""
+    return loan_kr * 100 - sum(a for _, a in fee_ore(loan_kr, fees))
+
+
+def loan_for_payout(need_ore: int, fees: tuple[FeeRule, ...]) -> int:
+    """The smallest whole-krone loan whose payout covers ``need_ore`` (0 if nothing is needed).
+
+    Payout rises with the loan (each fee grows by at most 100 % of the loan's growth), so bisection is exact.
+    """
+    if need_ore <= 0:
+        return 0
+    lo, hi = 1, max(1, need_ore // 100 + 1)
+    while payout_ore(hi, fees) < need_ore:
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if payout_ore(mid, fees) >= need_ore:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def validate_loan(loan: LoanWish, household: Household, params: UnderwritingParameters) -> LongTermCheck | None:
+    if loan.term_years < 1 or loan.term_years > params.special_max_term_years:
+        raise InvalidInput(
+            f"loan.term_years must be 1–{params.special_max_term_years}; got {loan.term_years}.",
+            field="loan.term_years", rule="max-term-50-years",
+        )
+    if loan.interest_only_years < 0 or loan.interest_only_years > params.max_interest_only_years:
+        raise InvalidInput(
+            f"loan.interest_only_years must be 0–{params.max_interest_only_years} (§ 8-5); "
+            f"got {loan.interest_only_years}.",
+            field="loan.interest_only_years", rule="max-interest-only-8-years",
+        )
+    if loan.interest_only_years >= loan.term_years:
+        raise InvalidInput("The interest-only period must be shorter than the term.",
+                           field="loan.interest_only_years", rule="interest-only-shorter-than-term")
+    if loan.rate_type is RateType.FIXED:
+        if loan.fixation_years is None:
+            raise InvalidInput("A fixed rate needs loan.fixation_years (3, 5, 10 or 20).",
+                               field="loan.fixation_years", rule="fixation-required")
+        if loan.fixation_years not in params.fixation_periods_years:
+            raise InvalidInput(
+                f"loan.fixation_years must be one of {', '.join(map(str, params.fixation_periods_years))}.",
+                field="loan.fixation_years", rule="fixation-period-3-5-10-20",
+            )
+        if loan.fixation_years > loan.term_years:
+            raise InvalidInput("The fixation period may not be longer than the term.",
+                               field="loan.fixation_years", rule="fixation-within-term")
+        if loan.fixed_rate is not None and (not math.isfinite(loan.fixed_rate) or not 0 <= loan.fixed_rate <= 0.3):
+            raise InvalidInput("loan.fixed_rate must be between 0 and 30 percent per year.",
+                               field="loan.fixed_rate", rule="rate-0-30-percent")
+    check = check_long_term(loan.term_years, loan.term_over_30_reasons, household, params)
+    if check is not None and not check.allowed:
+        raise InvalidInput(check.en + " / " + check.nb, field="loan.term_years", rule="term-over-30-needs-section-8-5")
+    return check
+
+
+def _dwelling_cap(
+    dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, ...]
+) -> tuple[int, ExplanationStep]:
+    """The largest startlån the dwelling allows: fellesgjeld + bank + startlån ≤ price + fellesgjeld + costs, with
+    the fees deducted at payout counted as costs (i.e. the payout may not exceed price + costs − bank loan)."""
+    limit_ore = math.floor((dwelling.price + dwelling.costs - bank_amount) * 100 + 1e-6)
+    if limit_ore < 0:
+        raise InvalidInput(
+            "The bank loan is larger than price + costs; fellesgjeld and loans may not exceed price + costs.",
+            field="bank_loan.amount", rule="loans-within-price-and-costs",
+        )
+    cap = loan_for_payout(limit_ore + 1, fees) - 1 if limit_ore > 0 else 0
+    total = dwelling.price + dwelling.fellesgjeld
+    nb = (f"Boligen: kjøpesum {kr_nb(dwelling.price)} + andel fellesgjeld {kr_nb(dwelling.fellesgjeld)} = "
+          f"totalpris {kr_nb(total)}; omkostninger {kr_nb(dwelling.costs)}. Fellesgjeld, banklån og startlån kan "
+          f"til sammen ikke overstige totalpris med omkostninger, så startlånet kan være høyst {kr_nb(cap)} "
+          f"(gebyr som trekkes ved utbetaling regnes som omkostning).")
+    en = (f"The dwelling: price {kr_en(dwelling.price)} + share of fellesgjeld {kr_en(dwelling.fellesgjeld)} = "
+          f"total price {kr_en(total)}; costs {kr_en(dwelling.costs)}. Fellesgjeld, bank loan and startlån together "
+          f"may not exceed the total price with costs, so the startlån can be at most {kr_en(cap)} "
+          f"(fees deducted at payout count as costs).")
+    return cap, ExplanationStep("dwelling_cap", nb, en, float(cap))
+
+
+def validate_request(request: AffordabilityRequest) -> None:
+    validate_household(request.household)
+    _money(request.other_fixed_costs_monthly, "other_fixed_costs_monthly")
+    hc = request.housing_costs
+    for name in ("felleskostnader", "electricity", "insurance", "municipal_fees", "maintenance", "other"):
+        _money(getattr(hc, name), f"housing_costs_monthly.{name}")
+    if len(request.existing_debts) > 100:
+        raise InvalidInput("At most 100 existing debts.", field="existing_debts", rule="max-items-100")
+    for k, d in enumerate(request.existing_debts):
+        _money(d.balance, f"existing_debts.{k}.balance", limit=MAX_AMOUNT)
+        _money(d.monthly_payment, f"existing_debts.{k}.monthly_payment")
+    if request.dwelling is not None:
+        for name in ("price", "fellesgjeld", "costs", "equity"):
+            _money(getattr(request.dwelling, name), f"dwelling.{name}", limit=MAX_AMOUNT)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The assessment
+# --------------------------------------------------------------------------------------------------------------
+
+
+def assess_affordability(
+    request: AffordabilityRequest,
+    params: UnderwritingParameters,
+    *,
+    living_costs: LivingCosts | None = None,
+) -> AffordabilityResult:
+    """Betjeningsevne and the largest startlån the household can carry, with its reasoning.
+
+    ``living_costs`` may be passed in (already chosen) to avoid recomputing them, e.g. by the financing ladder.
+    """
+    validate_request(request)
+    loan = request.loan
+    long_term = validate_loan(loan, request.household, params)
+    steps: list[ExplanationStep] = []
+
+    income, income_steps = counted_income(request.income, params)
+    steps += income_steps
+    lc = living_costs or choose_living_costs(request.household, params, request.living_costs_monthly)
+    steps.append(ExplanationStep(f"living_costs_{lc.source.value}", lc.reason_nb, lc.reason_en, lc.amount))
+    other = request.other_fixed_costs_monthly
+    steps.append(ExplanationStep(
+        "other_fixed_costs", f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
+        f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.", other))
+    debt = sum(d.monthly_payment for d in request.existing_debts)
+    debt_balance = sum(d.balance for d in request.existing_debts)
+    if request.existing_debts:
+        steps.append(ExplanationStep(
+            "existing_debts",
+            f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
+            f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
+            f"Existing debts: {len(request.existing_debts)} loans, balance "
+            f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
+            f"consider expected rate rises).", debt))
+    housing = request.housing_costs.total
+    hc = request.housing_costs
+    steps.append(ExplanationStep(
+        "housing_costs",
+        f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
+        f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
+        f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
+        f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
+        f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
+        f"other {kr_en(hc.other)}; total {kr_en(housing)}.", housing))
+    disposable = income - lc.amount - other - debt - housing
+    steps.append(ExplanationStep(
+        "disposable",
+        f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
+        f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
+        f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
+        f"{kr_en(housing)} = {kr_en(disposable)} per month.", disposable))
+
+    available = disposable
+    bank_test = None
+    if request.bank_loan is not None:
+        bank_test = test_bank_loan(request.bank_loan, params)
+        available = disposable - bank_test.monthly_payment_at_stress
+        steps.append(ExplanationStep(
+            "bank_loan",
+            f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
+            f"{pct_nb(bank_test.annual_rate)} + 3 prosentpoeng, minst 7 %: {pct_nb(bank_test.stress_rate)}, "
+            f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
+            f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
+            f"rate {pct_en(bank_test.annual_rate)} + 3 percentage points, at least 7 %: "
+            f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
+            f"startlån: {kr_en(available)}.", available))
+
+    stress, stress_source, stress_nb, stress_en = startlan_stress_rate(params, loan.stress_rate)
+    steps.append(ExplanationStep("stress_rate", stress_nb, stress_en))
+    if long_term is not None:
+        steps.append(ExplanationStep("term_over_30", long_term.nb, long_term.en))
+
+    term_months = loan.term_years * 12
+    io_months = loan.interest_only_years * 12
+    fixed_rate: float | None = None
+    changes: tuple[RateChange, ...] = ()
+    first_rate = stress
+    actual_rate = params.startlan_floating_rate
+    if loan.rate_type is RateType.FIXED:
+        assert loan.fixation_years is not None
+        fixed_rate = loan.fixed_rate if loan.fixed_rate is not None else params.startlan_fixed_rate(loan.fixation_years)
+        first_rate = actual_rate = fixed_rate
+        fix_months = loan.fixation_years * 12
+        if fix_months < term_months:
+            changes = (RateChange(fix_months + 1, stress),)
+        steps.append(ExplanationStep(
+            "fixed_rate",
+            f"Fastrente {pct_nb(fixed_rate)} i {loan.fixation_years} år brukes i bindingstiden i stedet for "
+            f"stressrenten; restgjelden etter bindingstiden testes med {pct_nb(stress)}.",
+            f"The fixed rate {pct_en(fixed_rate)} for {loan.fixation_years} years is used during the fixation period "
+            f"instead of the stress rate; the balance left afterwards is tested at {pct_en(stress)}."))
+
+    peak = peak_payment_per_krone(first_rate, term_months, loan.repayment, io_months, changes)
+    capacity = 0.0
+    if available > 0:
+        capacity = max_principal(available, first_rate, term_months, loan.repayment, io_months, changes)
+    capacity_kr = max(0, math.floor(capacity + 1e-7))
+    form_nb = "annuitetslån" if loan.repayment is Repayment.ANNUITY else "serielån"
+    form_en = "annuity" if loan.repayment is Repayment.ANNUITY else "serial"
+    if available <= 0:
+        steps.append(ExplanationStep(
+            "max_loan",
+            f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
+            f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.", 0.0))
+    else:
+        io_nb = f", {loan.interest_only_years} år avdragsfritt først" if io_months else ""
+        io_en = f", {loan.interest_only_years} years interest-only first" if io_months else ""
+        serial = loan.repayment is Repayment.SERIAL
+        binding_nb = " (første betaling med avdrag er den høyeste og bindende)" if serial else ""
+        binding_en = " (the first payment with repayment is the highest and binding)" if serial else ""
+        steps.append(ExplanationStep(
+            "max_loan",
+            f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
+            f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
+            f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
+            f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.", float(capacity_kr)))
+
+    max_loan = capacity_kr
+    cap: int | None = None
+    if request.dwelling is not None:
+        bank_amount = request.bank_loan.amount if request.bank_loan else 0.0
+        cap, cap_step = _dwelling_cap(request.dwelling, bank_amount, params.fees)
+        steps.append(cap_step)
+        if cap < max_loan:
+            max_loan = cap
+
+    fees = tuple(Fee(name, a / 100) for name, a in fee_ore(max_loan, params.fees))
+    payout = max_loan - sum(f.amount for f in fees)
+    if fees:
+        steps.append(ExplanationStep(
+            "fees",
+            "Gebyr trekkes fra lånet ved utbetaling: " + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
+            + f"; utbetalt {kr_nb(payout)}.",
+            "Fees are deducted at payout: " + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
+            + f"; paid out {kr_en(payout)}.", payout))
+    first_payment = max_loan * peak_payment_per_krone(
+        actual_rate, term_months, loan.repayment, 0, ()) if max_loan else 0.0
+    if io_months and max_loan:
+        first_payment = max_loan * actual_rate / 12
+    steps.append(ExplanationStep(
+        "result",
+        f"Resultat: største startlån {kr_nb(max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
+        f"{kr_nb(first_payment)} per måned.",
+        f"Result: maximum startlån {kr_en(max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
+        f"{kr_en(first_payment)} per month.", float(max_loan)))
+
+    return AffordabilityResult(
+        max_loan=max_loan,
+        disposable_monthly=disposable,
+        available_for_startlan_monthly=available,
+        counted_income_monthly=income,
+        living_costs=lc,
+        housing_costs_monthly=housing,
+        other_fixed_costs_monthly=other,
+        existing_debt_payments_monthly=debt,
+        stress_rate=stress,
+        stress_rate_source=stress_source,
+        floating_rate=params.startlan_floating_rate,
+        rate_type=loan.rate_type,
+        fixed_rate=fixed_rate,
+        fixation_years=loan.fixation_years if loan.rate_type is RateType.FIXED else None,
+        term_years=loan.term_years,
+        repayment=loan.repayment,
+        interest_only_years=loan.interest_only_years,
+        payment_capacity_limit=capacity_kr,
+        dwelling_cap=cap,
+        peak_monthly_payment_at_stress=max_loan * peak,
+        first_monthly_payment=first_payment,
+        fees=fees,
+        payout=payout,
+        bank_loan=bank_test,
+        long_term=long_term,
+        explanation=tuple(steps),
+        parameter_set_id=params.set_id,
+        parameter_set_version=params.version,
+    )
+
+
+def with_loan(request: AffordabilityRequest, **changes: object) -> AffordabilityRequest:
+    """A copy of ``request`` with some loan terms changed (used by the financing ladder)."""
+    return replace(request, loan=replace(request.loan, **changes))  # type: ignore[arg-type]

@@ -1,1 +1,0 @@
-"""Pydantic request/response documents of the API, one module per resource."""
