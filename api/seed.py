@@ -33,8 +33,9 @@ def seed_demo_keys(session: Session) -> int:
     created = 0
     for role, secret in DEMO_KEYS.items():
         if api_keys.find_active(session, secret) is None:
-            api_keys.create_key(session, role=role, kommune_number=DEMO_KOMMUNE, label=f"demo {role.value}",
-                                secret=secret)
+            api_keys.create_key(
+                session, role=role, kommune_number=DEMO_KOMMUNE, label=f"demo {role.value}", secret=secret
+            )
             created += 1
     return created
 

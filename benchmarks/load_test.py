@@ -44,8 +44,12 @@ def household() -> dict[str, Any]:
     """A typical applicant household: two adults and two children buying a borettslag flat."""
     return {
         "household": {
-            "members": [{"age": 34, "sex": "female"}, {"age": 36, "sex": "male"},
-                        {"age": 7, "sex": "female"}, {"age": 3, "sex": "male"}],
+            "members": [
+                {"age": 34, "sex": "female"},
+                {"age": 36, "sex": "male"},
+                {"age": 7, "sex": "female"},
+                {"age": 3, "sex": "male"},
+            ],
             "children_in_barnehage": 1,
             "children_in_sfo": 1,
         },
@@ -118,8 +122,21 @@ def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[by
         "LOAN_ENGINE_DEMO_DATA": "true",
         "LOAN_ENGINE_AUTO_MIGRATE": "true",
     }
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     with log.open("wb") as out:
         return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -258,8 +275,10 @@ async def verify(base: str, acknowledged: dict[str, dict[str, Any]]) -> tuple[in
 
 def report(title: str, stats: Stats, elapsed: float, baseline_rps: float | None) -> None:
     print(f"\n{title}  ({elapsed:.1f} s)")
-    print(f"  {'endpoint':<26}{'requests':>9}{'req/s':>9}{'vs base':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'failed':>8}")
+    print(
+        f"  {'endpoint':<26}{'requests':>9}{'req/s':>9}{'vs base':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'failed':>8}"
+    )
     for name, values in sorted(stats.latencies.items()):
         rps = len(values) / elapsed if elapsed else 0.0
         ratio = f"{rps / baseline_rps:.2f}" if baseline_rps else "1.00"
@@ -272,16 +291,22 @@ def report(title: str, stats: Stats, elapsed: float, baseline_rps: float | None)
             print(f"    unexpected statuses: {dict(odd)}")
     if stats.latencies:
         everything = [v for vs in stats.latencies.values() for v in vs]
-        print(f"  {'all':<26}{len(everything):>9}{len(everything) / elapsed:>9.1f}"
-              f"{'':>9}{statistics.median(everything) * 1e3:>9.1f}")
+        print(
+            f"  {'all':<26}{len(everything):>9}{len(everything) / elapsed:>9.1f}"
+            f"{'':>9}{statistics.median(everything) * 1e3:>9.1f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0, help="Duration of the mixed load (default 10).")
     parser.add_argument("--concurrency", type=int, default=8, help="Concurrent clients (default 8, max 64).")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (a fresh database is created next "
-                        "to it and dropped afterwards). Default: a fresh SQLite file.")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL (a fresh database is created next "
+        "to it and dropped afterwards). Default: a fresh SQLite file.",
+    )
     parser.add_argument("--quick", action="store_true", help="3 seconds of load.")
     args = parser.parse_args(argv)
     seconds = min(3.0 if args.quick else args.seconds, 300.0)
@@ -313,9 +338,11 @@ def main(argv: list[str] | None = None) -> int:
             stop_server(proc)
             drop()
         failed = sum(stats.failures.values()) + sum(warm.failures.values())
-        print(f"\n  acknowledged cases: {len(stats.acknowledged)} (+{len(warm.acknowledged)} in warm-up); "
-              f"stored: {stored}; "
-              f"transport retries: {stats.retries}")
+        print(
+            f"\n  acknowledged cases: {len(stats.acknowledged)} (+{len(warm.acknowledged)} in warm-up); "
+            f"stored: {stored}; "
+            f"transport retries: {stats.retries}"
+        )
         print(f"  failed requests: {failed}   lost writes: {lost}   duplicate writes: {duplicates}")
         return 0 if failed == 0 and lost == 0 and duplicates == 0 else 1
 

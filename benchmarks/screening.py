@@ -45,8 +45,10 @@ def main(argv: list[str]) -> int:
 
     t0 = time.perf_counter()
     data = synthetic.to_csv(synthetic.sample_households(n, seed=1, screening_date=options.screening_date)).encode()
-    print(f"register: {n} invented households, {len(data) / 1_048_576:.1f} MiB CSV "
-          f"(generated in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"register: {n} invented households, {len(data) / 1_048_576:.1f} MiB CSV "
+        f"(generated in {time.perf_counter() - t0:.1f} s)"
+    )
 
     t0 = time.perf_counter()
     reg, report, _ = read_register(data)
@@ -74,21 +76,28 @@ def main(argv: list[str]) -> int:
     mismatches = 0
     for i in range(min(loop_n, len(reg))):
         one = screen_one(reg, i, prices, params, options)
-        if (one["max_loan_best"] != int(result.max_loan_best[i]) or one["grant"] != int(result.grant[i])
-                or one["solution"] != Solution(int(result.solution[i])).slug):
+        if (
+            one["max_loan_best"] != int(result.max_loan_best[i])
+            or one["grant"] != int(result.grant[i])
+            or one["solution"] != Solution(int(result.solution[i])).slug
+        ):
             mismatches += 1
     t_loop = time.perf_counter() - t0
     per = t_loop / min(loop_n, len(reg))
-    print(f"4. row-by-row loop:        {per * len(reg):6.1f} s  {_rate(1, per)}  (measured on {loop_n} rows, "
-          f"extrapolated to {len(reg)}; {mismatches} mismatches)")
+    print(
+        f"4. row-by-row loop:        {per * len(reg):6.1f} s  {_rate(1, per)}  (measured on {loop_n} rows, "
+        f"extrapolated to {len(reg)}; {mismatches} mismatches)"
+    )
 
     ratio = per * len(reg) / t_vec
     print(f"\nvectorised : row-by-row = {ratio:,.0f} : 1".replace(",", " "))
     scaled = t_vec * N_DEFAULT / max(len(reg), 1)
     verdict = "met" if scaled < GOAL_SECONDS else "NOT met"
-    print(f"goal 100 000 households screened in < {GOAL_SECONDS:g} s: {scaled:.3f} s for 100 000 "
-          f"(vectorised screening) — {verdict}; end to end incl. reading and output: "
-          f"{(t_read + t_vec + t_out) * N_DEFAULT / max(len(reg), 1):.2f} s")
+    print(
+        f"goal 100 000 households screened in < {GOAL_SECONDS:g} s: {scaled:.3f} s for 100 000 "
+        f"(vectorised screening) — {verdict}; end to end incl. reading and output: "
+        f"{(t_read + t_vec + t_out) * N_DEFAULT / max(len(reg), 1):.2f} s"
+    )
     return 1 if mismatches else 0
 
 

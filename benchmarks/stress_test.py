@@ -48,11 +48,17 @@ def full_run(n_scenarios: int) -> None:
     run = run_stress_test(p, spec, n_scenarios, MONTHS // 12, seed=1)
     dt = time.perf_counter() - t0
     s = summarise(run)
-    print(json.dumps({
-        "seconds": dt, "loan_months": N_LOANS * n_scenarios * MONTHS, "peak_rss_mib": _rss_mib(),
-        "expected_loss": s["expected_loss"]["total"]["value"],
-        "var99": s["loss_quantiles"]["total"][1]["var"],
-    }))
+    print(
+        json.dumps(
+            {
+                "seconds": dt,
+                "loan_months": N_LOANS * n_scenarios * MONTHS,
+                "peak_rss_mib": _rss_mib(),
+                "expected_loss": s["expected_loss"]["total"]["value"],
+                "var99": s["loss_quantiles"]["total"][1]["var"],
+            }
+        )
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -85,24 +91,33 @@ def main(argv: list[str]) -> int:
     rate_np = s_np * N_LOANS * MONTHS / dt_np
     ratio = rate_nb / rate_np
     print(f"  numba kernel : {rate_nb / 1e6:8.1f} M loan-months/s ({s_nb} scenarios in {best_nb:.2f} s, best of runs)")
-    print(f"  numba kernel : {rate_cpu / 1e6:8.1f} M loan-months/s from CPU time × {threads} threads "
-          f"(load average now {os.getloadavg()[0]:.1f})")
+    print(
+        f"  numba kernel : {rate_cpu / 1e6:8.1f} M loan-months/s from CPU time × {threads} threads "
+        f"(load average now {os.getloadavg()[0]:.1f})"
+    )
     print(f"  numpy (same) : {rate_np / 1e6:8.1f} M loan-months/s ({s_np} scenarios in {dt_np:.2f} s)")
-    print(f"  ratio        : {ratio:8.1f}×   target ≥ 4×: {'MET' if ratio >= 4 else 'NOT MET'};"
-          f"  ≥ 150 M/s: {'MET' if rate_nb >= 150e6 else 'NOT MET'}")
+    print(
+        f"  ratio        : {ratio:8.1f}×   target ≥ 4×: {'MET' if ratio >= 4 else 'NOT MET'};"
+        f"  ≥ 150 M/s: {'MET' if rate_nb >= 150e6 else 'NOT MET'}"
+    )
 
     n_full = 1_000 if quick else 10_000
-    print(f"  full job path: {N_LOANS} loans × {n_full} scenarios × {MONTHS} months in a child process …",
-          flush=True)
-    out = subprocess.run([sys.executable, "-m", "benchmarks.stress_test", "--full-run", str(n_full)],
-                         capture_output=True, text=True, check=False)
+    print(f"  full job path: {N_LOANS} loans × {n_full} scenarios × {MONTHS} months in a child process …", flush=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.stress_test", "--full-run", str(n_full)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         print(out.stderr)
         return 1
     r = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  full job path: {r['seconds']:.1f} s, {r['loan_months'] / r['seconds'] / 1e6:.1f} M loan-months/s, "
-          f"peak RSS {r['peak_rss_mib']:.0f} MiB (EL {r['expected_loss'] / 1e6:.2f} MNOK, "
-          f"VaR99 {r['var99'] / 1e6:.2f} MNOK)")
+    print(
+        f"  full job path: {r['seconds']:.1f} s, {r['loan_months'] / r['seconds'] / 1e6:.1f} M loan-months/s, "
+        f"peak RSS {r['peak_rss_mib']:.0f} MiB (EL {r['expected_loss'] / 1e6:.2f} MNOK, "
+        f"VaR99 {r['var99'] / 1e6:.2f} MNOK)"
+    )
     if quick:
         print("  (quick: 1 000 scenarios; memory is per loan + per scenario, not scenarios × loans × months)")
     return 0

@@ -33,14 +33,23 @@ from loan_engine.underwriting.vectorised import max_loan_vectorised
 
 REQUEST: dict[str, Any] = {
     "household": {
-        "members": [{"age": 40, "sex": "male"}, {"age": 38, "sex": "female"}, {"age": 5, "sex": "male"},
-                    {"age": 11, "sex": "female"}],
+        "members": [
+            {"age": 40, "sex": "male"},
+            {"age": 38, "sex": "female"},
+            {"age": 5, "sex": "male"},
+            {"age": 11, "sex": "female"},
+        ],
         "car": "petrol",
         "children_in_barnehage": 1,
     },
     "income": {"net_monthly": 75_000},
-    "housing_costs_monthly": {"felleskostnader": 3_000, "electricity": 1_500, "insurance": 300,
-                              "municipal_fees": 800, "maintenance": 500},
+    "housing_costs_monthly": {
+        "felleskostnader": 3_000,
+        "electricity": 1_500,
+        "insurance": 300,
+        "municipal_fees": 800,
+        "maintenance": 500,
+    },
     "existing_debts": [{"balance": 100_000, "monthly_payment": 2_000}],
     "loan": {"rate_type": "floating", "term_years": 30, "repayment": "annuity"},
 }
@@ -69,8 +78,9 @@ def bench_http(seconds: float) -> tuple[float, float]:
     from models.api_keys import Role
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(environment="test", database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-                            demo_data=True, auto_migrate=True)
+        settings = Settings(
+            environment="test", database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", demo_data=True, auto_migrate=True
+        )
         with TestClient(create_app(settings)) as client:
             headers = {"X-API-Key": DEMO_KEYS[Role.caseworker]}
 
@@ -134,14 +144,18 @@ def main(argv: list[str]) -> int:
     http_rate, domain_rate = bench_http(seconds)
     print(f"  POST /v1/affordability via ASGI app : {http_rate:10,.0f} requests/s")
     print(f"  domain directly (plain Python)      : {domain_rate:10,.0f} calculations/s")
-    print(f"  ratio domain / HTTP                 : {domain_rate / http_rate:10.1f} x  "
-          f"(HTTP overhead per request ≈ {1e3 / http_rate - 1e3 / domain_rate:.2f} ms)")
+    print(
+        f"  ratio domain / HTTP                 : {domain_rate / http_rate:10.1f} x  "
+        f"(HTTP overhead per request ≈ {1e3 / http_rate - 1e3 / domain_rate:.2f} ms)"
+    )
 
     vector_rate, loop_rate, agree = bench_vectorised(n, seconds)
     print(f"  vectorised max loan (NumPy, n={n:,}) : {vector_rate:13,.0f} households/s")
     print(f"  plain-Python loop (max_principal)   : {loop_rate:13,.0f} households/s")
-    print(f"  ratio vectorised / loop             : {vector_rate / loop_rate:13.1f} x  "
-          f"(paths agree on {agree:.0%} of the first 1 000)")
+    print(
+        f"  ratio vectorised / loop             : {vector_rate / loop_rate:13.1f} x  "
+        f"(paths agree on {agree:.0%} of the first 1 000)"
+    )
     return 0
 
 

@@ -278,9 +278,7 @@ def _build(ps: ParameterSet) -> UnderwritingParameters:
             large_family_min_children=int(ind.get("large_family_food_reduction", {}).get("min_children", 10**6)),
             large_family_food_reduction=float(ind.get("large_family_food_reduction", {}).get("percent", 0)) / 100,
             household=household,
-            car={
-                kind: (float(v["up_to_4_persons"]), float(v["from_5_persons"])) for kind, v in hh["car"].items()
-            },
+            car={kind: (float(v["up_to_4_persons"]), float(v["from_5_persons"])) for kind, v in hh["car"].items()},
             barnehage_per_child=tuple(float(x) for x in hh["barnehage"]["per_child"]),
             barnehage_months_per_year=int(hh["barnehage"]["months_per_year"]),
             sfo_per_child=float(hh["sfo"]["per_child"]),

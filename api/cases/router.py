@@ -55,16 +55,31 @@ def _expected_version(body: VersionedBody, if_match: str | None) -> int:
     if if_match is not None:
         m = ETAG.fullmatch(if_match.strip())
         if m is None:
-            raise ProblemError(400, 'If-Match must be the case\'s ETag, e.g. "3".', slug="malformed-if-match",
-                               field="If-Match", rule="etag-format")
+            raise ProblemError(
+                400,
+                'If-Match must be the case\'s ETag, e.g. "3".',
+                slug="malformed-if-match",
+                field="If-Match",
+                rule="etag-format",
+            )
         header_version = int(m.group(1))
     if header_version is not None and body.version is not None and header_version != body.version:
-        raise ProblemError(422, "If-Match and version name different versions.", slug="version-mismatch",
-                           field="version", rule="version-if-match-agree")
+        raise ProblemError(
+            422,
+            "If-Match and version name different versions.",
+            slug="version-mismatch",
+            field="version",
+            rule="version-if-match-agree",
+        )
     version = header_version if header_version is not None else body.version
     if version is None:
-        raise ProblemError(428, "Say which version of the case the change is based on: If-Match or `version`.",
-                           slug="version-required", field="version", rule="version-required")
+        raise ProblemError(
+            428,
+            "Say which version of the case the change is based on: If-Match or `version`.",
+            slug="version-required",
+            field="version",
+            rule="version-required",
+        )
     return version
 
 
@@ -93,8 +108,13 @@ def create_case(
     ] = None,
 ) -> JSONResponse:
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-        raise ProblemError(422, "Idempotency-Key must be 1-255 visible ASCII characters.",
-                           slug="idempotency-key-format", field="Idempotency-Key", rule="idempotency-key-format")
+        raise ProblemError(
+            422,
+            "Idempotency-Key must be 1-255 visible ASCII characters.",
+            slug="idempotency-key-format",
+            field="Idempotency-Key",
+            rule="idempotency-key-format",
+        )
     created = service.create_case(session, _actor(principal), body, idempotency_key=idempotency_key)
     headers = {"Location": f"/v1/cases/{created.case.id}"}
     if created.replayed:
@@ -118,8 +138,13 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CasePage:
     return service.list_cases(
-        session, _actor(principal), status=status, created_from=created_from, created_to=created_to,
-        cursor=cursor, limit=limit,
+        session,
+        _actor(principal),
+        status=status,
+        created_from=created_from,
+        created_to=created_to,
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -143,7 +168,10 @@ def get_case(case_id: CaseId, session: SessionDep, principal: CaseworkerDep) -> 
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def assess_case(
-    case_id: CaseId, session: SessionDep, principal: CaseworkerDep, response: Response,
+    case_id: CaseId,
+    session: SessionDep,
+    principal: CaseworkerDep,
+    response: Response,
     body: AssessmentRequest | None = None,
 ) -> CalculationOut:
     out = service.assess(session, _actor(principal), case_id, body or AssessmentRequest())

@@ -70,9 +70,7 @@ class Application(BaseModel):
     requested_loan: float | None = Field(
         default=None, ge=0, le=MAX_NOK, description="The startlån applied for, NOK (if the household named one)."
     )
-    affordability: AffordabilityRequestIn = Field(
-        description="The household's figures, as for POST /v1/affordability."
-    )
+    affordability: AffordabilityRequestIn = Field(description="The household's figures, as for POST /v1/affordability.")
     financing_plan: FinancingPlanRequestIn | None = Field(
         default=None, description="A concrete purchase, as for POST /v1/financing-plans (optional)."
     )

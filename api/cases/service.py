@@ -266,8 +266,9 @@ def create_case(
 ) -> Created:
     kommune = actor.kommune_number or kommune_number
     if kommune is None or not (len(kommune) == 4 and kommune.isdigit()):
-        raise InvalidInput("A case belongs to a kommune (4-digit kommunenummer).", field="kommune_number",
-                           rule="kommune-number-format")
+        raise InvalidInput(
+            "A case belongs to a kommune (4-digit kommunenummer).", field="kommune_number", rule="kommune-number-format"
+        )
     payload = body.model_dump(mode="json")
     request_hash = _canonical_hash({"kommune": kommune, "body": payload})
     owner = actor.key_id
@@ -474,11 +475,10 @@ def recompute(session: Session, actor: Actor, case_id: str, calculation_id: str)
     visible_case(session, actor, case_id)
     stored = repo.get_calculation(session, case_id, calculation_id) if _plausible_id(calculation_id) else None
     if stored is None:
-        raise NotFound(f"No calculation {calculation_id} in case {case_id}.", field="calculation_id",
-                       rule="calculation-exists")
-    row = parameter_set_service.resolve(
-        session, set_id=stored.parameter_set_id, version=stored.parameter_set_version
-    )
+        raise NotFound(
+            f"No calculation {calculation_id} in case {case_id}.", field="calculation_id", rule="calculation-exists"
+        )
+    row = parameter_set_service.resolve(session, set_id=stored.parameter_set_id, version=stored.parameter_set_version)
     again = calc.recalculate(CalculationKind(stored.kind), stored.request, row)
     differences = list(_differences(stored.result, again.result))
     return RecomputeOut(
@@ -510,13 +510,15 @@ def _decision_calculation(session: Session, case: Case, calculation_id: str | No
     if calculation_id is not None:
         row = repo.get_calculation(session, case.id, calculation_id) if _plausible_id(calculation_id) else None
         if row is None:
-            raise InvalidInput(f"No calculation {calculation_id} in this case.", field="calculation_id",
-                               rule="calculation-exists")
+            raise InvalidInput(
+                f"No calculation {calculation_id} in this case.", field="calculation_id", rule="calculation-exists"
+            )
         return row
     rows = repo.calculations(session, case.id)
     if not rows:
-        raise Conflict("The case has no assessment to decide on; assess it first.", field="status",
-                       rule="assessment-required")
+        raise Conflict(
+            "The case has no assessment to decide on; assess it first.", field="status", rule="assessment-required"
+        )
     return rows[-1]
 
 
@@ -525,21 +527,28 @@ def _validate_decision(body: DecisionIn, calculation: CaseCalculation, decided_o
     granted = body.outcome is Outcome.granted
     if granted:
         if body.loan_amount <= 0 and body.grant_amount <= 0:
-            raise InvalidInput("A granted decision gives a loan, a grant or both.", field="loan_amount",
-                               rule="granted-amount-positive")
+            raise InvalidInput(
+                "A granted decision gives a loan, a grant or both.", field="loan_amount", rule="granted-amount-positive"
+            )
         if body.loan_amount > 0 and body.terms is None:
-            raise InvalidInput("A granted loan needs its terms (term_years, rate_type, …).", field="terms",
-                               rule="terms-required")
+            raise InvalidInput(
+                "A granted loan needs its terms (term_years, rate_type, …).", field="terms", rule="terms-required"
+            )
         if body.terms is not None and body.terms.rate_type == "fixed" and body.terms.fixation_years is None:
-            raise InvalidInput("A fixed rate needs fixation_years.", field="terms.fixation_years",
-                               rule="fixation-years-required")
+            raise InvalidInput(
+                "A fixed rate needs fixation_years.", field="terms.fixation_years", rule="fixation-years-required"
+            )
         valid_until = body.valid_until or add_months(decided_on, PROMISE_MONTHS)
         if valid_until <= decided_on:
-            raise InvalidInput("valid_until must be after the decision date.", field="valid_until",
-                               rule="valid-until-after-decision")
+            raise InvalidInput(
+                "valid_until must be after the decision date.", field="valid_until", rule="valid-until-after-decision"
+            )
         if valid_until > add_months(decided_on, MAX_PROMISE_MONTHS):
-            raise InvalidInput(f"A promise holds at most {MAX_PROMISE_MONTHS} months.", field="valid_until",
-                               rule=f"valid-until-max-{MAX_PROMISE_MONTHS}-months")
+            raise InvalidInput(
+                f"A promise holds at most {MAX_PROMISE_MONTHS} months.",
+                field="valid_until",
+                rule=f"valid-until-max-{MAX_PROMISE_MONTHS}-months",
+            )
     else:
         if body.loan_amount or body.grant_amount:
             raise InvalidInput("A refusal grants no amounts.", field="loan_amount", rule="refused-without-amounts")
@@ -568,7 +577,12 @@ def _validate_decision(body: DecisionIn, calculation: CaseCalculation, decided_o
 
 
 def decide(
-    session: Session, actor: Actor, case_id: str, body: DecisionIn, *, expected_version: int,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    body: DecisionIn,
+    *,
+    expected_version: int,
     now: datetime | None = None,
 ) -> CaseOut:
     case = visible_case(session, actor, case_id)
@@ -618,7 +632,12 @@ def decide(
 
 
 def appeal(
-    session: Session, actor: Actor, case_id: str, body: AppealIn, *, expected_version: int,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    body: AppealIn,
+    *,
+    expected_version: int,
     today: date | None = None,
 ) -> CaseOut:
     case = visible_case(session, actor, case_id)
@@ -640,18 +659,33 @@ def appeal(
         )
     before = _snapshot(case)
     received_at = datetime.combine(received, utcnow().time(), UTC)
-    _move(session, case, expected_version, CaseStatus.appealed, appeal_received_at=received_at,
-          appeal_reason=body.reason)
-    _audit(session, actor, "case.appeal", case_id, before,
-           {**before, "status": CaseStatus.appealed.value, "version": expected_version + 1,
-            "appeal": {"received_on": received.isoformat(), "reason": body.reason,
-                       "against_decision": decision.id}})
+    _move(
+        session, case, expected_version, CaseStatus.appealed, appeal_received_at=received_at, appeal_reason=body.reason
+    )
+    _audit(
+        session,
+        actor,
+        "case.appeal",
+        case_id,
+        before,
+        {
+            **before,
+            "status": CaseStatus.appealed.value,
+            "version": expected_version + 1,
+            "appeal": {"received_on": received.isoformat(), "reason": body.reason, "against_decision": decision.id},
+        },
+    )
     _commit_or_conflict(session)
     return case_out(session, actor, _reload(session, case_id))
 
 
 def pay_out(
-    session: Session, actor: Actor, case_id: str, body: PayoutIn, *, expected_version: int,
+    session: Session,
+    actor: Actor,
+    case_id: str,
+    body: PayoutIn,
+    *,
+    expected_version: int,
     today: date | None = None,
 ) -> CaseOut:
     case = visible_case(session, actor, case_id)
@@ -674,14 +708,27 @@ def pay_out(
     granted = decision.loan_amount + decision.grant_amount
     amount = body.amount if body.amount is not None else granted
     if amount > granted + 0.5:
-        raise InvalidInput(f"The payout is more than was granted ({granted:,.0f} NOK).".replace(",", " "),
-                           field="amount", rule="payout-within-decision")
+        raise InvalidInput(
+            f"The payout is more than was granted ({granted:,.0f} NOK).".replace(",", " "),
+            field="amount",
+            rule="payout-within-decision",
+        )
     before = _snapshot(case)
     paid_at = datetime.combine(paid_on, utcnow().time(), UTC)
     _move(session, case, expected_version, CaseStatus.paid_out, paid_out_at=paid_at, paid_out_amount=amount)
-    _audit(session, actor, "case.payout", case_id, before,
-           {**before, "status": CaseStatus.paid_out.value, "version": expected_version + 1,
-            "payout": {"paid_out_on": paid_on.isoformat(), "amount": amount, "decision": decision.id}})
+    _audit(
+        session,
+        actor,
+        "case.payout",
+        case_id,
+        before,
+        {
+            **before,
+            "status": CaseStatus.paid_out.value,
+            "version": expected_version + 1,
+            "payout": {"paid_out_on": paid_on.isoformat(), "amount": amount, "decision": decision.id},
+        },
+    )
     _commit_or_conflict(session)
     return case_out(session, actor, _reload(session, case_id))
 
@@ -692,8 +739,10 @@ def expire_due(
     """Expire every granted, unpaid promise whose ``valid_until`` has passed (each case its own transaction)."""
     today = today or date.today()
     report = ExpiryReport(expired=[])
-    due = [(c.id, c.version, d.id, d.valid_until) for c, d in
-           repo.expirable(session, today, actor.kommune_number or kommune_number)]
+    due = [
+        (c.id, c.version, d.id, d.valid_until)
+        for c, d in repo.expirable(session, today, actor.kommune_number or kommune_number)
+    ]
     session.commit()
     for case_id, version, decision_id, valid_until in due:
         case = repo.get(session, case_id)
@@ -705,9 +754,19 @@ def expire_due(
         except Conflict:
             report.skipped_changed.append(case_id)
             continue
-        _audit(session, actor, "case.expire", case_id, before,
-               {**before, "status": CaseStatus.expired.value, "version": version + 1,
-                "expiry": {"decision": decision_id, "valid_until": valid_until.isoformat() if valid_until else None}})
+        _audit(
+            session,
+            actor,
+            "case.expire",
+            case_id,
+            before,
+            {
+                **before,
+                "status": CaseStatus.expired.value,
+                "version": version + 1,
+                "expiry": {"decision": decision_id, "valid_until": valid_until.isoformat() if valid_until else None},
+            },
+        )
         session.commit()
         report.expired.append(case_id)
     return report
@@ -718,8 +777,11 @@ def _commit_or_conflict(session: Session) -> None:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("Someone else changed the case at the same moment; nothing was saved.", field="version",
-                       rule="stale-version") from None
+        raise Conflict(
+            "Someone else changed the case at the same moment; nothing was saved.",
+            field="version",
+            rule="stale-version",
+        ) from None
 
 
 def _reload(session: Session, case_id: str) -> Case:

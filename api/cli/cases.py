@@ -184,8 +184,9 @@ def list_cases(
     """List cases, newest first."""
     try:
         with db_session() as session:
-            page = service.list_cases(session, CLI_ACTOR, status=status, cursor=cursor, limit=limit,
-                                      kommune_number=kommune)
+            page = service.list_cases(
+                session, CLI_ACTOR, status=status, cursor=cursor, limit=limit, kommune_number=kommune
+            )
     except DomainError as exc:
         domain_error(exc)
     if as_json:
@@ -193,8 +194,15 @@ def list_cases(
         return
     table = Table("id", "kommune", "status", "version", "reference", "purpose", "created")
     for c in page.items:
-        table.add_row(c.id, c.kommune_number, c.status.value, str(c.version), c.reference or "", c.purpose or "",
-                      c.created_at.isoformat(timespec="seconds"))
+        table.add_row(
+            c.id,
+            c.kommune_number,
+            c.status.value,
+            str(c.version),
+            c.reference or "",
+            c.purpose or "",
+            c.created_at.isoformat(timespec="seconds"),
+        )
     console.print(table)
     if page.next_cursor:
         console.print(f"more: --cursor {page.next_cursor}")
@@ -212,8 +220,10 @@ def expire(
         fail("--today must be a date YYYY-MM-DD")
     with db_session() as session:
         report = service.expire_due(session, CLI_ACTOR, today=day, kommune_number=kommune)
-    console.print(f"expired {len(report.expired)} case(s)" + (
-        f"; {len(report.skipped_changed)} changed meanwhile and were left alone" if report.skipped_changed else ""))
+    console.print(
+        f"expired {len(report.expired)} case(s)"
+        + (f"; {len(report.skipped_changed)} changed meanwhile and were left alone" if report.skipped_changed else "")
+    )
     for case_id in report.expired:
         console.print(f"  {case_id}")
 
@@ -227,10 +237,21 @@ def load(file: Annotated[Path, typer.Argument(help="A parameter-set JSON documen
     try:
         with db_session() as session:
             row = parameter_set_service.load(session, document, loaded_by=None)
-            audit.record(session, actor_key_id=None, actor_role="cli", action="parameter-set.load",
-                         entity_type="parameter_set", entity_id=f"{row.set_id}@{row.version}",
-                         after={"id": row.set_id, "version": row.version, "valid_from": row.valid_from.isoformat(),
-                                "kommune_number": row.kommune_number, "checksum": row.checksum})
+            audit.record(
+                session,
+                actor_key_id=None,
+                actor_role="cli",
+                action="parameter-set.load",
+                entity_type="parameter_set",
+                entity_id=f"{row.set_id}@{row.version}",
+                after={
+                    "id": row.set_id,
+                    "version": row.version,
+                    "valid_from": row.valid_from.isoformat(),
+                    "kommune_number": row.kommune_number,
+                    "checksum": row.checksum,
+                },
+            )
             set_id, version, valid_from = row.set_id, row.version, row.valid_from
     except DomainError as exc:
         domain_error(exc)
@@ -242,8 +263,14 @@ def list_sets(as_json: JsonOpt = False) -> None:
     """Every stored parameter set and version, newest first."""
     with db_session() as session:
         rows = [
-            {"id": r.set_id, "version": r.version, "valid_from": r.valid_from.isoformat(),
-             "kommune_number": r.kommune_number, "description": r.description, "checksum": r.checksum[:12]}
+            {
+                "id": r.set_id,
+                "version": r.version,
+                "valid_from": r.valid_from.isoformat(),
+                "kommune_number": r.kommune_number,
+                "description": r.description,
+                "checksum": r.checksum[:12],
+            }
             for r in parameter_set_repo.list_all(session)
         ]
     if as_json:
@@ -251,6 +278,12 @@ def list_sets(as_json: JsonOpt = False) -> None:
         return
     table = Table("id", "version", "valid from", "kommune", "description", "checksum")
     for r in rows:
-        table.add_row(str(r["id"]), str(r["version"]), str(r["valid_from"]), str(r["kommune_number"] or "national"),
-                      str(r["description"])[:60], str(r["checksum"]))
+        table.add_row(
+            str(r["id"]),
+            str(r["version"]),
+            str(r["valid_from"]),
+            str(r["kommune_number"] or "national"),
+            str(r["description"])[:60],
+            str(r["checksum"]),
+        )
     console.print(table)

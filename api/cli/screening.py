@@ -51,8 +51,9 @@ def _parameters(on: date, kommune: str | None, use_db: bool) -> UnderwritingPara
 
 
 def screen_command(
-    file: Annotated[str, typer.Argument(help="Tenant register (CSV or Parquet), or the word 'sample' to write "
-                                             "an invented one.")],
+    file: Annotated[
+        str, typer.Argument(help="Tenant register (CSV or Parquet), or the word 'sample' to write an invented one.")
+    ],
     prices: Annotated[Path | None, typer.Option("--prices", help="Price table (CSV or Parquet).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the results (or the sample).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Write JSON (summary + ranked households).")] = False,
@@ -78,13 +79,23 @@ def screen_command(
         return
     if prices is None:
         fail("--prices is required: the price table (area + price_per_m2, or area + rooms + price).")
-    options = ScreeningOptions(screening_date=screening_date, count_bostotte=count_bostotte,
-                               max_grant_share=max_grant_share, max_grant=max_grant,
-                               purchase_costs_percent=purchase_costs_percent)
+    options = ScreeningOptions(
+        screening_date=screening_date,
+        count_bostotte=count_bostotte,
+        max_grant_share=max_grant_share,
+        max_grant=max_grant,
+        purchase_costs_percent=purchase_costs_percent,
+    )
     try:
         params = _parameters(screening_date, kommune, use_db)
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TaskProgressColumn(),
-                      TimeElapsedColumn(), console=console, transient=False) as bar:
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
             task = bar.add_task(f"screening {Path(file).name}", total=PROGRESS_TOTAL)
 
             def progress(done: int, total: int) -> None:
@@ -112,19 +123,25 @@ def _sample(households: int, seed: int, out: Path | None, prices_out: Path | Non
             prices_out.write_text(synthetic.to_csv(synthetic.sample_prices()), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write the sample ({exc.strerror}).")
-    console.print(f"wrote {households} invented households to {out}"
-                  + (f" and the sample price table to {prices_out}" if prices_out else ""))
+    console.print(
+        f"wrote {households} invented households to {out}"
+        + (f" and the sample price table to {prices_out}" if prices_out else "")
+    )
 
 
 def _print(run: ScreeningRun, out: Path | None) -> None:
     s = run.summary
     src = run.source
-    console.print(f"read {src['format']}"
-                  + (f" ({src['encoding']}, {src['delimiter']}-separated)" if src.get("encoding") else "")
-                  + f": {run.report.rows_read} rows, {run.report.rows_valid} screened, "
-                    f"{run.report.rows_rejected} rejected")
-    table = Table(title=f"Kommune summary {s['screening_date']} (parameter set {s['parameter_set']['id']} "
-                        f"v{s['parameter_set']['version']})")
+    console.print(
+        f"read {src['format']}"
+        + (f" ({src['encoding']}, {src['delimiter']}-separated)" if src.get("encoding") else "")
+        + f": {run.report.rows_read} rows, {run.report.rows_valid} screened, "
+        f"{run.report.rows_rejected} rejected"
+    )
+    table = Table(
+        title=f"Kommune summary {s['screening_date']} (parameter set {s['parameter_set']['id']} "
+        f"v{s['parameter_set']['version']})"
+    )
     table.add_column("")
     table.add_column("value", justify="right")
     for label, key in (
@@ -145,8 +162,10 @@ def _print(run: ScreeningRun, out: Path | None) -> None:
         console.print(f"  [dim]• {a}[/]")
     errors = run.report.errors + run.price_report.errors
     if errors:
-        et = Table(title=f"Row errors ({run.report.error_count + run.price_report.error_count}; "
-                         f"first {min(len(errors), MAX_ERRORS_SHOWN)} shown)")
+        et = Table(
+            title=f"Row errors ({run.report.error_count + run.price_report.error_count}; "
+            f"first {min(len(errors), MAX_ERRORS_SHOWN)} shown)"
+        )
         for c in ("row", "column", "rule", "message"):
             et.add_column(c)
         for e in errors[:MAX_ERRORS_SHOWN]:

@@ -59,27 +59,46 @@ def _table(res: dict[str, Any]) -> None:
     t.add_column("Kommune", justify="right")
     t.add_column("State", justify="right")
     t.add_column("± MC s.e. (total)", justify="right")
-    t.add_row("Expected loss", _nok(el["total"]["value"]), _nok(el["kommune"]["value"]),
-              _nok(el["state"]["value"]), _nok(el["total"]["se"]))
+    t.add_row(
+        "Expected loss",
+        _nok(el["total"]["value"]),
+        _nok(el["kommune"]["value"]),
+        _nok(el["state"]["value"]),
+        _nok(el["total"]["se"]),
+    )
     q = res["loss_quantiles"]
     for i, lvl in enumerate(q["total"]):
         for key, label in (("var", "VaR"), ("es", "ES")):
-            t.add_row(f"{label} {lvl['level']:g} %", _nok(lvl[key]), _nok(q["kommune"][i][key]),
-                      _nok(q["state"][i][key]), _nok(lvl[key + "_se"]))
+            t.add_row(
+                f"{label} {lvl['level']:g} %",
+                _nok(lvl[key]),
+                _nok(q["kommune"][i][key]),
+                _nok(q["state"][i][key]),
+                _nok(lvl[key + "_se"]),
+            )
     console.print(t)
     share = res["loss_share_pct"]["kommune"]["value"]
     oc = res["over_capacity"]["households"]
-    console.print(f"Kommune's share of the loss: {share if share is None else round(share, 2)} %   "
-                  f"Households over capacity: {oc['value']:.1f} ± {oc['se']:.1f}")
+    console.print(
+        f"Kommune's share of the loss: {share if share is None else round(share, 2)} %   "
+        f"Households over capacity: {oc['value']:.1f} ± {oc['se']:.1f}"
+    )
     y = Table(title="Per year")
     for col in ("Year", "Default %", "Arrears %", "Measures %", "Net interest income", "NIM %"):
         y.add_column(col, justify="right")
     for row in res["years"]:
+
         def pct(d: dict[str, Any]) -> str:
             return "–" if d["value"] is None else f"{d['value']:.3f}"
-        y.add_row(str(row["year"]), pct(row["default_rate_pct"]), pct(row["arrears_rate_pct"]),
-                  pct(row["measures_rate_pct"]), _nok(row["net_interest_income"]["value"]),
-                  pct(row["net_interest_margin_pct"]))
+
+        y.add_row(
+            str(row["year"]),
+            pct(row["default_rate_pct"]),
+            pct(row["arrears_rate_pct"]),
+            pct(row["measures_rate_pct"]),
+            _nok(row["net_interest_income"]["value"]),
+            pct(row["net_interest_margin_pct"]),
+        )
     console.print(y)
 
 
@@ -105,11 +124,23 @@ def stress_test(
         if json_out:
             run = run_stress_test(p, spec, scenarios, horizon_years, seed)
         else:
-            with Progress(TextColumn("[bold]scenarios"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                          console=console, transient=True) as bar:
+            with Progress(
+                TextColumn("[bold]scenarios"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("run", total=scenarios)
-                run = run_stress_test(p, spec, scenarios, horizon_years, seed,
-                                      progress=lambda done, total: bar.update(task, completed=done))
+                run = run_stress_test(
+                    p,
+                    spec,
+                    scenarios,
+                    horizon_years,
+                    seed,
+                    progress=lambda done, total: bar.update(task, completed=done),
+                )
     except DomainError as exc:
         domain_error(exc)
     res = to_public(summarise(run))

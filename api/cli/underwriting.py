@@ -48,8 +48,9 @@ def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | 
         from api.parameter_sets import service
 
         with db_session() as session:
-            row = service.resolve(session, set_id=ref.id if ref else None, version=ref.version if ref else None,
-                                  kommune_number=kommune)
+            row = service.resolve(
+                session, set_id=ref.id if ref else None, version=ref.version if ref else None, kommune_number=kommune
+            )
             return service.underwriting_view(row)
     ps = builtin_parameter_set(ref.id, ref.version) if ref else default_parameter_set()
     return underwriting_parameters(ps)
@@ -92,7 +93,10 @@ def _emit(model: BaseModel, as_json: bool) -> bool:
 
 
 def affordability(
-    file: FileArg, as_json: JsonOpt = False, lang: LangOpt = "nb", from_database: DbOpt = False,
+    file: FileArg,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "nb",
+    from_database: DbOpt = False,
     kommune: KommuneOpt = None,
 ) -> None:
     """Debt-service capacity and the maximum startlån for a household."""
@@ -121,8 +125,9 @@ def affordability(
 
 
 def schedule(
-    file: FileArg, as_json: JsonOpt = False, all_rows: Annotated[
-        bool, typer.Option("--all", help="Print every row (default: the first and last 12).")] = False,
+    file: FileArg,
+    as_json: JsonOpt = False,
+    all_rows: Annotated[bool, typer.Option("--all", help="Print every row (default: the first and last 12).")] = False,
 ) -> None:
     """A repayment schedule and its totals."""
     request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
@@ -134,14 +139,19 @@ def schedule(
         domain_error(exc)
     if _emit(out, as_json):
         return
-    console.print(_kv("Nedbetalingsplan / schedule", [
-        ("Måneder / months", str(out.term_months)),
-        ("Første betaling / first payment", f"{out.first_payment:,.2f} kr".replace(",", " ")),
-        ("Høyeste betaling / highest payment", f"{out.max_payment:,.2f} kr".replace(",", " ")),
-        ("Sum renter / total interest", f"{out.totals.interest:,.2f} kr".replace(",", " ")),
-        ("Sum avdrag / total principal", f"{out.totals.principal:,.2f} kr".replace(",", " ")),
-        ("Sum betalt / total paid", f"{out.totals.payment:,.2f} kr".replace(",", " ")),
-    ]))
+    console.print(
+        _kv(
+            "Nedbetalingsplan / schedule",
+            [
+                ("Måneder / months", str(out.term_months)),
+                ("Første betaling / first payment", f"{out.first_payment:,.2f} kr".replace(",", " ")),
+                ("Høyeste betaling / highest payment", f"{out.max_payment:,.2f} kr".replace(",", " ")),
+                ("Sum renter / total interest", f"{out.totals.interest:,.2f} kr".replace(",", " ")),
+                ("Sum avdrag / total principal", f"{out.totals.principal:,.2f} kr".replace(",", " ")),
+                ("Sum betalt / total paid", f"{out.totals.payment:,.2f} kr".replace(",", " ")),
+            ],
+        )
+    )
     if not out.rows:
         return
     table = Table(title="Terminer / periods")
@@ -152,13 +162,22 @@ def schedule(
         if r is None:
             table.add_row("…", "", "", "", "", "")
             continue
-        table.add_row(str(r.period), f"{r.annual_rate:.3f}", f"{r.payment:,.2f}", f"{r.interest:,.2f}",
-                      f"{r.principal:,.2f}", f"{r.balance:,.2f}")
+        table.add_row(
+            str(r.period),
+            f"{r.annual_rate:.3f}",
+            f"{r.payment:,.2f}",
+            f"{r.interest:,.2f}",
+            f"{r.principal:,.2f}",
+            f"{r.balance:,.2f}",
+        )
     console.print(table)
 
 
 def financing_plan(
-    file: FileArg, as_json: JsonOpt = False, lang: LangOpt = "nb", from_database: DbOpt = False,
+    file: FileArg,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "nb",
+    from_database: DbOpt = False,
     kommune: KommuneOpt = None,
 ) -> None:
     """The financing ladder for a concrete purchase and the smallest grant."""
@@ -173,20 +192,37 @@ def financing_plan(
     if _emit(out, as_json):
         return
     table = Table(title="Finansieringsstigen / financing ladder")
-    for col, justify in (("Steg", "left"), ("Rente", "left"), ("År", "right"), ("Livsopphold", "right"),
-                         ("Største lån", "right"), ("Trengs", "right"), ("Holder", "center")):
+    for col, justify in (
+        ("Steg", "left"),
+        ("Rente", "left"),
+        ("År", "right"),
+        ("Livsopphold", "right"),
+        ("Største lån", "right"),
+        ("Trengs", "right"),
+        ("Holder", "center"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for s in out.steps:
         rate = s.rate_type.value + (f" {s.fixation_years} år" if s.fixation_years else "")
-        table.add_row(s.name, rate, str(s.term_years), _kr(s.living_costs_monthly),
-                      _kr(s.max_loan) if s.tried else "–", _kr(s.required_loan) if s.tried else "–",
-                      ("[green]ja[/]" if s.works else "[red]nei[/]") if s.tried else "ikke prøvd")
+        table.add_row(
+            s.name,
+            rate,
+            str(s.term_years),
+            _kr(s.living_costs_monthly),
+            _kr(s.max_loan) if s.tried else "–",
+            _kr(s.required_loan) if s.tried else "–",
+            ("[green]ja[/]" if s.works else "[red]nei[/]") if s.tried else "ikke prøvd",
+        )
     console.print(table)
-    rows = [("Løsning / solution", out.solution or "ingen / none"),
-            ("Lån som trengs / loan needed", f"{_kr(out.required_loan)} kr")]
+    rows = [
+        ("Løsning / solution", out.solution or "ingen / none"),
+        ("Lån som trengs / loan needed", f"{_kr(out.required_loan)} kr"),
+    ]
     if out.grant is not None:
-        rows += [("Tilskudd / grant", f"{_kr(out.grant.amount)} kr ({out.grant.form})"),
-                 ("Startlån med tilskudd / with grant", f"{_kr(out.grant.loan_with_grant)} kr")]
+        rows += [
+            ("Tilskudd / grant", f"{_kr(out.grant.amount)} kr ({out.grant.form})"),
+            ("Startlån med tilskudd / with grant", f"{_kr(out.grant.loan_with_grant)} kr"),
+        ]
     rows.append(("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"))
     console.print(_kv("Resultat / result", rows))
     console.print(_explanation(out.explanation, language))

@@ -79,8 +79,12 @@ def create_key(body: KeyCreate, session: SessionDep, principal: AdminDep) -> Key
     return KeyCreated(**out.model_dump(), secret=secret)
 
 
-@router.get("", response_model=list[KeyOut], summary="The kommune's API keys (never the secrets)",
-            responses=problem_responses(401, 403))
+@router.get(
+    "",
+    response_model=list[KeyOut],
+    summary="The kommune's API keys (never the secrets)",
+    responses=problem_responses(401, 403),
+)
 def list_keys(session: SessionDep, principal: AdminDep) -> list[KeyOut]:
     rows = session.exec(
         select(ApiKey).where(ApiKey.kommune_number == principal.kommune_number).order_by(col(ApiKey.created_at))
@@ -94,9 +98,7 @@ def list_keys(session: SessionDep, principal: AdminDep) -> list[KeyOut]:
     summary="Revoke a key at once",
     responses=problem_responses(401, 403, 404, 409),
 )
-def revoke_key(
-    key_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: AdminDep
-) -> KeyOut:
+def revoke_key(key_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: AdminDep) -> KeyOut:
     key = session.get(ApiKey, key_id) if key_id.isascii() and key_id.isalnum() else None
     if key is None or key.kommune_number != principal.kommune_number:
         raise NotFound(f"No key {key_id}.", field="key_id", rule="api-key-exists")

@@ -62,8 +62,9 @@ def load_parameter_set(
     ),
 ) -> JSONResponse:
     if has_nul(document):
-        raise InvalidInput("Text in a parameter set must not contain NUL characters.", field="parameter_set",
-                           rule="no-nul-characters")
+        raise InvalidInput(
+            "Text in a parameter set must not contain NUL characters.", field="parameter_set", rule="no-nul-characters"
+        )
     row = service.load(session, document, loaded_by=principal.key_id)
     view = loaded_view(row)
     audit.record(

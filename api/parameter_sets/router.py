@@ -19,8 +19,12 @@ router = APIRouter(prefix="/v1/parameter-sets", tags=["parameter-sets"])
 
 def _summary(row: StoredParameterSet) -> ParameterSetSummary:
     return ParameterSetSummary(
-        id=row.set_id, version=row.version, valid_from=row.valid_from.isoformat(),
-        kommune_number=row.kommune_number, description=row.description, checksum=row.checksum,
+        id=row.set_id,
+        version=row.version,
+        valid_from=row.valid_from.isoformat(),
+        kommune_number=row.kommune_number,
+        description=row.description,
+        checksum=row.checksum,
     )
 
 

@@ -90,7 +90,8 @@ def resolve(
     if row is None:
         raise NotFound(
             f"No parameter set is in force on {(on or date.today()).isoformat()}.",
-            field="parameter_set", rule="parameter-set-in-force",
+            field="parameter_set",
+            rule="parameter-set-in-force",
         )
     return row
 
@@ -102,6 +103,7 @@ def load(session: Session, document: dict[str, Any], loaded_by: str | None) -> S
         raise Conflict(
             f"Parameter set {ps.id} v{ps.version} already exists; stored versions are never changed — "
             "load it with a higher version.",
-            field="parameter_set.version", rule="parameter-set-version-unique",
+            field="parameter_set.version",
+            rule="parameter-set-version-unique",
         )
     return _store(session, ps, loaded_by)

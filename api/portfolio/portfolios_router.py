@@ -30,8 +30,12 @@ MAX_UPLOAD_READ = 50_000_000
 
 def _out(row: PortfolioRow, with_summary: bool = False) -> PortfolioOut:
     return PortfolioOut(
-        id=row.id, name=row.name, kommune_number=row.kommune_number, created_at=row.created_at,
-        loan_count=row.loan_count, total_balance=round(row.total_balance),
+        id=row.id,
+        name=row.name,
+        kommune_number=row.kommune_number,
+        created_at=row.created_at,
+        loan_count=row.loan_count,
+        total_balance=round(row.total_balance),
         summary=PortfolioSummary(**service.summary(row)) if with_summary else None,
     )
 
@@ -41,18 +45,18 @@ def _created(response: Response, row: PortfolioRow) -> PortfolioOut:
     return _out(row, with_summary=True)
 
 
-@router.post("", status_code=201, response_model=PortfolioOut,
-             responses=problem_responses(401, 403, 409, 413, 422))
-def import_portfolio(body: PortfolioImport, session: SessionDep, principal: FinanceDep,
-                     response: Response) -> PortfolioOut:
+@router.post("", status_code=201, response_model=PortfolioOut, responses=problem_responses(401, 403, 409, 413, 422))
+def import_portfolio(
+    body: PortfolioImport, session: SessionDep, principal: FinanceDep, response: Response
+) -> PortfolioOut:
     """Store a portfolio given as JSON loans (validated row by row: the first bad field is named)."""
-    row = service.import_records(session, body.name, principal.kommune_number, principal.key_id, body.loans,
-                                 body.as_of)
+    row = service.import_records(session, body.name, principal.kommune_number, principal.key_id, body.loans, body.as_of)
     return _created(response, row)
 
 
-@router.post("/upload", status_code=201, response_model=PortfolioOut,
-             responses=problem_responses(401, 403, 409, 413, 422))
+@router.post(
+    "/upload", status_code=201, response_model=PortfolioOut, responses=problem_responses(401, 403, 409, 413, 422)
+)
 def upload_portfolio(
     session: SessionDep,
     principal: FinanceDep,
@@ -62,18 +66,22 @@ def upload_portfolio(
     as_of: Annotated[date | None, Form()] = None,
 ) -> PortfolioOut:
     data = file.file.read(MAX_UPLOAD_READ + 1)
-    row = service.import_file(session, name, principal.kommune_number, principal.key_id, file.filename or "",
-                              data, as_of)
+    row = service.import_file(
+        session, name, principal.kommune_number, principal.key_id, file.filename or "", data, as_of
+    )
     return _created(response, row)
 
 
-@router.post("/synthetic", status_code=201, response_model=PortfolioOut,
-             responses=problem_responses(401, 403, 409, 422))
-def create_synthetic(body: SyntheticPortfolioCreate, session: SessionDep, principal: FinanceDep,
-                     response: Response) -> PortfolioOut:
+@router.post(
+    "/synthetic", status_code=201, response_model=PortfolioOut, responses=problem_responses(401, 403, 409, 422)
+)
+def create_synthetic(
+    body: SyntheticPortfolioCreate, session: SessionDep, principal: FinanceDep, response: Response
+) -> PortfolioOut:
     """A synthetic portfolio for demos and tests (deterministic for a seed)."""
-    row = service.create_synthetic(session, body.name, principal.kommune_number, principal.key_id, body.loans,
-                                   body.seed)
+    row = service.create_synthetic(
+        session, body.name, principal.kommune_number, principal.key_id, body.loans, body.seed
+    )
     return _created(response, row)
 
 

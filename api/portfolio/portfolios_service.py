@@ -18,36 +18,60 @@ from models.portfolios import Portfolio as PortfolioRow
 
 def _store(session: Session, name: str, kommune: str, created_by: str | None, p: Portfolio) -> PortfolioRow:
     if repo.get_by_name(session, kommune, name) is not None:
-        raise Conflict(f"A portfolio named {name!r} already exists in kommune {kommune}.", field="name",
-                       rule="unique-portfolio-name")
-    row = PortfolioRow(name=name, kommune_number=kommune, created_by=created_by, loan_count=p.n_loans,
-                       total_balance=p.total_balance, loans=p.to_records())
+        raise Conflict(
+            f"A portfolio named {name!r} already exists in kommune {kommune}.",
+            field="name",
+            rule="unique-portfolio-name",
+        )
+    row = PortfolioRow(
+        name=name,
+        kommune_number=kommune,
+        created_by=created_by,
+        loan_count=p.n_loans,
+        total_balance=p.total_balance,
+        loans=p.to_records(),
+    )
     try:
         repo.add(session, row)
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"A portfolio named {name!r} already exists.", field="name",
-                       rule="unique-portfolio-name") from None
+        raise Conflict(
+            f"A portfolio named {name!r} already exists.", field="name", rule="unique-portfolio-name"
+        ) from None
     session.refresh(row)
     return row
 
 
-def import_records(session: Session, name: str, kommune: str, created_by: str | None,
-                   records: list[dict[str, Any]], as_of: date | None = None) -> PortfolioRow:
+def import_records(
+    session: Session,
+    name: str,
+    kommune: str,
+    created_by: str | None,
+    records: list[dict[str, Any]],
+    as_of: date | None = None,
+) -> PortfolioRow:
     p = portfolio_from_records(pio.normalise_records(records, as_of))
     return _store(session, name, kommune, created_by, p)
 
 
-def import_file(session: Session, name: str, kommune: str, created_by: str | None, filename: str,
-                data: bytes, as_of: date | None = None) -> PortfolioRow:
+def import_file(
+    session: Session,
+    name: str,
+    kommune: str,
+    created_by: str | None,
+    filename: str,
+    data: bytes,
+    as_of: date | None = None,
+) -> PortfolioRow:
     is_json = filename.lower().endswith(".json")
     records = pio.parse_json(data, as_of) if is_json else pio.parse_csv(data, as_of)
     return _store(session, name, kommune, created_by, portfolio_from_records(records))
 
 
-def create_synthetic(session: Session, name: str, kommune: str, created_by: str | None, n_loans: int,
-                     seed: int) -> PortfolioRow:
+def create_synthetic(
+    session: Session, name: str, kommune: str, created_by: str | None, n_loans: int, seed: int
+) -> PortfolioRow:
     return _store(session, name, kommune, created_by, generate_portfolio(n_loans, seed))
 
 
@@ -67,10 +91,12 @@ def to_domain(row: PortfolioRow) -> Portfolio:
 def summary(row: PortfolioRow) -> dict[str, Any]:
     s = to_domain(row).summary()
     return {
-        "loan_count": s["loan_count"], "total_balance": round(s["total_balance"]),
+        "loan_count": s["loan_count"],
+        "total_balance": round(s["total_balance"]),
         "fixed_share": round(100 * s["fixed_share"], 3),
         "second_priority_share": round(100 * s["second_priority_share"], 3),
-        "in_arrears": s["in_arrears"], "deferred": s["deferred"],
+        "in_arrears": s["in_arrears"],
+        "deferred": s["deferred"],
         "max_remaining_term_months": s["max_remaining_term_months"],
     }
 
@@ -79,6 +105,5 @@ def get_row_any(session: Session, portfolio_id: str) -> PortfolioRow:
     """For the job handler (the kommune was checked when the job was submitted)."""
     row = repo.get(session, portfolio_id)
     if row is None:
-        raise NotFound(f"The portfolio {portfolio_id} no longer exists.", field="portfolio_id",
-                       rule="portfolio-exists")
+        raise NotFound(f"The portfolio {portfolio_id} no longer exists.", field="portfolio_id", rule="portfolio-exists")
     return row

@@ -28,17 +28,18 @@ def list_assumptions(principal: FinanceDep) -> list[AssumptionOut]:
     return [AssumptionOut(**a) for a in DEFAULT_ASSUMPTIONS.describe()]
 
 
-@router.post("", status_code=202, response_model=StressTestOut,
-             responses=problem_responses(401, 403, 404, 422))
-def submit_stress_test(body: StressTestCreate, request: Request, session: SessionDep,
-                       principal: FinanceDep) -> JSONResponse:
+@router.post("", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 422))
+def submit_stress_test(
+    body: StressTestCreate, request: Request, session: SessionDep, principal: FinanceDep
+) -> JSONResponse:
     """Start a Monte Carlo stress test; answers 202 with the job's location."""
     params = body.model_dump()
     params["scenario"] = body.scenario.to_domain()
     job = service.submit(session, request.app.state.job_runner, params, principal)
     doc = StressTestOut(**service.view(job)).model_dump(mode="json")
-    return JSONResponse(doc, status_code=202, headers={"Location": f"/v1/stress-tests/{job.id}",
-                                                       "Retry-After": RETRY_AFTER_SECONDS})
+    return JSONResponse(
+        doc, status_code=202, headers={"Location": f"/v1/stress-tests/{job.id}", "Retry-After": RETRY_AFTER_SECONDS}
+    )
 
 
 @router.get("/{job_id}", response_model=StressTestOut, responses=problem_responses(401, 403, 404))
@@ -54,21 +55,24 @@ def _cancel(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResp
     return JSONResponse(StressTestOut(**service.view(job)).model_dump(mode="json"), status_code=202)
 
 
-@router.delete("/{job_id}", status_code=202, response_model=StressTestOut,
-               responses=problem_responses(401, 403, 404, 409))
+@router.delete(
+    "/{job_id}", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 409)
+)
 def cancel_stress_test(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
     """Cancel a queued or running stress test (it stops at the next scenario block)."""
     return _cancel(job_id, session, principal)
 
 
-@router.post("/{job_id}/cancel", status_code=202, response_model=StressTestOut,
-             responses=problem_responses(401, 403, 404, 409))
+@router.post(
+    "/{job_id}/cancel", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 409)
+)
 def cancel_stress_test_post(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
     return _cancel(job_id, session, principal)
 
 
-@router.get("/{job_id}/scenario-losses.csv", responses={200: {"content": {"text/csv": {}}},
-                                                         **problem_responses(401, 403, 404)})
+@router.get(
+    "/{job_id}/scenario-losses.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)}
+)
 def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
     """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV."""
     job = jobs.get_job(session, job_id, principal, kind=service.KIND)

@@ -16,10 +16,18 @@ from api.jobs.schemas import JobOut
 
 class ScenarioIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    preset: Literal[
-        "baseline", "rate-up-200bp", "rate-up-400bp-ramped", "rate-down-100bp", "hikes-2022-2023",
-        "crisis-1988-1993", "unemployment-shock",
-    ] | None = Field(None, description="A named scenario; the other fields override it.")
+    preset: (
+        Literal[
+            "baseline",
+            "rate-up-200bp",
+            "rate-up-400bp-ramped",
+            "rate-down-100bp",
+            "hikes-2022-2023",
+            "crisis-1988-1993",
+            "unemployment-shock",
+        ]
+        | None
+    ) = Field(None, description="A named scenario; the other fields override it.")
     rate_model: Literal["vasicek", "deterministic"] | None = None
     rate_shock_bp: float | None = Field(None, description="Parallel policy-rate shift, basis points (−1000…2000).")
     rate_shock_ramp_months: int | None = Field(None, description="0 = immediate; else linear over N months.")
@@ -52,8 +60,10 @@ class Progress(BaseModel):
 class StressTestOut(JobOut):
     progress: Progress
     result: dict[str, Any] | None = Field(
-        None, description="When succeeded: expected loss, VaR/ES, shares, yearly rates and margins, each with "
-                          "its Monte Carlo standard error (money in whole NOK, rates in percent).")
+        None,
+        description="When succeeded: expected loss, VaR/ES, shares, yearly rates and margins, each with "
+        "its Monte Carlo standard error (money in whole NOK, rates in percent).",
+    )
 
 
 class AssumptionOut(BaseModel):

@@ -32,9 +32,13 @@ def validate(session: Session, params: dict[str, Any], kommune: str) -> dict[str
     check_limits(row.loan_count, params["scenarios"], params["horizon_years"], params["seed"])
     scenario_from_dict(params.get("scenario") or {})
     return {
-        "portfolio_id": row.id, "portfolio_name": row.name, "loan_count": row.loan_count,
-        "scenario": params.get("scenario") or {}, "scenarios": params["scenarios"],
-        "horizon_years": params["horizon_years"], "seed": params["seed"],
+        "portfolio_id": row.id,
+        "portfolio_name": row.name,
+        "loan_count": row.loan_count,
+        "scenario": params.get("scenario") or {},
+        "scenarios": params["scenarios"],
+        "horizon_years": params["horizon_years"],
+        "seed": params["seed"],
     }
 
 
@@ -48,8 +52,10 @@ def _losses_csv(o: ScenarioOutputs) -> bytes:
     buf.write("scenario,loss_total,loss_kommune,loss_state,forced_sales,over_capacity\n")
     defaults = o.defaults.sum(axis=1)
     for s in range(o.n_scenarios):
-        buf.write(f"{s},{o.loss_total[s]:.0f},{o.loss_kommune[s]:.0f},{o.loss_state[s]:.0f},"
-                  f"{int(defaults[s])},{int(o.over_capacity[s])}\n")
+        buf.write(
+            f"{s},{o.loss_total[s]:.0f},{o.loss_kommune[s]:.0f},{o.loss_state[s]:.0f},"
+            f"{int(defaults[s])},{int(o.over_capacity[s])}\n"
+        )
     return buf.getvalue().encode()
 
 
@@ -59,8 +65,15 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
         portfolio = portfolio_service.to_domain(row)
     spec = scenario_from_dict(params.get("scenario") or {})
     try:
-        run = run_stress_test(portfolio, spec, int(params["scenarios"]), int(params["horizon_years"]),
-                              int(params["seed"]), progress=ctx.progress, cancelled=ctx.cancelled)
+        run = run_stress_test(
+            portfolio,
+            spec,
+            int(params["scenarios"]),
+            int(params["horizon_years"]),
+            int(params["seed"]),
+            progress=ctx.progress,
+            cancelled=ctx.cancelled,
+        )
     except Cancelled as exc:
         raise JobCancelled(str(exc)) from None
     ctx.save_artifact(ARTIFACT, "text/csv", _losses_csv(run.outputs))
@@ -72,11 +85,18 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
 
 def view(job: Job) -> dict[str, Any]:
     return {
-        "id": job.id, "status": job.status,
-        "progress": {"scenarios_done": job.progress_done,
-                     "scenarios_total": job.progress_total or int(job.params.get("scenarios", 0))},
-        "params": job.params, "created_at": job.created_at, "started_at": job.started_at,
-        "finished_at": job.finished_at, "error": job.error, "cancel_requested": job.cancel_requested,
+        "id": job.id,
+        "status": job.status,
+        "progress": {
+            "scenarios_done": job.progress_done,
+            "scenarios_total": job.progress_total or int(job.params.get("scenarios", 0)),
+        },
+        "params": job.params,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "cancel_requested": job.cancel_requested,
         "result": job.result,
     }
 

@@ -40,39 +40,63 @@ def submit_screening(
     session: SessionDep,
     settings: SettingsDep,
     principal: CaseworkerDep,
-    register_file: Annotated[UploadFile, File(
-        alias="register",
-        description="Tenant register: CSV (UTF-8 or Windows-1252, ';' or ',', decimal comma or point) or Parquet; "
-                    "one row a household.")],
-    prices: Annotated[UploadFile | None, File(description="Price table (CSV or Parquet): area + price_per_m2, "
-                                                          "or area + rooms + price.")] = None,
-    prices_json: Annotated[str | None, Form(description="The price table as JSON rows instead of a file: "
-                                                        '[{"area": "Nordby", "price_per_m2": 39000}, …].')] = None,
-    screening_date: Annotated[date | None, Form(description="Screening date (default today): contract ends "
-                                                            "and the parameter set in force.")] = None,
+    register_file: Annotated[
+        UploadFile,
+        File(
+            alias="register",
+            description="Tenant register: CSV (UTF-8 or Windows-1252, ';' or ',', decimal comma or point) or Parquet; "
+            "one row a household.",
+        ),
+    ],
+    prices: Annotated[
+        UploadFile | None,
+        File(description="Price table (CSV or Parquet): area + price_per_m2, or area + rooms + price."),
+    ] = None,
+    prices_json: Annotated[
+        str | None,
+        Form(
+            description="The price table as JSON rows instead of a file: "
+            '[{"area": "Nordby", "price_per_m2": 39000}, …].'
+        ),
+    ] = None,
+    screening_date: Annotated[
+        date | None, Form(description="Screening date (default today): contract ends and the parameter set in force.")
+    ] = None,
     count_bostotte: Annotated[bool, Form(description="Count today's bostøtte as income.")] = False,
-    max_grant_share: Annotated[float, Form(ge=0, le=1, description="Largest grant as a share of the price "
-                                                                   "(kommune choice).")] = 0.25,
+    max_grant_share: Annotated[
+        float, Form(ge=0, le=1, description="Largest grant as a share of the price (kommune choice).")
+    ] = 0.25,
     max_grant: Annotated[float | None, Form(ge=0, le=100_000_000, description="Largest grant, NOK.")] = None,
-    purchase_costs_percent: Annotated[float, Form(ge=0, le=20, description="Purchase costs in percent of the "
-                                                                           "price (e.g. 2.5 dokumentavgift).")] = 0.0,
+    purchase_costs_percent: Annotated[
+        float, Form(ge=0, le=20, description="Purchase costs in percent of the price (e.g. 2.5 dokumentavgift).")
+    ] = 0.0,
 ) -> JSONResponse:
     """Start a screening of the kommune's tenant register; answers 202 with the job's location."""
     data = register_file.file.read(settings.max_upload_bytes + 1)
     prices_file = prices.file.read(settings.max_upload_bytes + 1) if prices is not None else None
     records = service.parse_prices_json(prices_json) if prices_json is not None and prices_json.strip() else None
     options = ScreeningOptions(
-        screening_date=screening_date or date.today(), count_bostotte=count_bostotte,
-        max_grant_share=max_grant_share, max_grant=max_grant, purchase_costs_percent=purchase_costs_percent,
+        screening_date=screening_date or date.today(),
+        count_bostotte=count_bostotte,
+        max_grant_share=max_grant_share,
+        max_grant=max_grant,
+        purchase_costs_percent=purchase_costs_percent,
     )
     job = service.submit(
-        session, request.app.state.job_runner, principal, register=data,
-        register_name=register_file.filename, prices_file=prices_file, prices_records=records, options=options,
+        session,
+        request.app.state.job_runner,
+        principal,
+        register=data,
+        register_name=register_file.filename,
+        prices_file=prices_file,
+        prices_records=records,
+        options=options,
         max_bytes=settings.max_upload_bytes,
     )
     doc = ScreeningOut(**service.view(job, personal=True)).model_dump(mode="json")
-    return JSONResponse(doc, status_code=202, headers={"Location": f"/v1/screenings/{job.id}",
-                                                       "Retry-After": RETRY_AFTER_SECONDS})
+    return JSONResponse(
+        doc, status_code=202, headers={"Location": f"/v1/screenings/{job.id}", "Retry-After": RETRY_AFTER_SECONDS}
+    )
 
 
 @router.get("/{job_id}", response_model=ScreeningOut, responses=problem_responses(401, 403, 404))
@@ -99,26 +123,29 @@ def _artifact(job_id: str, name: str, session: SessionDep, principal: Caseworker
     return bytes(art.content)
 
 
-@router.get("/{job_id}/results.csv", responses={200: {"content": {"text/csv": {}}},
-                                                 **problem_responses(401, 403, 404)})
+@router.get("/{job_id}/results.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)})
 def screening_results_csv(job_id: str, session: SessionDep, principal: CaseworkerDep) -> Response:
     """The ranked households as CSV (``;``, UTF-8 with BOM): personal data, caseworkers of the kommune only."""
     content = _artifact(job_id, service.RESULTS_CSV, session, principal)
-    return Response(content, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="screening-{job_id}.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="screening-{job_id}.csv"', "Cache-Control": "no-store"},
+    )
 
 
-@router.get("/{job_id}/results.json", responses={200: {"content": {"application/json": {}}},
-                                                  **problem_responses(401, 403, 404)})
+@router.get(
+    "/{job_id}/results.json", responses={200: {"content": {"application/json": {}}}, **problem_responses(401, 403, 404)}
+)
 def screening_results_json(job_id: str, session: SessionDep, principal: CaseworkerDep) -> Response:
     """The summary and the ranked households as JSON: personal data, caseworkers of the kommune only."""
     content = _artifact(job_id, service.RESULTS_JSON, session, principal)
     return Response(content, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-@router.delete("/{job_id}", status_code=202, response_model=ScreeningOut,
-               responses=problem_responses(401, 403, 404, 409))
+@router.delete(
+    "/{job_id}", status_code=202, response_model=ScreeningOut, responses=problem_responses(401, 403, 404, 409)
+)
 def cancel_screening(job_id: str, session: SessionDep, principal: CaseworkerDep) -> JSONResponse:
     """Cancel a queued or running screening (it stops at the next chunk of rows)."""
     job = jobs.request_cancel(session, job_id, principal, kind=service.KIND)

@@ -20,12 +20,16 @@ class ScreeningOut(JobOut):
 
     progress: ScreeningProgress
     summary: dict[str, Any] | None = Field(
-        None, description="Kommune summary (no personal details): households that could own with and without a "
-                          "grant, dwellings freed, total startlån and grant, by solution and area.")
+        None,
+        description="Kommune summary (no personal details): households that could own with and without a "
+        "grant, dwellings freed, total startlån and grant, by solution and area.",
+    )
     source: dict[str, Any] | None = Field(None, description="What was detected: format, encoding, separator.")
     errors: dict[str, Any] | None = Field(
-        None, description="Row-level errors {row, column, rule, message} of the register and the price table "
-                          "(the first 1000 of each, all counted by rule).")
+        None,
+        description="Row-level errors {row, column, rule, message} of the register and the price table "
+        "(the first 1000 of each, all counted by rule).",
+    )
     results: dict[str, str] | None = Field(None, description="Download links when the screening has succeeded.")
 
 

@@ -38,7 +38,6 @@ RESULTS_CSV = "results.csv"
 RESULTS_JSON = "results.json"
 
 
-
 def check_register(data: bytes, max_bytes: int) -> dict[str, Any]:
     """File-level checks of an uploaded register (size, empty, encoding, header); raises domain errors."""
     reader = open_table(data, what="register", max_bytes=max_bytes)
@@ -65,8 +64,11 @@ def submit(
 ) -> Job:
     options.validate()
     if (prices_file is None) == (prices_records is None):
-        raise InvalidInput("Send the price table either as the 'prices' file or as the 'prices_json' field.",
-                           field="prices", rule="prices-file-or-json")
+        raise InvalidInput(
+            "Send the price table either as the 'prices' file or as the 'prices_json' field.",
+            field="prices",
+            rule="prices-file-or-json",
+        )
     source = check_register(register, max_bytes)
     table = load_prices(prices_records if prices_records is not None else prices_file or b"", max_bytes=max_bytes)
     row = parameter_set_service.resolve(session, on=options.screening_date, kommune_number=owner.kommune_number)
@@ -81,8 +83,7 @@ def submit(
     job = jobs.create_job(session, KIND, params, owner)
     session.add(JobArtifact(job_id=job.id, name=INPUT, media_type="application/octet-stream", content=register))
     if prices_file is not None:
-        session.add(JobArtifact(job_id=job.id, name=PRICES, media_type="application/octet-stream",
-                                content=prices_file))
+        session.add(JobArtifact(job_id=job.id, name=PRICES, media_type="application/octet-stream", content=prices_file))
     session.commit()
     runner.submit(job.id)
     return job
@@ -110,8 +111,11 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
             register = jobs.get_artifact(session, ctx.job_id, INPUT)
             prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
             if register is None:
-                raise InvalidInput("The uploaded register is no longer stored; submit it again.", field="register",
-                                   rule="register-stored")
+                raise InvalidInput(
+                    "The uploaded register is no longer stored; submit it again.",
+                    field="register",
+                    rule="register-stored",
+                )
             data = bytes(register.content)
             prices: Any = params.get("prices_json")
             if prices is None:
@@ -138,8 +142,9 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
 def _drop_input(ctx: JobContext) -> None:
     """The raw register is personal data: keep it no longer than the run needs it."""
     with Session(ctx.engine) as session:
-        session.exec(delete(JobArtifact).where(col(JobArtifact.job_id) == ctx.job_id,
-                                               col(JobArtifact.name).in_([INPUT, PRICES])))
+        session.exec(
+            delete(JobArtifact).where(col(JobArtifact.job_id) == ctx.job_id, col(JobArtifact.name).in_([INPUT, PRICES]))
+        )
         session.commit()
 
 
@@ -147,39 +152,57 @@ def view(job: Job, *, personal: bool) -> dict[str, Any]:
     """The job as the API shows it; without ``personal`` the row errors are left out."""
     result = job.result or {}
     out: dict[str, Any] = {
-        "id": job.id, "status": job.status,
-        "progress": {"done": job.progress_done, "total": job.progress_total or PROGRESS_TOTAL,
-                     "unit": "per mille of the run"},
+        "id": job.id,
+        "status": job.status,
+        "progress": {
+            "done": job.progress_done,
+            "total": job.progress_total or PROGRESS_TOTAL,
+            "unit": "per mille of the run",
+        },
         "params": {k: v for k, v in job.params.items() if k != "prices_json"},
-        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
-        "error": job.error, "cancel_requested": job.cancel_requested,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "cancel_requested": job.cancel_requested,
         "summary": result.get("summary"),
         "source": result.get("source"),
     }
     if personal:
         out["errors"] = result.get("errors")
-        out["results"] = ({"csv": f"/v1/screenings/{job.id}/results.csv",
-                           "json": f"/v1/screenings/{job.id}/results.json"} if job.status == "succeeded" else None)
+        out["results"] = (
+            {"csv": f"/v1/screenings/{job.id}/results.csv", "json": f"/v1/screenings/{job.id}/results.json"}
+            if job.status == "succeeded"
+            else None
+        )
     return out
 
 
 def summary_view(job: Job) -> dict[str, Any]:
     result = job.result or {}
-    return {"id": job.id, "status": job.status, "summary": result.get("summary"),
-            "parameter_set": job.params.get("parameter_set")}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "summary": result.get("summary"),
+        "parameter_set": job.params.get("parameter_set"),
+    }
 
 
 def parse_prices_json(text: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"prices_json is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
-                           field="prices_json", rule="json-invalid") from None
+        raise InvalidInput(
+            f"prices_json is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+            field="prices_json",
+            rule="json-invalid",
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("areas"), list):
         data = data["areas"]
     if not isinstance(data, list):
-        raise InvalidInput("prices_json must be a list of rows (or {\"areas\": [...]}).", field="prices_json",
-                           rule="price-table-list")
+        raise InvalidInput(
+            'prices_json must be a list of rows (or {"areas": [...]}).', field="prices_json", rule="price-table-list"
+        )
     return data
 
 

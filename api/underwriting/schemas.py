@@ -114,8 +114,9 @@ class HousingCostsIn(_In):
     other: MonthlyNOK = Field(default=0, description="Other housing costs, NOK per month")
 
     def to_domain(self) -> HousingCosts:
-        return HousingCosts(self.felleskostnader, self.electricity, self.insurance, self.municipal_fees,
-                            self.maintenance, self.other)
+        return HousingCosts(
+            self.felleskostnader, self.electricity, self.insurance, self.municipal_fees, self.maintenance, self.other
+        )
 
 
 class ExistingDebtIn(_In):
@@ -135,7 +136,8 @@ class LoanPreferencesIn(_In):
         default=None, description="Fixed rate, percent per year (default: Husbanken's fixed rate + kommune margin)"
     )
     term_over_30_reasons: list[Section85Reason] = Field(
-        default_factory=list, max_length=6,
+        default_factory=list,
+        max_length=6,
         description="Documented § 8-5 conditions (a–d) and waiver facts that allow a term over 30 years",
     )
 
@@ -298,10 +300,14 @@ class ScheduleRequestIn(_In):
         )
         if self.fixed_period_years is not None and self.rate_after_fixed is not None:
             if self.fixed_period_years >= self.term_years:
-                raise InvalidInput("The fixed period must be shorter than the term to have a rate after it.",
-                                   field="fixed_period_years", rule="fixation-within-term")
-            changes = fixed_then_floating(self.annual_rate / 100, self.fixed_period_years * 12,
-                                          self.rate_after_fixed / 100)
+                raise InvalidInput(
+                    "The fixed period must be shorter than the term to have a rate after it.",
+                    field="fixed_period_years",
+                    rule="fixation-within-term",
+                )
+            changes = fixed_then_floating(
+                self.annual_rate / 100, self.fixed_period_years * 12, self.rate_after_fixed / 100
+            )
         return LoanTerms(
             principal=self.principal,
             annual_rate=self.annual_rate / 100,
@@ -325,8 +331,7 @@ class ExplanationStepOut(BaseModel):
 
     @classmethod
     def many(cls, steps: tuple[ExplanationStep, ...]) -> list[ExplanationStepOut]:
-        return [cls(code=s.code, nb=s.nb, en=s.en, amount=None if s.amount is None else _ore(s.amount))
-                for s in steps]
+        return [cls(code=s.code, nb=s.nb, en=s.en, amount=None if s.amount is None else _ore(s.amount)) for s in steps]
 
 
 class ParameterSetUsed(BaseModel):
@@ -355,15 +360,24 @@ class LivingCostsOut(BaseModel):
 
     @staticmethod
     def _lines(b: Budget) -> list[BudgetLineOut]:
-        return [BudgetLineOut(key=x.key, label_nb=x.label_nb, label_en=x.label_en, amount=_ore(x.amount),
-                              member=x.member) for x in b.lines]
+        return [
+            BudgetLineOut(key=x.key, label_nb=x.label_nb, label_en=x.label_en, amount=_ore(x.amount), member=x.member)
+            for x in b.lines
+        ]
 
     @classmethod
     def from_domain(cls, lc: LivingCosts) -> LivingCostsOut:
-        return cls(amount=_ore(lc.amount), source=lc.source, reason_nb=lc.reason_nb, reason_en=lc.reason_en,
-                   sifo_total=_ore(lc.sifo.total), floor_total=_ore(lc.floor.total),
-                   caseworker_amount=lc.caseworker_amount, breakdown=cls._lines(lc.sifo),
-                   floor_breakdown=cls._lines(lc.floor))
+        return cls(
+            amount=_ore(lc.amount),
+            source=lc.source,
+            reason_nb=lc.reason_nb,
+            reason_en=lc.reason_en,
+            sifo_total=_ore(lc.sifo.total),
+            floor_total=_ore(lc.floor.total),
+            caseworker_amount=lc.caseworker_amount,
+            breakdown=cls._lines(lc.sifo),
+            floor_breakdown=cls._lines(lc.floor),
+        )
 
 
 class FeeOut(BaseModel):
@@ -424,13 +438,17 @@ class AffordabilityOut(BaseModel):
         bank = None
         if r.bank_loan is not None:
             b = r.bank_loan
-            bank = BankLoanTestOut(amount=b.amount, annual_rate=_percent(b.annual_rate) or 0.0,
-                                   stress_rate=_percent(b.stress_rate) or 0.0,
-                                   monthly_payment_at_stress=_ore(b.monthly_payment_at_stress))
+            bank = BankLoanTestOut(
+                amount=b.amount,
+                annual_rate=_percent(b.annual_rate) or 0.0,
+                stress_rate=_percent(b.stress_rate) or 0.0,
+                monthly_payment_at_stress=_ore(b.monthly_payment_at_stress),
+            )
         lt = None
         if r.long_term is not None:
-            lt = TermOver30Out(allowed=r.long_term.allowed, missing=list(r.long_term.missing), nb=r.long_term.nb,
-                               en=r.long_term.en)
+            lt = TermOver30Out(
+                allowed=r.long_term.allowed, missing=list(r.long_term.missing), nb=r.long_term.nb, en=r.long_term.en
+            )
         return cls(
             max_loan=r.max_loan,
             disposable_monthly=_ore(r.disposable_monthly),
@@ -492,30 +510,45 @@ class ScheduleOut(BaseModel):
     @classmethod
     def from_domain(cls, s: Schedule, include_rows: bool = True) -> ScheduleOut:
         t = s.terms
-        steps = [ExplanationStep(
-            "schedule",
-            f"{'Annuitetslån' if t.repayment is Repayment.ANNUITY else 'Serielån'} over {t.term_months} måneder, "
-            f"{t.interest_only_months} avdragsfrie måneder først; renter beregnes månedlig etterskuddsvis; siste "
-            f"betaling tar opp avrundingen slik at avdragene summerer til lånet.",
-            f"{'Annuity' if t.repayment is Repayment.ANNUITY else 'Serial'} loan over {t.term_months} months, "
-            f"{t.interest_only_months} interest-only months first; interest monthly in arrears; the last payment "
-            f"absorbs the rounding so that the principal sums to the loan.",
-            s.total_principal,
-        )]
+        steps = [
+            ExplanationStep(
+                "schedule",
+                f"{'Annuitetslån' if t.repayment is Repayment.ANNUITY else 'Serielån'} over {t.term_months} måneder, "
+                f"{t.interest_only_months} avdragsfrie måneder først; renter beregnes månedlig etterskuddsvis; siste "
+                f"betaling tar opp avrundingen slik at avdragene summerer til lånet.",
+                f"{'Annuity' if t.repayment is Repayment.ANNUITY else 'Serial'} loan over {t.term_months} months, "
+                f"{t.interest_only_months} interest-only months first; interest monthly in arrears; the last payment "
+                f"absorbs the rounding so that the principal sums to the loan.",
+                s.total_principal,
+            )
+        ]
         for c in t.rate_changes:
-            steps.append(ExplanationStep(
-                "rate_change", f"Fra måned {c.from_month}: rente {c.annual_rate * 100:.3f} %".replace(".", ",") + ".",
-                f"From month {c.from_month}: rate {c.annual_rate * 100:.3f} %."))
+            steps.append(
+                ExplanationStep(
+                    "rate_change",
+                    f"Fra måned {c.from_month}: rente {c.annual_rate * 100:.3f} %".replace(".", ",") + ".",
+                    f"From month {c.from_month}: rate {c.annual_rate * 100:.3f} %.",
+                )
+            )
         return cls(
             term_months=t.term_months,
             repayment=t.repayment,
             first_payment=s.first_payment,
             max_payment=s.max_payment,
-            totals=ScheduleTotalsOut(payment=s.total_payment, interest=s.total_interest,
-                                     principal=s.total_principal),
-            rows=[ScheduleRowOut(period=r.period, annual_rate=_percent(r.annual_rate) or 0.0, payment=r.payment,
-                                 interest=r.interest, principal=r.principal, balance=r.balance)
-                  for r in s.rows] if include_rows else [],
+            totals=ScheduleTotalsOut(payment=s.total_payment, interest=s.total_interest, principal=s.total_principal),
+            rows=[
+                ScheduleRowOut(
+                    period=r.period,
+                    annual_rate=_percent(r.annual_rate) or 0.0,
+                    payment=r.payment,
+                    interest=r.interest,
+                    principal=r.principal,
+                    balance=r.balance,
+                )
+                for r in s.rows
+            ]
+            if include_rows
+            else [],
             explanation=ExplanationStepOut.many(tuple(steps)),
         )
 
@@ -563,16 +596,37 @@ class FinancingPlanOut(BaseModel):
         return cls(
             need=_ore(p.need),
             required_loan=p.required_loan,
-            steps=[LadderStepOut(
-                name=s.name, tried=s.tried, works=s.works, rate_type=s.rate_type, fixation_years=s.fixation_years,
-                term_years=s.term_years, living_costs_monthly=_ore(s.living_costs_monthly),
-                living_costs_source=s.living_costs_source, max_loan=s.max_loan, required_loan=s.required_loan,
-                available_monthly=_ore(s.available_monthly), nb=s.nb, en=s.en) for s in p.steps],
+            steps=[
+                LadderStepOut(
+                    name=s.name,
+                    tried=s.tried,
+                    works=s.works,
+                    rate_type=s.rate_type,
+                    fixation_years=s.fixation_years,
+                    term_years=s.term_years,
+                    living_costs_monthly=_ore(s.living_costs_monthly),
+                    living_costs_source=s.living_costs_source,
+                    max_loan=s.max_loan,
+                    required_loan=s.required_loan,
+                    available_monthly=_ore(s.available_monthly),
+                    nb=s.nb,
+                    en=s.en,
+                )
+                for s in p.steps
+            ],
             solution=p.solution,
-            grant=None if g is None else GrantOut(
-                amount=g.amount, form=g.form, write_down_years=g.write_down_years,
+            grant=None
+            if g is None
+            else GrantOut(
+                amount=g.amount,
+                form=g.form,
+                write_down_years=g.write_down_years,
                 annual_write_down=None if g.annual_write_down is None else _ore(g.annual_write_down),
-                loan_with_grant=g.loan_with_grant, serviceable=g.serviceable, nb=g.nb, en=g.en),
+                loan_with_grant=g.loan_with_grant,
+                serviceable=g.serviceable,
+                nb=g.nb,
+                en=g.en,
+            ),
             final=AffordabilityOut.from_domain(p.final) if p.final is not None else None,
             explanation=ExplanationStepOut.many(p.explanation),
             parameter_set=ParameterSetUsed(id=p.parameter_set_id, version=p.parameter_set_version),

@@ -13,9 +13,7 @@ from loan_engine.underwriting.amortization import build_schedule
 from loan_engine.underwriting.financing_ladder import financing_plan
 
 
-def parameters_for(
-    session: Session, principal: Principal, ref: uw.ParameterSetRef | None
-) -> UnderwritingParameters:
+def parameters_for(session: Session, principal: Principal, ref: uw.ParameterSetRef | None) -> UnderwritingParameters:
     """The set named in the request, else the one in force today for the caller's kommune."""
     row = parameter_set_service.resolve(
         session,

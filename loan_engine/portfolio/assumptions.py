@@ -52,104 +52,273 @@ DR = "shared/reference/domain_rules.md"
 class ModelAssumptions:
     # --- rates -------------------------------------------------------------------------------------------------
     policy_rate_0: float = _p(
-        0.04, "fraction/yr", "Norges Bank policy rate at the analysis date (start of every path).",
-        "Set to the current styringsrente; 4.00 % is a placeholder.", "not-confirmed", -0.05, 0.30)
+        0.04,
+        "fraction/yr",
+        "Norges Bank policy rate at the analysis date (start of every path).",
+        "Set to the current styringsrente; 4.00 % is a placeholder.",
+        "not-confirmed",
+        -0.05,
+        0.30,
+    )
     vasicek_kappa: float = _p(
-        0.25, "1/yr", "Mean-reversion speed of the Vasicek (Ornstein–Uhlenbeck) policy-rate model.",
-        "Placeholder; calibrate to Norges Bank history.", "not-confirmed", 0.0, 5.0)
+        0.25,
+        "1/yr",
+        "Mean-reversion speed of the Vasicek (Ornstein–Uhlenbeck) policy-rate model.",
+        "Placeholder; calibrate to Norges Bank history.",
+        "not-confirmed",
+        0.0,
+        5.0,
+    )
     vasicek_theta: float = _p(
-        0.035, "fraction/yr", "Long-run mean of the policy rate in the Vasicek model.",
-        "Placeholder; calibrate.", "not-confirmed", -0.05, 0.30)
+        0.035,
+        "fraction/yr",
+        "Long-run mean of the policy rate in the Vasicek model.",
+        "Placeholder; calibrate.",
+        "not-confirmed",
+        -0.05,
+        0.30,
+    )
     vasicek_sigma: float = _p(
-        0.01, "fraction/sqrt(yr)", "Volatility of the Vasicek policy rate.",
-        "Placeholder; calibrate.", "not-confirmed", 0.0, 0.2)
+        0.01,
+        "fraction/sqrt(yr)",
+        "Volatility of the Vasicek policy rate.",
+        "Placeholder; calibrate.",
+        "not-confirmed",
+        0.0,
+        0.2,
+    )
     policy_rate_floor: float = _p(
-        0.0, "fraction/yr", "Lower bound applied to simulated policy rates.",
-        "Modelling choice (Norges Bank has not gone below 0).", "not-confirmed", -0.05, 0.1)
+        0.0,
+        "fraction/yr",
+        "Lower bound applied to simulated policy rates.",
+        "Modelling choice (Norges Bank has not gone below 0).",
+        "not-confirmed",
+        -0.05,
+        0.1,
+    )
     husbanken_spread: float = _p(
-        0.0014, "fraction/yr",
+        0.0014,
+        "fraction/yr",
         "Husbanken floating nominal rate minus the policy rate averaged over its 2-month observation window.",
-        f"{DR} §2.3: 4.640 % from 1 Jul 2024 (observation Mar–Apr 2024, policy rate 4.50 %).", "derived",
-        -0.05, 0.1)
+        f"{DR} §2.3: 4.640 % from 1 Jul 2024 (observation Mar–Apr 2024, policy rate 4.50 %).",
+        "derived",
+        -0.05,
+        0.1,
+    )
     kommune_margin: float = _p(
-        0.0025, "fraction/yr", "Kommune's mark-up on the Husbanken rate for its startlån customers.",
-        f"{DR} §2.4 (§ 8-2: at most 0.25 pp).", "confirmed", 0.0, 0.0025)
+        0.0025,
+        "fraction/yr",
+        "Kommune's mark-up on the Husbanken rate for its startlån customers.",
+        f"{DR} §2.4 (§ 8-2: at most 0.25 pp).",
+        "confirmed",
+        0.0,
+        0.0025,
+    )
     bank_loan_spread: float = _p(
-        0.017, "fraction/yr", "Prior bank loan rate minus the policy rate (co-financed loans).",
-        f"{DR} §2.3: average bank mortgage rate 2023 5.18 % vs average policy rate ≈ 3.5 %.", "derived",
-        0.0, 0.1)
+        0.017,
+        "fraction/yr",
+        "Prior bank loan rate minus the policy rate (co-financed loans).",
+        f"{DR} §2.3: average bank mortgage rate 2023 5.18 % vs average policy rate ≈ 3.5 %.",
+        "derived",
+        0.0,
+        0.1,
+    )
     # --- house prices ------------------------------------------------------------------------------------------
     hpi_drift: float = _p(
-        0.03, "fraction/yr", "Expected nominal house-price growth (log drift) before shocks.",
-        "Placeholder.", "not-confirmed", -0.2, 0.2)
+        0.03,
+        "fraction/yr",
+        "Expected nominal house-price growth (log drift) before shocks.",
+        "Placeholder.",
+        "not-confirmed",
+        -0.2,
+        0.2,
+    )
     hpi_vol: float = _p(
-        0.06, "fraction/sqrt(yr)", "Volatility of monthly log house-price changes.",
-        "Placeholder.", "not-confirmed", 0.0, 0.5)
+        0.06,
+        "fraction/sqrt(yr)",
+        "Volatility of monthly log house-price changes.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        0.5,
+    )
     hpi_rate_beta: float = _p(
-        3.0, "log-HPI per unit rate", "House-price response to policy-rate changes: +1 pp ⇒ −3 % prices.",
-        "Placeholder, order of magnitude of Norwegian house-price models.", "not-confirmed", 0.0, 20.0)
+        3.0,
+        "log-HPI per unit rate",
+        "House-price response to policy-rate changes: +1 pp ⇒ −3 % prices.",
+        "Placeholder, order of magnitude of Norwegian house-price models.",
+        "not-confirmed",
+        0.0,
+        20.0,
+    )
     hpi_rate_corr: float = _p(
-        -0.3, "correlation", "Correlation of house-price shocks with policy-rate shocks.",
-        "Placeholder.", "not-confirmed", -1.0, 1.0)
+        -0.3,
+        "correlation",
+        "Correlation of house-price shocks with policy-rate shocks.",
+        "Placeholder.",
+        "not-confirmed",
+        -1.0,
+        1.0,
+    )
     hpi_growth_since_valuation: float = _p(
-        0.0, "fraction/yr", "Growth applied to a dwelling value from its valuation date to the analysis date.",
-        "Conservative choice: no uplift.", "not-confirmed", -0.2, 0.2)
+        0.0,
+        "fraction/yr",
+        "Growth applied to a dwelling value from its valuation date to the analysis date.",
+        "Conservative choice: no uplift.",
+        "not-confirmed",
+        -0.2,
+        0.2,
+    )
     # --- households --------------------------------------------------------------------------------------------
     unemployment_0: float = _p(
-        0.021, "fraction", "Unemployment rate at the analysis date (NAV registered).",
-        "Placeholder near NAV's registered rate 2024–2025.", "not-confirmed", 0.0, 0.5)
+        0.021,
+        "fraction",
+        "Unemployment rate at the analysis date (NAV registered).",
+        "Placeholder near NAV's registered rate 2024–2025.",
+        "not-confirmed",
+        0.0,
+        0.5,
+    )
     unemployment_rate_beta: float = _p(
-        0.5, "pp per pp", "Rise in the unemployment rate per percentage point rise of the policy rate.",
-        "Placeholder.", "not-confirmed", 0.0, 5.0)
+        0.5,
+        "pp per pp",
+        "Rise in the unemployment rate per percentage point rise of the policy rate.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        5.0,
+    )
     job_finding_rate: float = _p(
-        0.15, "1/month", "Monthly probability that an unemployed household member finds work again.",
-        "Placeholder (mean spell ≈ 6–7 months).", "not-confirmed", 0.001, 1.0)
+        0.15,
+        "1/month",
+        "Monthly probability that an unemployed household member finds work again.",
+        "Placeholder (mean spell ≈ 6–7 months).",
+        "not-confirmed",
+        0.001,
+        1.0,
+    )
     income_replacement: float = _p(
-        0.65, "fraction", "Net household income while unemployed, as a share of normal net income.",
-        "Dagpenger are 62.4 % of the basis (gross); net share assumed.", "not-confirmed", 0.0, 1.0)
+        0.65,
+        "fraction",
+        "Net household income while unemployed, as a share of normal net income.",
+        "Dagpenger are 62.4 % of the basis (gross); net share assumed.",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
     wage_growth: float = _p(
-        0.03, "fraction/yr", "Nominal growth of household net income.",
-        "Placeholder.", "not-confirmed", -0.2, 0.3)
+        0.03, "fraction/yr", "Nominal growth of household net income.", "Placeholder.", "not-confirmed", -0.2, 0.3
+    )
     cost_growth: float = _p(
-        0.025, "fraction/yr", "Nominal growth of living costs (SIFO / sosialhjelp indexation).",
-        "Placeholder near the 2 % inflation target.", "not-confirmed", -0.2, 0.3)
+        0.025,
+        "fraction/yr",
+        "Nominal growth of living costs (SIFO / sosialhjelp indexation).",
+        "Placeholder near the 2 % inflation target.",
+        "not-confirmed",
+        -0.2,
+        0.3,
+    )
     # --- the kommune's measures (§ 8-8) -------------------------------------------------------------------------
     relief_max_months: float = _p(
-        36, "months", "Months of payment relief (deferred instalments / interest-only) a loan may receive.",
+        36,
+        "months",
+        "Months of payment relief (deferred instalments / interest-only) a loan may receive.",
         f"{DR} §5.4 (deferral, interest-only possible even beyond 8 years); length is a kommune choice.",
-        "not-confirmed", 0, 600)
+        "not-confirmed",
+        0,
+        600,
+    )
     capitalisation_max_months: float = _p(
-        30, "months", "Months of unpaid interest that may be converted into an additional loan.",
-        f"{DR} §5.4: interest for up to 2.5 years may be converted to an additional loan.", "confirmed", 0, 30)
+        30,
+        "months",
+        "Months of unpaid interest that may be converted into an additional loan.",
+        f"{DR} §5.4: interest for up to 2.5 years may be converted to an additional loan.",
+        "confirmed",
+        0,
+        30,
+    )
     capitalisation_max_ltv: float = _p(
-        1.0, "fraction", "Capitalisation only while (startlån + prior loan) / current dwelling value ≤ this.",
-        f"{DR} §5.4: the loan must remain adequately secured (exceptions possible).", "not-confirmed", 0, 3)
+        1.0,
+        "fraction",
+        "Capitalisation only while (startlån + prior loan) / current dwelling value ≤ this.",
+        f"{DR} §5.4: the loan must remain adequately secured (exceptions possible).",
+        "not-confirmed",
+        0,
+        3,
+    )
     arrears_months_to_sale: float = _p(
-        12, "months", "Months with unpaid amounts, after measures, before the dwelling is realised.",
+        12,
+        "months",
+        "Months with unpaid amounts, after measures, before the dwelling is realised.",
         f"{DR} §5.4 (notification ≤ 14 days; realisation path); duration is a placeholder.",
-        "not-confirmed", 1, 120)
+        "not-confirmed",
+        1,
+        120,
+    )
     initial_arrears_months: float = _p(
-        2, "months", "Months already in arrears for a loan whose status is 'arrears' at the analysis date.",
-        "Placeholder when the ledger does not say.", "not-confirmed", 1, 120)
+        2,
+        "months",
+        "Months already in arrears for a loan whose status is 'arrears' at the analysis date.",
+        "Placeholder when the ledger does not say.",
+        "not-confirmed",
+        1,
+        120,
+    )
     initial_deferral_months: float = _p(
-        6, "months", "Remaining interest-only months of a loan whose status is 'deferred'.",
-        "Placeholder when the ledger does not say.", "not-confirmed", 0, 120)
+        6,
+        "months",
+        "Remaining interest-only months of a loan whose status is 'deferred'.",
+        "Placeholder when the ledger does not say.",
+        "not-confirmed",
+        0,
+        120,
+    )
     # --- realisation and loss ----------------------------------------------------------------------------------
     forced_sale_discount: float = _p(
-        0.10, "fraction", "Discount of a forced sale price to the market value (house-price index).",
-        "Placeholder.", "not-confirmed", 0.0, 0.9)
+        0.10,
+        "fraction",
+        "Discount of a forced sale price to the market value (house-price index).",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        0.9,
+    )
     sale_cost_rate: float = _p(
-        0.03, "fraction", "Sale costs (broker, fees) as a share of the sale price.",
-        "Placeholder.", "not-confirmed", 0.0, 0.5)
+        0.03,
+        "fraction",
+        "Sale costs (broker, fees) as a share of the sale price.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        0.5,
+    )
     realisation_costs: float = _p(
-        5108.0, "NOK", "Fixed costs of a forced sale added to the claim (2 × rettsgebyr).",
-        f"{DR} §2.4: Husbanken adds 2 × R at tvangssalg (R = 2 554).", "secondary", 0.0, 1e6)
+        5108.0,
+        "NOK",
+        "Fixed costs of a forced sale added to the claim (2 × rettsgebyr).",
+        f"{DR} §2.4: Husbanken adds 2 × R at tvangssalg (R = 2 554).",
+        "secondary",
+        0.0,
+        1e6,
+    )
     overdue_interest_window_months: float = _p(
-        6, "months", "Overdue interest accrued within this many months before realisation enters tapsdeling.",
-        f"{DR} §5.1 (6 months; up to 12 if the kommune is not to blame).", "confirmed", 0, 12)
+        6,
+        "months",
+        "Overdue interest accrued within this many months before realisation enters tapsdeling.",
+        f"{DR} §5.1 (6 months; up to 12 if the kommune is not to blame).",
+        "confirmed",
+        0,
+        12,
+    )
     kommune_loss_share: float = _p(
-        0.25, "fraction", "Kommune bears losses up to this share of the remaining principal (+ eligible interest).",
-        f"{DR} §5.1, § 7-5.", "confirmed", 0.0, 1.0)
+        0.25,
+        "fraction",
+        "Kommune bears losses up to this share of the remaining principal (+ eligible interest).",
+        f"{DR} §5.1, § 7-5.",
+        "confirmed",
+        0.0,
+        1.0,
+    )
 
     # ------------------------------------------------------------------------------------------------------------
     @classmethod
@@ -165,16 +334,21 @@ class ModelAssumptions:
             if name not in fields:
                 raise InvalidInput(
                     f"Unknown model assumption '{name}'. Known: {', '.join(sorted(fields))}.",
-                    field=f"{path}.{name}", rule="unknown-assumption")
+                    field=f"{path}.{name}",
+                    rule="unknown-assumption",
+                )
             if isinstance(raw, bool) or not isinstance(raw, int | float):
-                raise InvalidInput(f"Assumption '{name}' must be a number.", field=f"{path}.{name}",
-                                   rule="not-a-number")
+                raise InvalidInput(
+                    f"Assumption '{name}' must be a number.", field=f"{path}.{name}", rule="not-a-number"
+                )
             v = float(raw)
             md = fields[name].metadata
             if not math.isfinite(v) or v < md["min"] or v > md["max"]:
                 raise InvalidInput(
                     f"Assumption '{name}' = {raw} is outside [{md['min']}, {md['max']}] ({md['unit']}).",
-                    field=f"{path}.{name}", rule="assumption-out-of-range")
+                    field=f"{path}.{name}",
+                    rule="assumption-out-of-range",
+                )
             values[name] = v
         return dataclasses.replace(self, **values)
 

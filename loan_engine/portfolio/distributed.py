@@ -25,8 +25,9 @@ from loan_engine.portfolio.loans import Portfolio
 from loan_engine.portfolio.scenarios import ScenarioSpec
 
 
-def simulate_chunk(inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int,
-                   horizon_months: int) -> tuple[int, ScenarioOutputs]:
+def simulate_chunk(
+    inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int, horizon_months: int
+) -> tuple[int, ScenarioOutputs]:
     """Task body (runs on a worker)."""
     return s0, simulate_range(inputs, spec, seed, s0, n_scen, horizon_months)
 
@@ -63,8 +64,17 @@ def run_stress_test_dask(
     [spec_f] = client.scatter([spec], broadcast=True)
     starts = list(range(0, n_scenarios, size))
     futures = [
-        client.submit(simulate_chunk, inputs_f, spec_f, seed, s0, min(size, n_scenarios - s0), months,
-                      key=f"stress-chunk-{seed}-{s0}-{min(size, n_scenarios - s0)}-{id(inputs)}", pure=False)
+        client.submit(
+            simulate_chunk,
+            inputs_f,
+            spec_f,
+            seed,
+            s0,
+            min(size, n_scenarios - s0),
+            months,
+            key=f"stress-chunk-{seed}-{s0}-{min(size, n_scenarios - s0)}-{id(inputs)}",
+            pure=False,
+        )
         for s0 in starts
     ]
     out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
@@ -75,5 +85,6 @@ def run_stress_test_dask(
         done += part.n_scenarios
         if progress:
             progress(done, n_scenarios)
-    return StressTestRun(outputs=out, horizon_months=months, seed=seed, spec=spec,
-                         portfolio_summary=portfolio.summary())
+    return StressTestRun(
+        outputs=out, horizon_months=months, seed=seed, spec=spec, portfolio_summary=portfolio.summary()
+    )

@@ -42,21 +42,29 @@ def check_limits(n_loans: int, n_scenarios: int, horizon_years: int, seed: int) 
     if isinstance(n_scenarios, bool) or not isinstance(n_scenarios, int) or n_scenarios < 1:
         raise InvalidInput("scenarios must be a whole number ≥ 1.", field="scenarios", rule="min-1-scenario")
     if n_scenarios > MAX_SCENARIOS:
-        raise LimitExceeded(f"{n_scenarios} scenarios asked; the limit is max-scenarios = {MAX_SCENARIOS}.",
-                            field="scenarios", rule="max-scenarios")
+        raise LimitExceeded(
+            f"{n_scenarios} scenarios asked; the limit is max-scenarios = {MAX_SCENARIOS}.",
+            field="scenarios",
+            rule="max-scenarios",
+        )
     if isinstance(horizon_years, bool) or not isinstance(horizon_years, int) or horizon_years < 1:
-        raise InvalidInput("horizon_years must be a whole number ≥ 1.", field="horizon_years",
-                           rule="min-1-year")
+        raise InvalidInput("horizon_years must be a whole number ≥ 1.", field="horizon_years", rule="min-1-year")
     if horizon_years > MAX_HORIZON_YEARS:
-        raise LimitExceeded(f"horizon {horizon_years} years; the limit is max-horizon-years = "
-                            f"{MAX_HORIZON_YEARS}.", field="horizon_years", rule="max-horizon-years")
+        raise LimitExceeded(
+            f"horizon {horizon_years} years; the limit is max-horizon-years = {MAX_HORIZON_YEARS}.",
+            field="horizon_years",
+            rule="max-horizon-years",
+        )
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvalidInput("seed must be a whole number between 0 and 2^63−1.", field="seed", rule="seed-range")
     work = n_loans * n_scenarios * horizon_years * 12
     if work > MAX_LOAN_MONTHS:
         raise LimitExceeded(
             f"loans × scenarios × months = {work:.3g} exceeds max-loan-months = {MAX_LOAN_MONTHS:.3g}; "
-            "use fewer scenarios or a shorter horizon.", field="scenarios", rule="max-loan-months")
+            "use fewer scenarios or a shorter horizon.",
+            field="scenarios",
+            rule="max-loan-months",
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,21 @@ class KernelInputs:
     iparams: np.ndarray
 
     def loan_arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.bal0, self.n0, self.serial, self.fixed, self.fixed_rm, self.fix_end, self.io0, self.income,
-                self.living, self.value0, self.prior0, self.arr0, self.overdue0)
+        return (
+            self.bal0,
+            self.n0,
+            self.serial,
+            self.fixed,
+            self.fixed_rm,
+            self.fix_end,
+            self.io0,
+            self.income,
+            self.living,
+            self.value0,
+            self.prior0,
+            self.arr0,
+            self.overdue0,
+        )
 
 
 def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs:
@@ -94,19 +115,39 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
     cur_rate = np.where(portfolio.fixed == 1, portfolio.fixed_rate, float_rate)
     overdue0 = arr0 * portfolio.balance * cur_rate / 12.0
     value0 = portfolio.dwelling_value * (1.0 + A.hpi_growth_since_valuation) ** (portfolio.value_age_months / 12.0)
-    fparams = np.array([A.kommune_margin, A.income_replacement, A.job_finding_rate, A.capitalisation_max_ltv,
-                        A.forced_sale_discount, A.sale_cost_rate, A.realisation_costs, A.kommune_loss_share])
-    iparams = np.array([A.relief_max_months, A.capitalisation_max_months, A.arrears_months_to_sale,
-                        A.overdue_interest_window_months], dtype=np.int64)
+    fparams = np.array(
+        [
+            A.kommune_margin,
+            A.income_replacement,
+            A.job_finding_rate,
+            A.capitalisation_max_ltv,
+            A.forced_sale_discount,
+            A.sale_cost_rate,
+            A.realisation_costs,
+            A.kommune_loss_share,
+        ]
+    )
+    iparams = np.array(
+        [A.relief_max_months, A.capitalisation_max_months, A.arrears_months_to_sale, A.overdue_interest_window_months],
+        dtype=np.int64,
+    )
     c = np.ascontiguousarray
     return KernelInputs(
-        bal0=c(portfolio.balance, dtype=np.float64), n0=c(portfolio.remaining_months, dtype=np.int32),
-        serial=c(portfolio.serial, dtype=np.int8), fixed=c(portfolio.fixed, dtype=np.int8),
-        fixed_rm=c(portfolio.fixed_rate / 12.0), fix_end=c(portfolio.fixation_months, dtype=np.int32),
-        io0=c(io0, dtype=np.int32), income=c(portfolio.income, dtype=np.float64),
-        living=c(portfolio.living_costs, dtype=np.float64), value0=c(value0),
-        prior0=c(portfolio.prior_balance, dtype=np.float64), arr0=c(arr0), overdue0=c(overdue0),
-        fparams=fparams, iparams=iparams,
+        bal0=c(portfolio.balance, dtype=np.float64),
+        n0=c(portfolio.remaining_months, dtype=np.int32),
+        serial=c(portfolio.serial, dtype=np.int8),
+        fixed=c(portfolio.fixed, dtype=np.int8),
+        fixed_rm=c(portfolio.fixed_rate / 12.0),
+        fix_end=c(portfolio.fixation_months, dtype=np.int32),
+        io0=c(io0, dtype=np.int32),
+        income=c(portfolio.income, dtype=np.float64),
+        living=c(portfolio.living_costs, dtype=np.float64),
+        value0=c(value0),
+        prior0=c(portfolio.prior_balance, dtype=np.float64),
+        arr0=c(arr0),
+        overdue0=c(overdue0),
+        fparams=fparams,
+        iparams=iparams,
     )
 
 
@@ -129,11 +170,17 @@ class ScenarioOutputs:
     @classmethod
     def zeros(cls, n_scen: int, n_years: int) -> ScenarioOutputs:
         return cls(
-            loss_total=np.zeros(n_scen), loss_kommune=np.zeros(n_scen), loss_state=np.zeros(n_scen),
-            over_capacity=np.zeros(n_scen, np.int64), defaults=np.zeros((n_scen, n_years), np.int64),
-            arrears=np.zeros((n_scen, n_years), np.int64), active=np.zeros((n_scen, n_years), np.int64),
-            relief=np.zeros((n_scen, n_years), np.int64), interest_income=np.zeros((n_scen, n_years)),
-            funding_cost=np.zeros((n_scen, n_years)), avg_balance=np.zeros((n_scen, n_years)),
+            loss_total=np.zeros(n_scen),
+            loss_kommune=np.zeros(n_scen),
+            loss_state=np.zeros(n_scen),
+            over_capacity=np.zeros(n_scen, np.int64),
+            defaults=np.zeros((n_scen, n_years), np.int64),
+            arrears=np.zeros((n_scen, n_years), np.int64),
+            active=np.zeros((n_scen, n_years), np.int64),
+            relief=np.zeros((n_scen, n_years), np.int64),
+            interest_income=np.zeros((n_scen, n_years)),
+            funding_cost=np.zeros((n_scen, n_years)),
+            avg_balance=np.zeros((n_scen, n_years)),
         )
 
     def put(self, start: int, other: ScenarioOutputs) -> None:
@@ -150,16 +197,31 @@ class ScenarioOutputs:
 
 
 def simulate_range(
-    inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int, horizon_months: int,
+    inputs: KernelInputs,
+    spec: ScenarioSpec,
+    seed: int,
+    s0: int,
+    n_scen: int,
+    horizon_months: int,
     n_chunks: int | None = None,
 ) -> ScenarioOutputs:
     """Simulate global scenarios ``s0 … s0+n_scen−1`` with the Numba kernel."""
     paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
     args: tuple[Any, ...] = (
-        *inputs.loan_arrays(), paths.hb_rate, paths.bank_rate, paths.hpi, paths.separation, paths.income_index,
-        paths.cost_index, inputs.fparams, inputs.iparams, int(seed), int(s0),
-        int(n_chunks if n_chunks is not None else default_chunks(n_scen)), *out.as_tuple(),
+        *inputs.loan_arrays(),
+        paths.hb_rate,
+        paths.bank_rate,
+        paths.hpi,
+        paths.separation,
+        paths.income_index,
+        paths.cost_index,
+        inputs.fparams,
+        inputs.iparams,
+        int(seed),
+        int(s0),
+        int(n_chunks if n_chunks is not None else default_chunks(n_scen)),
+        *out.as_tuple(),
     )
     with _KERNEL_LOCK:
         simulate_block(*args)
@@ -208,5 +270,4 @@ def run_stress_test(
         done += k
         if progress:
             progress(done, n_scenarios)
-    return StressTestRun(outputs=out, horizon_months=T, seed=seed, spec=spec,
-                         portfolio_summary=portfolio.summary())
+    return StressTestRun(outputs=out, horizon_months=T, seed=seed, spec=spec, portfolio_summary=portfolio.summary())

@@ -30,8 +30,11 @@ def _parse_date(v: Any, row: int, name: str) -> date:
             d, m, y = str(v).strip().split(".")
             return date(int(y), int(m), int(d))
         except ValueError:
-            raise InvalidInput(f"Row {row}: '{name}' = {v!r} is not a date (YYYY-MM-DD or DD.MM.YYYY).",
-                               field=f"loans[{row}].{name}", rule="invalid-date") from None
+            raise InvalidInput(
+                f"Row {row}: '{name}' = {v!r} is not a date (YYYY-MM-DD or DD.MM.YYYY).",
+                field=f"loans[{row}].{name}",
+                rule="invalid-date",
+            ) from None
 
 
 def _months_between(a: date, b: date) -> int:
@@ -47,28 +50,42 @@ def normalise_records(records: list[dict[str, Any]], as_of: date | None = None) 
     for row, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise InvalidInput(f"Row {row} is not an object.", field=f"loans[{row}]", rule="not-an-object")
-        r = {k.strip() if isinstance(k, str) else k: (None if isinstance(v, str) and v.strip() == "" else v)
-             for k, v in rec.items()}
+        r = {
+            k.strip() if isinstance(k, str) else k: (None if isinstance(v, str) and v.strip() == "" else v)
+            for k, v in rec.items()
+        }
         fe = r.pop("fixation_end_date", None)
         if fe is not None:
             if r.get("fixation_months_left") is not None:
-                raise InvalidInput(f"Row {row}: give fixation_end_date or fixation_months_left, not both.",
-                                   field=f"loans[{row}].fixation_end_date", rule="conflicting-fields")
+                raise InvalidInput(
+                    f"Row {row}: give fixation_end_date or fixation_months_left, not both.",
+                    field=f"loans[{row}].fixation_end_date",
+                    rule="conflicting-fields",
+                )
             end = _parse_date(fe, row, "fixation_end_date")
             months = _months_between(as_of, end)
             if months < 1:
-                raise InvalidInput(f"Row {row}: the fixation ended on {end} (before {as_of}).",
-                                   field=f"loans[{row}].fixation_end_date", rule="fixation-in-past")
+                raise InvalidInput(
+                    f"Row {row}: the fixation ended on {end} (before {as_of}).",
+                    field=f"loans[{row}].fixation_end_date",
+                    rule="fixation-in-past",
+                )
             r["fixation_months_left"] = months
         vd = r.pop("dwelling_value_date", None)
         if vd is not None:
             if r.get("dwelling_value_age_months") is not None:
-                raise InvalidInput(f"Row {row}: give dwelling_value_date or dwelling_value_age_months, not both.",
-                                   field=f"loans[{row}].dwelling_value_date", rule="conflicting-fields")
+                raise InvalidInput(
+                    f"Row {row}: give dwelling_value_date or dwelling_value_age_months, not both.",
+                    field=f"loans[{row}].dwelling_value_date",
+                    rule="conflicting-fields",
+                )
             d = _parse_date(vd, row, "dwelling_value_date")
             if d > as_of:
-                raise InvalidInput(f"Row {row}: the valuation date {d} is after {as_of}.",
-                                   field=f"loans[{row}].dwelling_value_date", rule="valuation-in-future")
+                raise InvalidInput(
+                    f"Row {row}: the valuation date {d} is after {as_of}.",
+                    field=f"loans[{row}].dwelling_value_date",
+                    rule="valuation-in-future",
+                )
             r["dwelling_value_age_months"] = max(0, _months_between(d, as_of) - (1 if as_of.day < d.day else 0))
         out.append(r)
     return out
@@ -77,8 +94,7 @@ def normalise_records(records: list[dict[str, Any]], as_of: date | None = None) 
 def parse_csv(data: str | bytes, as_of: date | None = None) -> list[dict[str, Any]]:
     if isinstance(data, bytes):
         if len(data) > MAX_FILE_BYTES:
-            raise LimitExceeded(f"The file is larger than {MAX_FILE_BYTES} bytes.", field="file",
-                                rule="max-file-size")
+            raise LimitExceeded(f"The file is larger than {MAX_FILE_BYTES} bytes.", field="file", rule="max-file-size")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -96,13 +112,15 @@ def parse_csv(data: str | bytes, as_of: date | None = None) -> list[dict[str, An
     allowed = set(FIELDS) | set(DATE_FIELDS)
     unknown = [f for f in fieldnames if f not in allowed]
     if unknown:
-        raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}. Known columns: {', '.join(sorted(allowed))}.",
-                           field=f"columns.{unknown[0]}", rule="unknown-column")
+        raise InvalidInput(
+            f"Unknown column(s): {', '.join(unknown)}. Known columns: {', '.join(sorted(allowed))}.",
+            field=f"columns.{unknown[0]}",
+            rule="unknown-column",
+        )
     records: list[dict[str, Any]] = []
     for row, raw in enumerate(reader):
         if None in raw:
-            raise InvalidInput(f"Row {row}: more values than columns.", field=f"loans[{row}]",
-                               rule="too-many-values")
+            raise InvalidInput(f"Row {row}: more values than columns.", field=f"loans[{row}]", rule="too-many-values")
         if all(v is None or str(v).strip() == "" for v in raw.values()):
             continue
         records.append({k.strip(): v for k, v in raw.items()})
@@ -116,12 +134,10 @@ def parse_json(data: str | bytes | list[Any] | dict[str, Any], as_of: date | Non
         try:
             data = json.loads(data)
         except json.JSONDecodeError as e:
-            raise InvalidInput(f"Invalid JSON: {e.msg} (line {e.lineno}).", field="file", rule="invalid-json") \
-                from None
+            raise InvalidInput(f"Invalid JSON: {e.msg} (line {e.lineno}).", field="file", rule="invalid-json") from None
     loans = data.get("loans") if isinstance(data, dict) else data
     if not isinstance(loans, list):
-        raise InvalidInput("Expected a list of loans or an object with 'loans'.", field="loans",
-                           rule="not-a-list")
+        raise InvalidInput("Expected a list of loans or an object with 'loans'.", field="loans", rule="not-a-list")
     return normalise_records(loans, as_of)
 
 

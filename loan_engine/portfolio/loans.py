@@ -164,8 +164,9 @@ def _num(rec: dict[str, Any], name: str, row: int, *, integer: bool = False, all
         try:
             v = float(s)
         except ValueError:
-            raise InvalidInput(f"Row {row}: '{name}' = {v!r} is not a number.", field=field,
-                               rule="not-a-number") from None
+            raise InvalidInput(
+                f"Row {row}: '{name}' = {v!r} is not a number.", field=field, rule="not-a-number"
+            ) from None
     if not isinstance(v, int | float):
         raise InvalidInput(f"Row {row}: '{name}' must be a number.", field=field, rule="not-a-number")
     fv = float(v)
@@ -173,8 +174,7 @@ def _num(rec: dict[str, Any], name: str, row: int, *, integer: bool = False, all
         raise InvalidInput(f"Row {row}: '{name}' is NaN or infinite.", field=field, rule="finite-number")
     if integer:
         if fv != math.floor(fv):
-            raise InvalidInput(f"Row {row}: '{name}' must be a whole number of months.", field=field,
-                               rule="integer")
+            raise InvalidInput(f"Row {row}: '{name}' must be a whole number of months.", field=field, rule="integer")
         return int(fv)
     return fv
 
@@ -186,7 +186,9 @@ def _choice(rec: dict[str, Any], name: str, row: int, options: dict[str, int]) -
     if not isinstance(v, str) or v.strip().lower() not in options:
         raise InvalidInput(
             f"Row {row}: '{name}' = {v!r}; expected one of {', '.join(options)}.",
-            field=f"loans[{row}].{name}", rule="unknown-value")
+            field=f"loans[{row}].{name}",
+            rule="unknown-value",
+        )
     return options[v.strip().lower()]
 
 
@@ -204,15 +206,24 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
     if not isinstance(records, list) or len(records) == 0:
         raise InvalidInput("The portfolio has no loans.", field="loans", rule="empty-portfolio")
     if len(records) > MAX_LOANS:
-        raise LimitExceeded(f"The portfolio has {len(records)} loans; the limit is {MAX_LOANS}.",
-                            field="loans", rule="max-loans")
+        raise LimitExceeded(
+            f"The portfolio has {len(records)} loans; the limit is {MAX_LOANS}.", field="loans", rule="max-loans"
+        )
     known = set(FIELDS)
     n = len(records)
     cols: dict[str, Any] = {
-        "balance": np.empty(n), "remaining_months": np.empty(n, np.int64), "serial": np.empty(n, np.int64),
-        "fixed": np.empty(n, np.int64), "fixed_rate": np.empty(n), "fixation_months": np.empty(n, np.int64),
-        "io_months": np.empty(n, np.int64), "income": np.empty(n), "living_costs": np.empty(n),
-        "dwelling_value": np.empty(n), "value_age_months": np.empty(n, np.int64), "prior_balance": np.empty(n),
+        "balance": np.empty(n),
+        "remaining_months": np.empty(n, np.int64),
+        "serial": np.empty(n, np.int64),
+        "fixed": np.empty(n, np.int64),
+        "fixed_rate": np.empty(n),
+        "fixation_months": np.empty(n, np.int64),
+        "io_months": np.empty(n, np.int64),
+        "income": np.empty(n),
+        "living_costs": np.empty(n),
+        "dwelling_value": np.empty(n),
+        "value_age_months": np.empty(n, np.int64),
+        "prior_balance": np.empty(n),
         "status": np.empty(n, np.int64),
     }
     ids: list[str] = []
@@ -224,7 +235,9 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
         if unknown:
             raise InvalidInput(
                 f"Row {row}: unknown field(s) {', '.join(unknown)}. Known fields: {', '.join(FIELDS)}.",
-                field=f"loans[{row}].{unknown[0]}", rule="unknown-column")
+                field=f"loans[{row}].{unknown[0]}",
+                rule="unknown-column",
+            )
         lid = rec.get("loan_id")
         lid = str(row + 1) if lid is None or str(lid).strip() == "" else str(lid).strip()
         _check(lid not in seen, row, "loan_id", "duplicate-loan-id", f"loan_id {lid!r} appears twice.")
@@ -233,8 +246,13 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
         bal = _num(rec, "balance", row)
         _check(bal > 0, row, "balance", "positive-balance", "balance must be greater than 0.")
         term = _num(rec, "remaining_term_months", row, integer=True)
-        _check(1 <= term <= MAX_TERM_MONTHS, row, "remaining_term_months", "term-1-to-600-months",
-               "remaining_term_months must be between 1 and 600 (50 years).")
+        _check(
+            1 <= term <= MAX_TERM_MONTHS,
+            row,
+            "remaining_term_months",
+            "term-1-to-600-months",
+            "remaining_term_months must be between 1 and 600 (50 years).",
+        )
         serial = _choice(rec, "repayment", row, REPAYMENT)
         fixed = _choice(rec, "rate_type", row, RATE_TYPE)
         fr = _num(rec, "fixed_rate", row, allow_none=True)
@@ -243,16 +261,36 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
             _check(fr is not None, row, "fixed_rate", "fixed-rate-required", "a fixed loan needs fixed_rate (%).")
             assert fr is not None
             _check(0 <= fr <= 25, row, "fixed_rate", "rate-0-to-25-percent", "fixed_rate must be 0–25 %.")
-            _check(fix_m >= 1, row, "fixation_months_left", "fixation-required",
-                   "a fixed loan needs fixation_months_left ≥ 1 (or a fixation_end_date in the future).")
-            _check(fix_m <= term, row, "fixation_months_left", "fixation-after-maturity",
-                   "the fixation ends after the loan matures.")
+            _check(
+                fix_m >= 1,
+                row,
+                "fixation_months_left",
+                "fixation-required",
+                "a fixed loan needs fixation_months_left ≥ 1 (or a fixation_end_date in the future).",
+            )
+            _check(
+                fix_m <= term,
+                row,
+                "fixation_months_left",
+                "fixation-after-maturity",
+                "the fixation ends after the loan matures.",
+            )
         else:
-            _check(fix_m == 0 and (fr is None or fr == 0), row, "rate_type", "floating-with-fixation",
-                   "a floating loan cannot have a fixed_rate or fixation.")
+            _check(
+                fix_m == 0 and (fr is None or fr == 0),
+                row,
+                "rate_type",
+                "floating-with-fixation",
+                "a floating loan cannot have a fixed_rate or fixation.",
+            )
         io = _num(rec, "interest_only_months_left", row, integer=True, allow_none=True) or 0
-        _check(0 <= io <= term, row, "interest_only_months_left", "interest-only-within-term",
-               "interest_only_months_left must be between 0 and the remaining term.")
+        _check(
+            0 <= io <= term,
+            row,
+            "interest_only_months_left",
+            "interest-only-within-term",
+            "interest_only_months_left must be between 0 and the remaining term.",
+        )
         inc = _num(rec, "net_income_monthly", row)
         _check(inc >= 0, row, "net_income_monthly", "non-negative", "net_income_monthly cannot be negative.")
         liv = _num(rec, "living_costs_monthly", row)
@@ -260,17 +298,32 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
         val = _num(rec, "dwelling_value", row)
         _check(val > 0, row, "dwelling_value", "positive-value", "dwelling_value must be greater than 0.")
         age = _num(rec, "dwelling_value_age_months", row, integer=True, allow_none=True) or 0
-        _check(0 <= age <= 1200, row, "dwelling_value_age_months", "valuation-age",
-               "dwelling_value_age_months must be 0–1200 (the valuation cannot be in the future).")
+        _check(
+            0 <= age <= 1200,
+            row,
+            "dwelling_value_age_months",
+            "valuation-age",
+            "dwelling_value_age_months must be 0–1200 (the valuation cannot be in the future).",
+        )
         prio = _choice(rec, "priority", row, PRIORITY)
         prior = _num(rec, "prior_loan_balance", row, allow_none=True) or 0.0
         _check(prior >= 0, row, "prior_loan_balance", "non-negative", "prior_loan_balance cannot be negative.")
         if prio == PRIORITY["second"]:
-            _check(prior > 0, row, "prior_loan_balance", "prior-loan-required",
-                   "a second-priority loan needs the prior bank loan's balance.")
+            _check(
+                prior > 0,
+                row,
+                "prior_loan_balance",
+                "prior-loan-required",
+                "a second-priority loan needs the prior bank loan's balance.",
+            )
         else:
-            _check(prior == 0, row, "priority", "prior-loan-with-first-priority",
-                   "a first-priority loan cannot have a prior bank loan.")
+            _check(
+                prior == 0,
+                row,
+                "priority",
+                "prior-loan-with-first-priority",
+                "a first-priority loan cannot have a prior bank loan.",
+            )
         status = _choice(rec, "status", row, STATUS)
         cols["balance"][row] = bal
         cols["remaining_months"][row] = term

@@ -73,14 +73,17 @@ def tapsdeling(
     kommune_share: float = 0.25,
 ) -> LossSplit:
     """Split a realised loss. ``sale_price_net`` is after sale costs; the senior bank loan is paid first."""
-    for name, v in (("principal", principal), ("sale_price_net", sale_price_net),
-                    ("prior_bank_claim", prior_bank_claim), ("eligible_interest_costs", eligible_interest_costs),
-                    ("excluded_interest", excluded_interest)):
+    for name, v in (
+        ("principal", principal),
+        ("sale_price_net", sale_price_net),
+        ("prior_bank_claim", prior_bank_claim),
+        ("eligible_interest_costs", eligible_interest_costs),
+        ("excluded_interest", excluded_interest),
+    ):
         if not v >= 0:  # also catches NaN
             raise InvalidInput(f"{name} must be a non-negative number.", field=name, rule="non-negative")
     if not 0.0 <= kommune_share <= 1.0:
         raise InvalidInput("kommune_share must be between 0 and 1.", field="kommune_share", rule="share-0-to-1")
     proceeds = max(0.0, sale_price_net - prior_bank_claim)
-    loss, kommune, state = split_loss(principal, eligible_interest_costs, excluded_interest, proceeds,
-                                      kommune_share)
+    loss, kommune, state = split_loss(principal, eligible_interest_costs, excluded_interest, proceeds, kommune_share)
     return LossSplit(loss=loss, kommune=kommune, state=state)

@@ -42,8 +42,9 @@ def annuity_factor_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.where(rm == 0.0, 1.0 / n, rm / (1.0 - (1.0 + rm) ** (-n.astype(np.float64))))
 
 
-def split_loss_np(principal: np.ndarray, elig: np.ndarray, excl: np.ndarray, proceeds: np.ndarray,
-                  share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_loss_np(
+    principal: np.ndarray, elig: np.ndarray, excl: np.ndarray, proceeds: np.ndarray, share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = np.where(proceeds > 0.0, proceeds, 0.0)
     claim = principal + elig
     loss = claim + excl - p
@@ -57,19 +58,41 @@ def split_loss_np(principal: np.ndarray, elig: np.ndarray, excl: np.ndarray, pro
 
 
 def simulate_range_numpy(
-    inputs: KernelInputs, spec: ScenarioSpec, seed: int, s0: int, n_scen: int, horizon_months: int,
+    inputs: KernelInputs,
+    spec: ScenarioSpec,
+    seed: int,
+    s0: int,
+    n_scen: int,
+    horizon_months: int,
 ) -> ScenarioOutputs:
     paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
-    return simulate_paths_numpy(inputs, paths.hb_rate, paths.bank_rate, paths.hpi, paths.separation,
-                                paths.income_index, paths.cost_index, seed, s0)
+    return simulate_paths_numpy(
+        inputs,
+        paths.hb_rate,
+        paths.bank_rate,
+        paths.hpi,
+        paths.separation,
+        paths.income_index,
+        paths.cost_index,
+        seed,
+        s0,
+    )
 
 
 def simulate_paths_numpy(
-    inputs: KernelInputs, hb: np.ndarray, bank_rate: np.ndarray, hpi: np.ndarray, sep: np.ndarray,
-    inc_idx: np.ndarray, cost_idx: np.ndarray, seed: int, s0: int,
+    inputs: KernelInputs,
+    hb: np.ndarray,
+    bank_rate: np.ndarray,
+    hpi: np.ndarray,
+    sep: np.ndarray,
+    inc_idx: np.ndarray,
+    cost_idx: np.ndarray,
+    seed: int,
+    s0: int,
 ) -> ScenarioOutputs:
-    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0,
-     overdue0) = inputs.loan_arrays()
+    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0) = (
+        inputs.loan_arrays()
+    )
     margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share = (float(x) for x in inputs.fparams)
     relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams)
     keep_sale = (1.0 - disc) * (1.0 - sale_cost)
@@ -135,9 +158,11 @@ def simulate_paths_numpy(
         if need.any():
             payfx[need] = b[need] * annuity_factor_np(rm[need], nidx[need])
         with np.errstate(divide="ignore", invalid="ignore"):
-            prin = np.where(io > 0, 0.0, np.where(
-                is_serial, b / nidx,
-                np.where(fixed_now, payfx - interest, b * af_f[rows, nidx] - interest)))
+            prin = np.where(
+                io > 0,
+                0.0,
+                np.where(is_serial, b / nidx, np.where(fixed_now, payfx - interest, b * af_f[rows, nidx] - interest)),
+            )
         due = interest + prin
         has_bb = bb > 0.0
         bdue = np.where(has_bb, bb * af_b[rows, nidx], 0.0)

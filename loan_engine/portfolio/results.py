@@ -61,7 +61,7 @@ def var_es(losses: np.ndarray, alpha: float) -> dict[str, Any]:
     lo = min(n - 1, max(0, math.floor(n * alpha - half) - 1))
     hi = min(n - 1, max(0, math.ceil(n * alpha + half) - 1))
     var_se = float((x[hi] - x[lo]) / (2.0 * Z))
-    tail = x[n - k:]
+    tail = x[n - k :]
     es = float(tail.mean())
     tail_var = float(tail.var(ddof=1)) if k > 1 else 0.0
     es_se = math.sqrt((tail_var + alpha * (es - var) ** 2) / (n * (1.0 - alpha)))
@@ -69,26 +69,36 @@ def var_es(losses: np.ndarray, alpha: float) -> dict[str, Any]:
 
 
 EXPLANATION: list[dict[str, str]] = [
-    {"nb": "Renter, boligpriser og ledighet simuleres per scenario og måned (Vasicek/OU-styringsrente, "
-           "Husbankens flytende rente med to måneders etterslep og spread, korrelert boligprisindeks).",
-     "en": "Rates, house prices and unemployment are simulated per scenario and month (Vasicek/OU policy rate, "
-           "Husbanken floating rate with its two-month lag and spread, correlated house-price index)."},
-    {"nb": "Hvert lån framskrives måned for måned: terminbeløp mot husholdningens betjeningsevne etter "
-           "levekostnader og eventuelt banklån med pant foran.",
-     "en": "Every loan is projected month by month: the payment against the household's capacity after living "
-           "costs and any prior bank loan."},
-    {"nb": "Ved betalingsproblemer brukes kommunens tiltak først (betalingsutsettelse, avdragsfrihet, "
-           "omgjøring av renter til lån i inntil 2,5 år); først deretter tvangssalg.",
-     "en": "Payment problems get the kommune's measures first (deferral, interest-only, up to 2.5 years of "
-           "interest converted into loan); only then a forced sale."},
-    {"nb": "Tapet deles etter § 7-5: kommunen bærer de første 25 % av restgjelden samt forfalte renter og "
-           "omkostninger, staten resten.",
-     "en": "The loss is split by § 7-5: the kommune bears the first 25 % of the principal plus overdue interest "
-           "and costs, the state the rest."},
-    {"nb": "Tall er gjennomsnitt over scenarioene med Monte Carlo-standardfeil; samme portefølje, "
-           "scenariosett og frø gir identiske tall.",
-     "en": "Figures are averages over the scenarios with Monte Carlo standard errors; the same portfolio, "
-           "scenario set and seed give identical numbers."},
+    {
+        "nb": "Renter, boligpriser og ledighet simuleres per scenario og måned (Vasicek/OU-styringsrente, "
+        "Husbankens flytende rente med to måneders etterslep og spread, korrelert boligprisindeks).",
+        "en": "Rates, house prices and unemployment are simulated per scenario and month (Vasicek/OU policy rate, "
+        "Husbanken floating rate with its two-month lag and spread, correlated house-price index).",
+    },
+    {
+        "nb": "Hvert lån framskrives måned for måned: terminbeløp mot husholdningens betjeningsevne etter "
+        "levekostnader og eventuelt banklån med pant foran.",
+        "en": "Every loan is projected month by month: the payment against the household's capacity after living "
+        "costs and any prior bank loan.",
+    },
+    {
+        "nb": "Ved betalingsproblemer brukes kommunens tiltak først (betalingsutsettelse, avdragsfrihet, "
+        "omgjøring av renter til lån i inntil 2,5 år); først deretter tvangssalg.",
+        "en": "Payment problems get the kommune's measures first (deferral, interest-only, up to 2.5 years of "
+        "interest converted into loan); only then a forced sale.",
+    },
+    {
+        "nb": "Tapet deles etter § 7-5: kommunen bærer de første 25 % av restgjelden samt forfalte renter og "
+        "omkostninger, staten resten.",
+        "en": "The loss is split by § 7-5: the kommune bears the first 25 % of the principal plus overdue interest "
+        "and costs, the state the rest.",
+    },
+    {
+        "nb": "Tall er gjennomsnitt over scenarioene med Monte Carlo-standardfeil; samme portefølje, "
+        "scenariosett og frø gir identiske tall.",
+        "en": "Figures are averages over the scenarios with Monte Carlo standard errors; the same portfolio, "
+        "scenario set and seed give identical numbers.",
+    },
 ]
 
 
@@ -100,17 +110,19 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
     years = []
     for y in range(n_years):
         nii = o.interest_income[:, y] - o.funding_cost[:, y]
-        years.append({
-            "year": y + 1,
-            "loans_outstanding": mean_se(o.active[:, y]),
-            "default_rate": ratio_se(o.defaults[:, y], o.active[:, y]),
-            "arrears_rate": ratio_se(o.arrears[:, y], o.active[:, y]),
-            "measures_rate": ratio_se(o.relief[:, y], o.active[:, y]),
-            "interest_income": mean_se(o.interest_income[:, y]),
-            "funding_cost": mean_se(o.funding_cost[:, y]),
-            "net_interest_income": mean_se(nii),
-            "net_interest_margin": ratio_se(nii, o.avg_balance[:, y]),
-        })
+        years.append(
+            {
+                "year": y + 1,
+                "loans_outstanding": mean_se(o.active[:, y]),
+                "default_rate": ratio_se(o.defaults[:, y], o.active[:, y]),
+                "arrears_rate": ratio_se(o.arrears[:, y], o.active[:, y]),
+                "measures_rate": ratio_se(o.relief[:, y], o.active[:, y]),
+                "interest_income": mean_se(o.interest_income[:, y]),
+                "funding_cost": mean_se(o.funding_cost[:, y]),
+                "net_interest_income": mean_se(nii),
+                "net_interest_margin": ratio_se(nii, o.avg_balance[:, y]),
+            }
+        )
     return {
         "scenarios": S,
         "horizon_years": n_years,
@@ -145,14 +157,27 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
 
 # --- presentation at the edge (API / CLI): money in whole kroner, ratios in percent ----------------------------
 _RATIO_KEYS = {"default_rate", "arrears_rate", "measures_rate", "net_interest_margin", "share", "kommune_share"}
-_MONEY_KEYS = {"total", "kommune", "state", "interest_income", "funding_cost", "net_interest_income",
-               "var", "var_se", "es", "es_se", "total_balance"}
+_MONEY_KEYS = {
+    "total",
+    "kommune",
+    "state",
+    "interest_income",
+    "funding_cost",
+    "net_interest_income",
+    "var",
+    "var_se",
+    "es",
+    "es_se",
+    "total_balance",
+}
 
 
 def _round_money(x: Any) -> Any:
     if isinstance(x, dict):
-        return {k: (round(v) if isinstance(v, float) and math.isfinite(v) and k in ("value", "se") else v)
-                for k, v in x.items()}
+        return {
+            k: (round(v) if isinstance(v, float) and math.isfinite(v) and k in ("value", "se") else v)
+            for k, v in x.items()
+        }
     if isinstance(x, float) and math.isfinite(x):
         return round(x)
     return x
@@ -169,8 +194,10 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
     out["loss_share_pct"] = {k: _pct(v) for k, v in summary["loss_share"].items()}
     del out["loss_share"]
     out["loss_quantiles"] = {
-        part: [{k: (_round_money(v) if k in _MONEY_KEYS else (v * 100 if k == "level" else v))
-                for k, v in q.items()} for q in qs]
+        part: [
+            {k: (_round_money(v) if k in _MONEY_KEYS else (v * 100 if k == "level" else v)) for k, v in q.items()}
+            for q in qs
+        ]
         for part, qs in summary["loss_quantiles"].items()
     }
     oc = summary["over_capacity"]

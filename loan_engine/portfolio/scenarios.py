@@ -39,8 +39,18 @@ from loan_engine.portfolio.rng import STREAM_HOUSE, STREAM_RATE, normal_at, scen
 # June/August/September +0.50, November 2.50), tv2.no 2022-09 (2.25), abcnyheter.no 2023-03-23 (December 2.75,
 # March 3.00), domain_rules §2.3 (five hikes in 2023, 2.75 → 4.50).
 HIKES_2022_2023: tuple[tuple[int, float], ...] = (
-    (0, 0.50), (2, 0.75), (5, 1.25), (7, 1.75), (8, 2.25), (10, 2.50), (11, 2.75),
-    (14, 3.00), (16, 3.25), (17, 3.75), (19, 4.00), (23, 4.50),
+    (0, 0.50),
+    (2, 0.75),
+    (5, 1.25),
+    (7, 1.75),
+    (8, 2.25),
+    (10, 2.50),
+    (11, 2.75),
+    (14, 3.00),
+    (16, 3.25),
+    (17, 3.75),
+    (19, 4.00),
+    (23, 4.50),
 )
 HIKES_SOURCE = "Norges Bank decisions as reported in the press (SECONDARY); see scenarios.HIKES_2022_2023"
 
@@ -79,10 +89,15 @@ class ScenarioSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "preset": self.preset, "rate_model": self.rate_model, "rate_shock_bp": self.rate_shock_bp,
-            "rate_shock_ramp_months": self.rate_shock_ramp_months, "rate_path": self.rate_path,
-            "house_prices": self.house_prices, "house_price_shock_pct": self.house_price_shock_pct,
-            "unemployment_shock_pp": self.unemployment_shock_pp, "income_shock_pct": self.income_shock_pct,
+            "preset": self.preset,
+            "rate_model": self.rate_model,
+            "rate_shock_bp": self.rate_shock_bp,
+            "rate_shock_ramp_months": self.rate_shock_ramp_months,
+            "rate_path": self.rate_path,
+            "house_prices": self.house_prices,
+            "house_price_shock_pct": self.house_price_shock_pct,
+            "unemployment_shock_pp": self.unemployment_shock_pp,
+            "income_shock_pct": self.income_shock_pct,
             "start_month": self.start_month,
         }
 
@@ -111,23 +126,26 @@ def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -
     values: dict[str, Any] = {}
     if preset is not None:
         if preset not in PRESETS:
-            raise InvalidInput(f"Unknown scenario preset {preset!r}. Known: {', '.join(PRESETS)}.",
-                               field=f"{path}.preset", rule="unknown-preset")
+            raise InvalidInput(
+                f"Unknown scenario preset {preset!r}. Known: {', '.join(PRESETS)}.",
+                field=f"{path}.preset",
+                rule="unknown-preset",
+            )
         values.update(PRESETS[preset])
     overrides = data.pop("assumptions", None)
     for k, v in data.items():
         if k in _CHOICES:
             if v not in _CHOICES[k]:
-                raise InvalidInput(f"{k} = {v!r}; expected one of {', '.join(_CHOICES[k])}.",
-                                   field=f"{path}.{k}", rule="unknown-value")
+                raise InvalidInput(
+                    f"{k} = {v!r}; expected one of {', '.join(_CHOICES[k])}.", field=f"{path}.{k}", rule="unknown-value"
+                )
             values[k] = v
         elif k in _RANGES:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
                 raise InvalidInput(f"{k} must be a finite number.", field=f"{path}.{k}", rule="not-a-number")
             lo, hi = _RANGES[k]
             if not lo <= v <= hi:
-                raise InvalidInput(f"{k} = {v} is outside [{lo}, {hi}].", field=f"{path}.{k}",
-                                   rule="out-of-range")
+                raise InvalidInput(f"{k} = {v} is outside [{lo}, {hi}].", field=f"{path}.{k}", rule="out-of-range")
             if k in _INTS:
                 if float(v) != int(v):
                     raise InvalidInput(f"{k} must be a whole number.", field=f"{path}.{k}", rule="integer")
@@ -136,8 +154,9 @@ def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -
         else:
             raise InvalidInput(f"Unknown scenario field {k!r}.", field=f"{path}.{k}", rule="unknown-field")
     if overrides is not None and not isinstance(overrides, dict):
-        raise InvalidInput("assumptions must be an object of name → value.", field=f"{path}.assumptions",
-                           rule="not-an-object")
+        raise InvalidInput(
+            "assumptions must be an object of name → value.", field=f"{path}.assumptions", rule="not-an-object"
+        )
     assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions")
     return replace(spec, preset=preset, assumptions=assumptions, **values)
 
@@ -196,10 +215,24 @@ def crisis_unemployment_pp(n_months: int) -> np.ndarray:
 
 @njit(parallel=True, nogil=True, cache=True)
 def _macro_paths(
-    seed: int, s0: int, n_scen: int, n_months: int, stochastic: bool,
-    r0: float, kappa: float, theta: float, sigma: float, floor: float,
-    rate_shock: np.ndarray, hpi_drift_m: np.ndarray, hpi_vol: float, hpi_beta: float, rho: float,
-    hpi_shock_log: float, policy: np.ndarray, log_hpi: np.ndarray,
+    seed: int,
+    s0: int,
+    n_scen: int,
+    n_months: int,
+    stochastic: bool,
+    r0: float,
+    kappa: float,
+    theta: float,
+    sigma: float,
+    floor: float,
+    rate_shock: np.ndarray,
+    hpi_drift_m: np.ndarray,
+    hpi_vol: float,
+    hpi_beta: float,
+    rho: float,
+    hpi_shock_log: float,
+    policy: np.ndarray,
+    log_hpi: np.ndarray,
 ) -> None:
     a = math.exp(-kappa / 12.0)
     sd = sigma * math.sqrt((1.0 - a * a) / (2.0 * kappa)) if kappa > 0.0 else sigma * math.sqrt(1.0 / 12.0)
@@ -255,10 +288,24 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
     policy = np.empty((n_scen, n_months))
     log_hpi = np.empty((n_scen, n_months))
     _macro_paths(
-        int(seed), int(s0), int(n_scen), int(n_months), spec.rate_model == "vasicek",
-        A.policy_rate_0, A.vasicek_kappa, A.vasicek_theta, A.vasicek_sigma, A.policy_rate_floor,
-        rate_shock, drift, A.hpi_vol, A.hpi_rate_beta, A.hpi_rate_corr,
-        math.log1p(spec.house_price_shock_pct / 100.0), policy, log_hpi,
+        int(seed),
+        int(s0),
+        int(n_scen),
+        int(n_months),
+        spec.rate_model == "vasicek",
+        A.policy_rate_0,
+        A.vasicek_kappa,
+        A.vasicek_theta,
+        A.vasicek_sigma,
+        A.policy_rate_floor,
+        rate_shock,
+        drift,
+        A.hpi_vol,
+        A.hpi_rate_beta,
+        A.hpi_rate_corr,
+        math.log1p(spec.house_price_shock_pct / 100.0),
+        policy,
+        log_hpi,
     )
     hb = husbanken_floating(policy, A.policy_rate_0, A.husbanken_spread, spec.start_month)
     bank = policy + A.bank_loan_spread
@@ -272,7 +319,12 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
     inc = (1.0 + A.wage_growth) ** (t / 12.0) * (1.0 + spec.income_shock_pct / 100.0)
     cost = (1.0 + A.cost_growth) ** (t / 12.0)
     return ScenarioPaths(
-        s0=s0, policy=policy, hb_rate=hb, bank_rate=bank, hpi=np.exp(log_hpi), separation=sep,
+        s0=s0,
+        policy=policy,
+        hb_rate=hb,
+        bank_rate=bank,
+        hpi=np.exp(log_hpi),
+        separation=sep,
         income_index=np.ascontiguousarray(np.broadcast_to(inc, (n_scen, n_months))),
         cost_index=np.ascontiguousarray(np.broadcast_to(cost, (n_scen, n_months))),
     )

@@ -26,8 +26,9 @@ def generate_portfolio(n_loans: int, seed: int = 0) -> Portfolio:
     if isinstance(n_loans, bool) or not isinstance(n_loans, int) or n_loans < 1:
         raise InvalidInput("loans must be a whole number ≥ 1.", field="loans", rule="min-1-loan")
     if n_loans > MAX_LOANS:
-        raise LimitExceeded(f"{n_loans} loans asked; the limit is max-loans = {MAX_LOANS}.", field="loans",
-                            rule="max-loans")
+        raise LimitExceeded(
+            f"{n_loans} loans asked; the limit is max-loans = {MAX_LOANS}.", field="loans", rule="max-loans"
+        )
     g = np.random.default_rng(seed)
     n = n_loans
     co_financed = g.random(n) < 0.6
@@ -55,9 +56,19 @@ def generate_portfolio(n_loans: int, seed: int = 0) -> Portfolio:
     u = g.random(n)
     status = np.where(u < 0.015, 1, np.where(u < 0.025, 2, 0)).astype(np.int64)
     return portfolio_from_arrays(
-        balance=balance.astype(np.float64), remaining_months=term, serial=serial, fixed=fixed,
-        fixed_rate=fixed_rate, fixation_months=fixation, io_months=io, income=income, living_costs=living,
-        dwelling_value=value, value_age_months=age, prior_balance=prior, status=status,
+        balance=balance.astype(np.float64),
+        remaining_months=term,
+        serial=serial,
+        fixed=fixed,
+        fixed_rate=fixed_rate,
+        fixation_months=fixation,
+        io_months=io,
+        income=income,
+        living_costs=living,
+        dwelling_value=value,
+        value_age_months=age,
+        prior_balance=prior,
+        status=status,
     )
 
 

@@ -54,8 +54,7 @@ def _phi(x: float) -> float:
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _one_factor(threshold: float, rho: float, lgd: float, n_loans: int, seed: int, s0: int,
-                out: np.ndarray) -> None:
+def _one_factor(threshold: float, rho: float, lgd: float, n_loans: int, seed: int, s0: int, out: np.ndarray) -> None:
     sr = math.sqrt(rho)
     sc = math.sqrt(1.0 - rho)
     tw = month_tweak(0)
@@ -70,8 +69,9 @@ def _one_factor(threshold: float, rho: float, lgd: float, n_loans: int, seed: in
         out[j] = lgd * k / n_loans
 
 
-def simulate_one_factor(pd: float, rho: float, n_loans: int, n_scenarios: int, seed: int,
-                        lgd: float = 1.0, s0: int = 0) -> np.ndarray:
+def simulate_one_factor(
+    pd: float, rho: float, n_loans: int, n_scenarios: int, seed: int, lgd: float = 1.0, s0: int = 0
+) -> np.ndarray:
     """Per-scenario loss fractions of a homogeneous pool under the one-factor model."""
     _check(pd, rho)
     out = np.empty(n_scenarios)

@@ -130,14 +130,15 @@ class ScreeningOptions:
 
     def validate(self) -> None:
         if not (0 <= self.max_grant_share <= 1) or not math.isfinite(self.max_grant_share):
-            raise InvalidInput("max_grant_share must be between 0 and 1.", field="max_grant_share",
-                               rule="share-0-1")
+            raise InvalidInput("max_grant_share must be between 0 and 1.", field="max_grant_share", rule="share-0-1")
         if self.max_grant is not None and not (0 <= self.max_grant <= 100_000_000):
-            raise InvalidInput("max_grant must be between 0 and 100 000 000 NOK.", field="max_grant",
-                               rule="amount-0-100000000")
+            raise InvalidInput(
+                "max_grant must be between 0 and 100 000 000 NOK.", field="max_grant", rule="amount-0-100000000"
+            )
         if not (0 <= self.purchase_costs_percent <= 20) or not math.isfinite(self.purchase_costs_percent):
-            raise InvalidInput("purchase_costs_percent must be between 0 and 20.", field="purchase_costs_percent",
-                               rule="percent-0-20")
+            raise InvalidInput(
+                "purchase_costs_percent must be between 0 and 20.", field="purchase_costs_percent", rule="percent-0-20"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -346,8 +347,9 @@ def counted_income_vec(reg: Register, options: ScreeningOptions) -> FloatArray:
     return total
 
 
-def price_arrays(reg: Register, prices: PriceTable) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, list[str],
-                                                              BoolArray]:
+def price_arrays(
+    reg: Register, prices: PriceTable
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, list[str], BoolArray]:
     """Suitable rooms/m², price, running costs and basis per household; ``found`` is False where the area or a
     suitable size has no price."""
     rooms, m2 = suitable_arrays(reg.size)
@@ -376,11 +378,17 @@ def split_unpriced(reg: Register, prices: PriceTable, report: ValidationReport) 
         return reg
     for i in np.flatnonzero(~found):
         known = reg.area_key[i] in prices.areas
-        report.add(RowError(
-            int(reg.row[i]), "area", "area-in-price-table",
-            f"the price table has no price for a {suitable_dwelling(int(reg.size[i]))[0]}-room dwelling in area "
-            f"{reg.area[i]!r}" if known else f"area {reg.area[i]!r} is not in the price table",
-        ))
+        report.add(
+            RowError(
+                int(reg.row[i]),
+                "area",
+                "area-in-price-table",
+                f"the price table has no price for a {suitable_dwelling(int(reg.size[i]))[0]}-room dwelling in area "
+                f"{reg.area[i]!r}"
+                if known
+                else f"area {reg.area[i]!r} is not in the price table",
+            )
+        )
     report.rows_valid -= int((~found).sum())
     report.rows_rejected += int((~found).sum())
     return subset(reg, found)
@@ -402,8 +410,11 @@ def screen(
     table = _CapacityTable(rates, params.special_max_term_years)
     rooms, m2, price, running, basis, found = price_arrays(reg, prices)
     if not found.all():
-        raise InvalidInput("Some households have no price for their area; drop them first (split_unpriced).",
-                           field="area", rule="area-in-price-table")
+        raise InvalidInput(
+            "Some households have no price for their area; drop them first (split_unpriced).",
+            field="area",
+            rule="area-in-price-table",
+        )
     if progress:
         progress(0, 4)
 
@@ -513,9 +524,9 @@ def screen(
     fix_years = np.where(kind > 0, np.asarray((0, *rates.fixations), dtype=np.int64)[kind], 0)
 
     assumptions = [
-        "Suitable dwelling by household size: " + ", ".join(
-            f"{s} pers. → {suitable_dwelling(s)[0]} rom/{suitable_dwelling(s)[1]:g} m²" for s in range(1, 7)
-        ) + " (screening assumption, not a national norm).",
+        "Suitable dwelling by household size: "
+        + ", ".join(f"{s} pers. → {suitable_dwelling(s)[0]} rom/{suitable_dwelling(s)[1]:g} m²" for s in range(1, 7))
+        + " (screening assumption, not a national norm).",
         f"Grant within reach only up to {options.max_grant_share:.0%} of the price"
         + (f" and {options.max_grant:,.0f} NOK" if options.max_grant is not None else "")
         + " (kommune choice; no national cap).",
@@ -528,14 +539,35 @@ def screen(
     if progress:
         progress(4, 4)
     return ScreeningResult(
-        register=reg, rooms=rooms, m2=m2, price=price, price_basis=basis, running_costs=running,
-        purchase_costs=costs, counted_income=income, living_costs=living.amount,
-        living_costs_from_floor=living.from_floor, available=available, required_loan=required,
-        max_loan_reference=cap_ref, max_loan_best=max_best, best_fixation_years=best_fix,
-        best_term_years=best_term, long_term_allowed=allowed, solution=solution, solution_term_years=term,
-        solution_fixation_years=fix_years, grant=grant, startlan=startlan, within_reach_without_grant=without,
-        within_reach_with_grant=with_grant, monthly_owning=owning, margin=max_best - required, options=options,
-        parameter_set={"id": params.set_id, "version": params.version}, assumptions=assumptions,
+        register=reg,
+        rooms=rooms,
+        m2=m2,
+        price=price,
+        price_basis=basis,
+        running_costs=running,
+        purchase_costs=costs,
+        counted_income=income,
+        living_costs=living.amount,
+        living_costs_from_floor=living.from_floor,
+        available=available,
+        required_loan=required,
+        max_loan_reference=cap_ref,
+        max_loan_best=max_best,
+        best_fixation_years=best_fix,
+        best_term_years=best_term,
+        long_term_allowed=allowed,
+        solution=solution,
+        solution_term_years=term,
+        solution_fixation_years=fix_years,
+        grant=grant,
+        startlan=startlan,
+        within_reach_without_grant=without,
+        within_reach_with_grant=with_grant,
+        monthly_owning=owning,
+        margin=max_best - required,
+        options=options,
+        parameter_set={"id": params.set_id, "version": params.version},
+        assumptions=assumptions,
     )
 
 
@@ -544,8 +576,9 @@ def screen(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def single_request(reg: Register, i: int, price: float, running: float, costs: float,
-                   options: ScreeningOptions) -> AffordabilityRequest:
+def single_request(
+    reg: Register, i: int, price: float, running: float, costs: float, options: ScreeningOptions
+) -> AffordabilityRequest:
     """The single affordability request for register row ``i`` buying the suitable dwelling."""
     sources = [IncomeSource(INCOME_KINDS[c], float(reg.income[c][i])) for c in INCOME_COLUMNS]
     if options.count_bostotte:
@@ -562,8 +595,9 @@ def single_request(reg: Register, i: int, price: float, running: float, costs: f
     )
 
 
-def screen_one(reg: Register, i: int, prices: PriceTable, params: UnderwritingParameters,
-               options: ScreeningOptions) -> dict[str, Any]:
+def screen_one(
+    reg: Register, i: int, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
+) -> dict[str, Any]:
     """Row ``i`` screened with the single-household functions (financing ladder + affordability)."""
     from dataclasses import replace
 
@@ -588,21 +622,38 @@ def screen_one(reg: Register, i: int, prices: PriceTable, params: UnderwritingPa
     assert final is not None
     no_dwelling = replace(request, dwelling=None)
     ref = assess_affordability(no_dwelling, params)
-    allowed = check_long_term(params.special_max_term_years, request.loan.term_over_30_reasons,
-                              request.household, params)
-    best_term = params.special_max_term_years if (allowed is None or allowed.allowed) else \
-        params.reference_term_years
+    allowed = check_long_term(
+        params.special_max_term_years, request.loan.term_over_30_reasons, request.household, params
+    )
+    best_term = params.special_max_term_years if (allowed is None or allowed.allowed) else params.reference_term_years
     best = max(
-        ((assess_affordability(replace(no_dwelling, loan=replace(request.loan, rate_type=RateType.FIXED,
-                                                                   fixation_years=y, term_years=best_term)),
-                               params).max_loan, -k, y)
-         for k, y in enumerate(params.fixation_periods_years) if y <= best_term),
+        (
+            (
+                assess_affordability(
+                    replace(
+                        no_dwelling,
+                        loan=replace(request.loan, rate_type=RateType.FIXED, fixation_years=y, term_years=best_term),
+                    ),
+                    params,
+                ).max_loan,
+                -k,
+                y,
+            )
+            for k, y in enumerate(params.fixation_periods_years)
+            if y <= best_term
+        ),
     )
     max_best, best_fix = best[0], best[2]
-    rate = final.fixed_rate if final.rate_type is RateType.FIXED and final.fixed_rate is not None \
+    rate = (
+        final.fixed_rate
+        if final.rate_type is RateType.FIXED and final.fixed_rate is not None
         else params.startlan_floating_rate
-    owning = (startlan * peak_payment_per_krone(rate, final.term_years * 12, Repayment.ANNUITY, 0, ()) + running
-              if solution is not Solution.NONE else math.nan)
+    )
+    owning = (
+        startlan * peak_payment_per_krone(rate, final.term_years * 12, Repayment.ANNUITY, 0, ()) + running
+        if solution is not Solution.NONE
+        else math.nan
+    )
     share_cap = math.floor(price * options.max_grant_share + 1e-9)
     grant_cap = share_cap if options.max_grant is None else min(share_cap, options.max_grant)
     without = solution not in (Solution.NONE, Solution.GRANT)

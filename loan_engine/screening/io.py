@@ -130,7 +130,8 @@ def _check_cp1252(stream: BinaryIO, what: str) -> str:
             raise InvalidInput(
                 f"The {what} is neither UTF-8 nor Windows-1252 text (byte 0x{block[exc.start]:02x} at offset "
                 f"{offset + exc.start}). Save it from Excel as 'CSV UTF-8' or 'CSV (semikolondelt)', or as Parquet.",
-                field=what, rule="encoding-utf8-or-windows-1252",
+                field=what,
+                rule="encoding-utf8-or-windows-1252",
             ) from None
         offset += len(block)
     stream.seek(0)
@@ -159,7 +160,8 @@ def _check_size(size: int, max_bytes: int, what: str) -> None:
         raise LimitExceeded(
             f"The {what} is {human_bytes(size)}; the limit is {human_bytes(max_bytes)} ({max_bytes} bytes). "
             "Split the register (for example by area) and screen the parts separately.",
-            field=what, rule=f"max-file-bytes-{max_bytes}",
+            field=what,
+            rule=f"max-file-bytes-{max_bytes}",
         )
 
 
@@ -227,7 +229,8 @@ def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size:
                 if count > max_rows:
                     raise LimitExceeded(
                         f"The {what} has more than {max_rows} rows; split it and screen the parts separately.",
-                        field=what, rule=f"max-rows-{max_rows}",
+                        field=what,
+                        rule=f"max-rows-{max_rows}",
                     )
                 rows.append(line_no)
                 if len(record) < width:
@@ -246,8 +249,9 @@ def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size:
             if rows:
                 yield TableChunk(rows, lists)
         except UnicodeDecodeError as exc:  # pragma: no cover (checked before)
-            raise InvalidInput(f"The {what} is not valid {encoding} text.", field=what,
-                               rule="encoding-utf8-or-windows-1252") from exc
+            raise InvalidInput(
+                f"The {what} is not valid {encoding} text.", field=what, rule="encoding-utf8-or-windows-1252"
+            ) from exc
         except csv.Error as exc:
             raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from exc
         finally:
@@ -255,8 +259,15 @@ def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size:
 
     label = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
     sep = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
-    return TableReader(header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep,
-                       size=size, position=lambda: _tell(stream))
+    return TableReader(
+        header=header,
+        chunks=chunks(),
+        format="csv",
+        encoding=label,
+        delimiter=sep,
+        size=size,
+        position=lambda: _tell(stream),
+    )
 
 
 class _MissingCell(str):
@@ -293,13 +304,15 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, s
         pf = pq.ParquetFile(stream)
     except (pa.ArrowException, OSError, ValueError) as exc:
         stream.close()
-        raise InvalidInput(f"The {what} looks like Parquet but cannot be read: {exc}.", field=what,
-                           rule="parquet-format") from None
+        raise InvalidInput(
+            f"The {what} looks like Parquet but cannot be read: {exc}.", field=what, rule="parquet-format"
+        ) from None
     if pf.metadata.num_rows > max_rows:
         stream.close()
         raise LimitExceeded(
             f"The {what} has {pf.metadata.num_rows} rows; the limit is {max_rows}. Split it and screen the parts.",
-            field=what, rule=f"max-rows-{max_rows}",
+            field=what,
+            rule=f"max-rows-{max_rows}",
         )
     header = [str(n).strip() for n in pf.schema_arrow.names]
     total_rows = max(1, pf.metadata.num_rows)
@@ -315,10 +328,12 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, s
                 yield TableChunk(list(range(start, start + n)), cols)
                 start += n
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise InvalidInput(f"The {what} Parquet file is damaged: {exc}.", field=what,
-                               rule="parquet-format") from None
+            raise InvalidInput(
+                f"The {what} Parquet file is damaged: {exc}.", field=what, rule="parquet-format"
+            ) from None
         finally:
             stream.close()
 
-    return TableReader(header=header, chunks=chunks(), format="parquet", size=size,
-                       position=lambda: size * done[0] // total_rows)
+    return TableReader(
+        header=header, chunks=chunks(), format="parquet", size=size, position=lambda: size * done[0] // total_rows
+    )

@@ -95,6 +95,8 @@ def living_costs_vectorised(reg: Register, params: UnderwritingParameters) -> Li
 
     use_sifo = total >= floor
     return LivingCostArrays(
-        sifo=np.asarray(total, dtype=np.float64), floor=np.asarray(floor, dtype=np.float64),
-        amount=np.asarray(np.where(use_sifo, total, floor), dtype=np.float64), from_floor=~use_sifo,
+        sifo=np.asarray(total, dtype=np.float64),
+        floor=np.asarray(floor, dtype=np.float64),
+        amount=np.asarray(np.where(use_sifo, total, floor), dtype=np.float64),
+        from_floor=~use_sifo,
     )

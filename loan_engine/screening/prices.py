@@ -53,12 +53,20 @@ SUITABLE_SOURCE = (
 )
 
 PRICE_ALIASES: dict[str, str] = {
-    "område": "area", "omrade": "area", "bydel": "area",
-    "pris_per_m2": "price_per_m2", "kvm_pris": "price_per_m2", "kvadratmeterpris": "price_per_m2",
-    "price_per_sqm": "price_per_m2", "pris_per_kvm": "price_per_m2",
-    "rom": "rooms", "antall_rom": "rooms",
+    "område": "area",
+    "omrade": "area",
+    "bydel": "area",
+    "pris_per_m2": "price_per_m2",
+    "kvm_pris": "price_per_m2",
+    "kvadratmeterpris": "price_per_m2",
+    "price_per_sqm": "price_per_m2",
+    "pris_per_kvm": "price_per_m2",
+    "rom": "rooms",
+    "antall_rom": "rooms",
     "pris": "price",
-    "felleskostnader": "monthly_costs", "månedlige_kostnader": "monthly_costs", "manedlige_kostnader": "monthly_costs",
+    "felleskostnader": "monthly_costs",
+    "månedlige_kostnader": "monthly_costs",
+    "manedlige_kostnader": "monthly_costs",
     "felleskostnader_per_m2": "monthly_costs_per_m2",
 }
 PRICE_COLUMNS = ("area", "price_per_m2", "rooms", "price", "monthly_costs", "monthly_costs_per_m2")
@@ -135,17 +143,23 @@ def read_prices(reader: TableReader) -> PriceTable:
         raise InvalidInput(
             "The price table needs an 'area' column and either 'price_per_m2' or 'rooms' + 'price'. Found: "
             f"{', '.join(h for h in reader.header if h) or 'no column names'}.",
-            field="prices.columns", rule="price-columns-required",
+            field="prices.columns",
+            rule="price-columns-required",
         )
     table = PriceTable(areas={}, report=report)
     for chunk in reader.chunks:
         _read_chunk(chunk, pos, table)
     if not table.areas:
         raise InvalidInput(
-            "The price table has no usable row" + (f" ({report.error_count} rows have errors, e.g. row "
-                                                    f"{report.errors[0].row}: {report.errors[0].message})."
-                                                    if report.errors else "."),
-            field="prices", rule="price-table-not-empty",
+            "The price table has no usable row"
+            + (
+                f" ({report.error_count} rows have errors, e.g. row "
+                f"{report.errors[0].row}: {report.errors[0].message})."
+                if report.errors
+                else "."
+            ),
+            field="prices",
+            rule="price-table-not-empty",
         )
     return table
 
@@ -162,16 +176,20 @@ def _read_chunk(chunk: TableChunk, pos: dict[str, int], table: PriceTable) -> No
         report.rows_read += 1
         errors: list[RowError] = []
 
-        def number(name: str, lo: float, hi: float, *, k: int = k, errors: list[RowError] = errors,
-                   row: int = row) -> float | None:
+        def number(
+            name: str, lo: float, hi: float, *, k: int = k, errors: list[RowError] = errors, row: int = row
+        ) -> float | None:
             try:
                 x = parse_number(get(name, k))
             except ValueError as exc:
                 errors.append(RowError(row, f"prices.{name}", "number", str(exc)))
                 return None
             if x is not None and not lo <= x <= hi:
-                errors.append(RowError(row, f"prices.{name}", f"range-{lo:g}-{hi:g}",
-                                       f"{name} {x:g} is outside {lo:,.0f}–{hi:,.0f}"))
+                errors.append(
+                    RowError(
+                        row, f"prices.{name}", f"range-{lo:g}-{hi:g}", f"{name} {x:g} is outside {lo:,.0f}–{hi:,.0f}"
+                    )
+                )
                 return None
             return x
 
@@ -191,11 +209,16 @@ def _read_chunk(chunk: TableChunk, pos: dict[str, int], table: PriceTable) -> No
         size_row = rooms is not None or price is not None
         if not errors:
             if size_row and (rooms is None or price is None):
-                errors.append(RowError(row, "prices.price" if rooms is not None else "prices.rooms", "required",
-                                       "a size row needs both rooms and price"))
+                errors.append(
+                    RowError(
+                        row,
+                        "prices.price" if rooms is not None else "prices.rooms",
+                        "required",
+                        "a size row needs both rooms and price",
+                    )
+                )
             elif not size_row and per_m2 is None:
-                errors.append(RowError(row, "prices.price_per_m2", "required",
-                                       "give price_per_m2, or rooms and price"))
+                errors.append(RowError(row, "prices.price_per_m2", "required", "give price_per_m2, or rooms and price"))
         if errors:
             report.rows_rejected += 1
             for e in errors:
@@ -208,32 +231,43 @@ def _read_chunk(chunk: TableChunk, pos: dict[str, int], table: PriceTable) -> No
             r = int(rooms)
             if r in ap.by_rooms:
                 report.rows_rejected += 1
-                report.add(RowError(row, "prices.rooms", "price-row-unique",
-                                    f"area {area!r} already has a price for {r} rooms"))
+                report.add(
+                    RowError(
+                        row, "prices.rooms", "price-row-unique", f"area {area!r} already has a price for {r} rooms"
+                    )
+                )
                 continue
             ap.by_rooms[r] = (price, monthly)
         else:
             if ap.per_m2 is not None:
                 report.rows_rejected += 1
-                report.add(RowError(row, "prices.price_per_m2", "price-row-unique",
-                                    f"area {area!r} already has a price per m²"))
+                report.add(
+                    RowError(
+                        row, "prices.price_per_m2", "price-row-unique", f"area {area!r} already has a price per m²"
+                    )
+                )
                 continue
             ap.per_m2 = per_m2
             ap.costs_per_m2 = monthly_m2 if monthly_m2 is not None else monthly
         report.rows_valid += 1
         if len(table.areas) > MAX_PRICE_ROWS:
-            raise InvalidInput(f"The price table has more than {MAX_PRICE_ROWS} areas.", field="prices",
-                               rule=f"max-areas-{MAX_PRICE_ROWS}")
+            raise InvalidInput(
+                f"The price table has more than {MAX_PRICE_ROWS} areas.",
+                field="prices",
+                rule=f"max-areas-{MAX_PRICE_ROWS}",
+            )
 
 
 def prices_from_records(records: list[dict[str, Any]]) -> PriceTable:
     """A price table from JSON records (``[{"area": ..., "price_per_m2": ...}, ...]``), same rules as a file."""
     if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
-        raise InvalidInput("The price table must be a non-empty list of objects.", field="prices",
-                           rule="price-table-list")
+        raise InvalidInput(
+            "The price table must be a non-empty list of objects.", field="prices", rule="price-table-list"
+        )
     if len(records) > MAX_PRICE_ROWS:
-        raise InvalidInput(f"The price table has more than {MAX_PRICE_ROWS} rows.", field="prices",
-                           rule=f"max-areas-{MAX_PRICE_ROWS}")
+        raise InvalidInput(
+            f"The price table has more than {MAX_PRICE_ROWS} rows.", field="prices", rule=f"max-areas-{MAX_PRICE_ROWS}"
+        )
     header: list[str] = []
     for r in records:
         for key in r:

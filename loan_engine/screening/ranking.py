@@ -93,10 +93,16 @@ def result_records(result: ScreeningResult) -> list[dict[str, Any]]:
     size_l = reg.size.tolist()
     end_l = reg.contract_end.tolist()
     rooms_l, m2_l, price_l = result.rooms.tolist(), result.m2.tolist(), result.price.tolist()
-    required_l, ref_l, best_l = (result.required_loan.tolist(), result.max_loan_reference.tolist(),
-                                 result.max_loan_best.tolist())
-    margin_l, term_l, fix_l = result.margin.tolist(), result.solution_term_years.tolist(), \
-        result.solution_fixation_years.tolist()
+    required_l, ref_l, best_l = (
+        result.required_loan.tolist(),
+        result.max_loan_reference.tolist(),
+        result.max_loan_best.tolist(),
+    )
+    margin_l, term_l, fix_l = (
+        result.margin.tolist(),
+        result.solution_term_years.tolist(),
+        result.solution_fixation_years.tolist(),
+    )
     grant_l, startlan_l = result.grant.tolist(), result.startlan.tolist()
     rent_l, bostotte_l = reg.rent.tolist(), reg.bostotte.tolist()
     available_l, living_l = result.available.tolist(), result.living_costs.tolist()
@@ -113,36 +119,38 @@ def result_records(result: ScreeningResult) -> list[dict[str, Any]]:
         solved = sol != none
         end = end_l[i]
         owning = owning_l[i]
-        out.append({
-            "rank": rank if potential else None,
-            "row": row_l[i],
-            "household_id": reg.household_id[i],
-            "area": reg.area[i],
-            "dwelling": reg.dwelling[i] or None,
-            "contract_end": None if end == NO_END else date.fromordinal(end + EPOCH_ORDINAL).isoformat(),
-            "household_size": size_l[i],
-            "suitable_rooms": rooms_l[i],
-            "suitable_m2": m2_l[i],
-            "price": _whole(price_l[i]),
-            "required_loan": required_l[i],
-            "max_loan_reference": ref_l[i],
-            "max_loan_best": best_l[i],
-            "best_terms": f"fixed {fix_best_l[i]} y, {term_best_l[i]} y",
-            "margin": margin_l[i],
-            "within_reach_without_grant": without_l[i],
-            "within_reach_with_grant": potential,
-            "solution": slugs[sol],
-            "term_years": term_l[i] if solved else None,
-            "fixation_years": (fix_l[i] or None) if solved else None,
-            "grant_needed": grant_l[i] if sol == grant_code else (0 if solved else None),
-            "startlan": startlan_l[i] if solved else None,
-            "monthly_cost_owning": _whole(owning),
-            "rent_today": _whole(rent_l[i]),
-            "bostotte_today": _whole(bostotte_l[i]),
-            "owning_minus_rent": _whole(owning - rent_l[i]),
-            "available_monthly": _whole(available_l[i]),
-            "living_costs_monthly": _whole(living_l[i]),
-        })
+        out.append(
+            {
+                "rank": rank if potential else None,
+                "row": row_l[i],
+                "household_id": reg.household_id[i],
+                "area": reg.area[i],
+                "dwelling": reg.dwelling[i] or None,
+                "contract_end": None if end == NO_END else date.fromordinal(end + EPOCH_ORDINAL).isoformat(),
+                "household_size": size_l[i],
+                "suitable_rooms": rooms_l[i],
+                "suitable_m2": m2_l[i],
+                "price": _whole(price_l[i]),
+                "required_loan": required_l[i],
+                "max_loan_reference": ref_l[i],
+                "max_loan_best": best_l[i],
+                "best_terms": f"fixed {fix_best_l[i]} y, {term_best_l[i]} y",
+                "margin": margin_l[i],
+                "within_reach_without_grant": without_l[i],
+                "within_reach_with_grant": potential,
+                "solution": slugs[sol],
+                "term_years": term_l[i] if solved else None,
+                "fixation_years": (fix_l[i] or None) if solved else None,
+                "grant_needed": grant_l[i] if sol == grant_code else (0 if solved else None),
+                "startlan": startlan_l[i] if solved else None,
+                "monthly_cost_owning": _whole(owning),
+                "rent_today": _whole(rent_l[i]),
+                "bostotte_today": _whole(bostotte_l[i]),
+                "owning_minus_rent": _whole(owning - rent_l[i]),
+                "available_monthly": _whole(available_l[i]),
+                "living_costs_monthly": _whole(living_l[i]),
+            }
+        )
     return out
 
 
@@ -205,13 +213,25 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
     loans = per_area(could, result.startlan)
     grants = per_area(could, result.grant)
     areas: dict[str, dict[str, Any]] = {
-        key: {"area": names[c], "households": households[c], "could_own": could_n[c],
-              "could_own_without_grant": without_n[c], "startlan": loans[c], "grant": grants[c]}
+        key: {
+            "area": names[c],
+            "households": households[c],
+            "could_own": could_n[c],
+            "could_own_without_grant": without_n[c],
+            "startlan": loans[c],
+            "grant": grants[c],
+        }
         for key, c in codes.items()
     }
     by_area = []
-    other: dict[str, Any] = {"area": "other areas", "households": 0, "could_own": 0, "could_own_without_grant": 0,
-                             "startlan": 0, "grant": 0}
+    other: dict[str, Any] = {
+        "area": "other areas",
+        "households": 0,
+        "could_own": 0,
+        "could_own_without_grant": 0,
+        "startlan": 0,
+        "grant": 0,
+    }
     for a in sorted(areas.values(), key=lambda x: x["area"]):
         if a["households"] >= MIN_CELL:
             by_area.append(a)

@@ -96,24 +96,45 @@ MAX_ID_LENGTH = 64
 MAX_AREA_LENGTH = 100
 
 ALIASES: dict[str, str] = {
-    "husstand_id": "household_id", "husstand": "household_id", "id": "household_id",
-    "medlemmer": "members", "husstandsmedlemmer": "members",
-    "inntekt_lonn": "income_wages", "inntekt_lønn": "income_wages", "lonn": "income_wages", "lønn": "income_wages",
-    "inntekt_pensjon": "income_pension", "pensjon": "income_pension", "uforetrygd": "income_pension",
+    "husstand_id": "household_id",
+    "husstand": "household_id",
+    "id": "household_id",
+    "medlemmer": "members",
+    "husstandsmedlemmer": "members",
+    "inntekt_lonn": "income_wages",
+    "inntekt_lønn": "income_wages",
+    "lonn": "income_wages",
+    "lønn": "income_wages",
+    "inntekt_pensjon": "income_pension",
+    "pensjon": "income_pension",
+    "uforetrygd": "income_pension",
     "uføretrygd": "income_pension",
-    "inntekt_ytelser": "income_benefits", "ytelser": "income_benefits", "stonad": "income_benefits",
+    "inntekt_ytelser": "income_benefits",
+    "ytelser": "income_benefits",
+    "stonad": "income_benefits",
     "stønad": "income_benefits",
-    "barnetrygd": "income_child_benefit", "inntekt_barnetrygd": "income_child_benefit",
-    "inntekt_annet": "income_other", "annen_inntekt": "income_other",
+    "barnetrygd": "income_child_benefit",
+    "inntekt_barnetrygd": "income_child_benefit",
+    "inntekt_annet": "income_other",
+    "annen_inntekt": "income_other",
     "bostøtte": "bostotte",
-    "husleie": "rent", "leie": "rent",
-    "gjeld_betjening": "other_debt_payments", "andre_lån": "other_debt_payments", "andre_lan": "other_debt_payments",
+    "husleie": "rent",
+    "leie": "rent",
+    "gjeld_betjening": "other_debt_payments",
+    "andre_lån": "other_debt_payments",
+    "andre_lan": "other_debt_payments",
     "faste_utgifter": "other_fixed_costs",
-    "egenkapital": "equity", "sparing": "equity",
-    "kontrakt_slutt": "contract_end", "kontraktsslutt": "contract_end", "utløpsdato": "contract_end",
+    "egenkapital": "equity",
+    "sparing": "equity",
+    "kontrakt_slutt": "contract_end",
+    "kontraktsslutt": "contract_end",
+    "utløpsdato": "contract_end",
     "utlopsdato": "contract_end",
-    "område": "area", "omrade": "area", "bydel": "area",
-    "bolig": "dwelling", "bolig_id": "dwelling",
+    "område": "area",
+    "omrade": "area",
+    "bydel": "area",
+    "bolig": "dwelling",
+    "bolig_id": "dwelling",
     "varig_lav_inntekt": "permanently_low_income",
     "bil": "car",
     "barn_i_barnehage": "children_in_barnehage",
@@ -190,8 +211,8 @@ class Register:
     def members_text(self, i: int) -> str:
         a, b = int(self.member_start[i]), int(self.member_start[i + 1])
         return " ".join(
-            f"{'F' if f else 'M'}{int(age)}" for age, f in zip(self.member_age[a:b], self.member_female[a:b],
-                                                                strict=True)
+            f"{'F' if f else 'M'}{int(age)}"
+            for age, f in zip(self.member_age[a:b], self.member_female[a:b], strict=True)
         )
 
     def contract_end_date(self, i: int) -> date | None:
@@ -245,10 +266,25 @@ def empty_register() -> Register:
     f = np.zeros(0, dtype=np.float64)
     i = np.zeros(0, dtype=np.int64)
     return Register(
-        row=i, household_id=[], member_start=np.zeros(1, dtype=np.int64), member_age=i,
-        member_female=np.zeros(0, dtype=bool), income={c: f for c in INCOME_COLUMNS}, bostotte=f, rent=f,
-        other_debt_payments=f, other_fixed_costs=f, equity=f, contract_end=i, area=[], area_key=[], dwelling=[],
-        permanently_low_income=np.zeros(0, dtype=bool), car=[], children_in_barnehage=i, children_in_sfo=i,
+        row=i,
+        household_id=[],
+        member_start=np.zeros(1, dtype=np.int64),
+        member_age=i,
+        member_female=np.zeros(0, dtype=bool),
+        income={c: f for c in INCOME_COLUMNS},
+        bostotte=f,
+        rent=f,
+        other_debt_payments=f,
+        other_fixed_costs=f,
+        equity=f,
+        contract_end=i,
+        area=[],
+        area_key=[],
+        dwelling=[],
+        permanently_low_income=np.zeros(0, dtype=bool),
+        car=[],
+        children_in_barnehage=i,
+        children_in_sfo=i,
     )
 
 

@@ -64,10 +64,15 @@ def read_register(
             progress(min(_READ_SHARE, _READ_SHARE * reader.position() // reader.size), PROGRESS_TOTAL)
     report = validator.report
     if report.rows_read == 0:
-        raise InvalidInput("The register has a header but no household rows.", field="register",
-                           rule="register-not-empty")
-    source_info = {"format": reader.format, "encoding": reader.encoding, "delimiter": reader.delimiter,
-                   "bytes": reader.size}
+        raise InvalidInput(
+            "The register has a header but no household rows.", field="register", rule="register-not-empty"
+        )
+    source_info = {
+        "format": reader.format,
+        "encoding": reader.encoding,
+        "delimiter": reader.delimiter,
+        "bytes": reader.size,
+    }
     if report.ignored_columns:
         report.notes.append("Ignored columns: " + ", ".join(report.ignored_columns))
     return concat(parts), report, source_info
@@ -86,8 +91,9 @@ def run_screening(
 ) -> ScreeningRun:
     options.validate()
     table = load_prices(prices, max_bytes=max_bytes)
-    reg, report, source_info = read_register(register, max_bytes=max_bytes, max_rows=max_rows,
-                                             chunk_rows=chunk_rows, progress=progress)
+    reg, report, source_info = read_register(
+        register, max_bytes=max_bytes, max_rows=max_rows, chunk_rows=chunk_rows, progress=progress
+    )
     reg = split_unpriced(reg, table, report)
 
     def screening_progress(done: int, total: int) -> None:
@@ -100,5 +106,6 @@ def run_screening(
     summary["price_table"] = {"areas": len(table.areas), "row_errors": table.report.error_count}
     if progress is not None:
         progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
-    return ScreeningRun(result=result, report=report, price_report=table.report, records=records, summary=summary,
-                        source=source_info)
+    return ScreeningRun(
+        result=result, report=report, price_report=table.report, records=records, summary=summary, source=source_info
+    )

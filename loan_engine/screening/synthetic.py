@@ -26,8 +26,10 @@ SAMPLE_AREAS: tuple[tuple[str, float, float], ...] = (
     ("Blystadlia", 36_000.0, 42.0),
 )
 #: One area priced by dwelling size instead of per m²: rooms -> (price, monthly running costs).
-SIZE_PRICED_AREA = ("Sentrum", {2: (2_150_000.0, 2_900.0), 3: (2_950_000.0, 3_600.0), 4: (3_700_000.0, 4_300.0),
-                                5: (4_400_000.0, 5_000.0)})
+SIZE_PRICED_AREA = (
+    "Sentrum",
+    {2: (2_150_000.0, 2_900.0), 3: (2_950_000.0, 3_600.0), 4: (3_700_000.0, 4_300.0), 5: (4_400_000.0, 5_000.0)},
+)
 
 
 def sample_households(n: int, *, seed: int = 2026, screening_date: date | None = None) -> list[dict[str, Any]]:
@@ -80,41 +82,46 @@ def sample_households(n: int, *, seed: int = 2026, screening_date: date | None =
         young = sum(1 for a in ages if a <= 5 and a >= 1)
         school = sum(1 for a in ages if 6 <= a <= 9)
         car = str(rng.choice(["", "petrol", "electric"], p=[0.8, 0.14, 0.06]))
-        out.append({
-            "household_id": f"H{i + 1:06d}",
-            "members": " ".join(members),
-            "income_wages": round(max(wages, 0.0)),
-            "income_pension": round(max(pension, 0.0)),
-            "income_benefits": round(max(benefits, 0.0)),
-            "income_child_benefit": round(child_benefit),
-            "income_other": 0,
-            "bostotte": round(bostotte),
-            "rent": round(max(rent, 4_000.0)),
-            "other_debt_payments": round(debt),
-            "other_fixed_costs": 0,
-            "equity": round(equity, -3),
-            "contract_end": end,
-            "area": areas[int(rng.integers(0, len(areas)))],
-            "dwelling": f"KB-{i + 1:06d}",
-            "permanently_low_income": "ja" if low and pension > 0 else "nei",
-            "car": car,
-            "children_in_barnehage": int(rng.binomial(young, 0.8)) if young else 0,
-            "children_in_sfo": int(rng.binomial(school, 0.6)) if school else 0,
-        })
+        out.append(
+            {
+                "household_id": f"H{i + 1:06d}",
+                "members": " ".join(members),
+                "income_wages": round(max(wages, 0.0)),
+                "income_pension": round(max(pension, 0.0)),
+                "income_benefits": round(max(benefits, 0.0)),
+                "income_child_benefit": round(child_benefit),
+                "income_other": 0,
+                "bostotte": round(bostotte),
+                "rent": round(max(rent, 4_000.0)),
+                "other_debt_payments": round(debt),
+                "other_fixed_costs": 0,
+                "equity": round(equity, -3),
+                "contract_end": end,
+                "area": areas[int(rng.integers(0, len(areas)))],
+                "dwelling": f"KB-{i + 1:06d}",
+                "permanently_low_income": "ja" if low and pension > 0 else "nei",
+                "car": car,
+                "children_in_barnehage": int(rng.binomial(young, 0.8)) if young else 0,
+                "children_in_sfo": int(rng.binomial(school, 0.6)) if school else 0,
+            }
+        )
     return out
 
 
 def sample_prices() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [
-        {"area": a, "price_per_m2": p, "monthly_costs_per_m2": c} for a, p, c in SAMPLE_AREAS
-    ]
+    rows: list[dict[str, Any]] = [{"area": a, "price_per_m2": p, "monthly_costs_per_m2": c} for a, p, c in SAMPLE_AREAS]
     name, sizes = SIZE_PRICED_AREA
     rows += [{"area": name, "rooms": r, "price": p, "monthly_costs": c} for r, (p, c) in sizes.items()]
     return rows
 
 
-def to_csv(records: list[dict[str, Any]], *, delimiter: str = ";", decimal_comma: bool = True,
-           columns: tuple[str, ...] | list[str] | None = None) -> str:
+def to_csv(
+    records: list[dict[str, Any]],
+    *,
+    delimiter: str = ";",
+    decimal_comma: bool = True,
+    columns: tuple[str, ...] | list[str] | None = None,
+) -> str:
     """CSV text as a Norwegian Excel would write it (``;`` and decimal comma by default)."""
     if columns is not None:
         cols = list(columns)

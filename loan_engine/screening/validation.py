@@ -97,8 +97,10 @@ _CURRENCY = re.compile(r"^(kr\.?|nok)|(kr\.?|nok|,-)$", re.IGNORECASE)
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and math.isnan(value))
     )
 
 
@@ -176,9 +178,20 @@ def parse_flag(value: Any) -> bool:
 
 
 _CARS = {
-    "": Car.NONE, "none": Car.NONE, "ingen": Car.NONE, "nei": Car.NONE, "no": Car.NONE, "0": Car.NONE,
-    "petrol": Car.PETROL, "bensin": Car.PETROL, "diesel": Car.PETROL, "fossil": Car.PETROL,
-    "electric": Car.ELECTRIC, "elbil": Car.ELECTRIC, "el": Car.ELECTRIC, "ev": Car.ELECTRIC,
+    "": Car.NONE,
+    "none": Car.NONE,
+    "ingen": Car.NONE,
+    "nei": Car.NONE,
+    "no": Car.NONE,
+    "0": Car.NONE,
+    "petrol": Car.PETROL,
+    "bensin": Car.PETROL,
+    "diesel": Car.PETROL,
+    "fossil": Car.PETROL,
+    "electric": Car.ELECTRIC,
+    "elbil": Car.ELECTRIC,
+    "el": Car.ELECTRIC,
+    "ev": Car.ELECTRIC,
 }
 
 
@@ -250,7 +263,8 @@ class RegisterValidator:
                 self.report.ignored_columns.append(raw.replace("\x00", "\\x00")[:100])
         if duplicates:
             raise InvalidInput(
-                f"These columns are given twice: {', '.join(duplicates)}.", field="register.columns",
+                f"These columns are given twice: {', '.join(duplicates)}.",
+                field="register.columns",
                 rule="column-duplicate",
             )
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
@@ -285,8 +299,12 @@ class RegisterValidator:
         for k, v in enumerate(last):
             extra = extra_cells(v)
             if extra:
-                err(k, "(row)", "cells-match-header",
-                    f"the row has {extra} more cell(s) than the header; is a value with the separator unquoted?")
+                err(
+                    k,
+                    "(row)",
+                    "cells-match-header",
+                    f"the row has {extra} more cell(s) than the header; is a value with the separator unquoted?",
+                )
 
         # household_id
         ids: list[str] = [""] * n

@@ -65,10 +65,12 @@ class Section85Reason(StrEnum):
 
 SECTION_85_TEXT: dict[Section85Reason, tuple[str, str]] = {
     Section85Reason.PERMANENTLY_LOW_INCOME: (
-        "a) dokumentert varig lav inntekt", "a) documented permanently low income"
+        "a) dokumentert varig lav inntekt",
+        "a) documented permanently low income",
     ),
     Section85Reason.DWELLING_MEETS_LONG_TERM_NEEDS: (
-        "b) boligen vil trolig dekke behovet i lang tid", "b) the dwelling is likely to meet the needs for a long time"
+        "b) boligen vil trolig dekke behovet i lang tid",
+        "b) the dwelling is likely to meet the needs for a long time",
     ),
     Section85Reason.RENTAL_MARKET_UNSUITABLE: (
         "c) tilgjengelige leieboliger er uegnet eller vesentlig dyrere over tid",
@@ -106,8 +108,14 @@ class HousingCosts:
 
     @property
     def total(self) -> float:
-        return (self.felleskostnader + self.electricity + self.insurance + self.municipal_fees
-                + self.maintenance + self.other)
+        return (
+            self.felleskostnader
+            + self.electricity
+            + self.insurance
+            + self.municipal_fees
+            + self.maintenance
+            + self.other
+        )
 
 
 @dataclass(frozen=True)
@@ -225,7 +233,8 @@ def _money(value: float, field: str, *, limit: float = MAX_MONTHLY) -> None:
     if not math.isfinite(value) or value < 0 or value > limit:
         raise InvalidInput(
             f"{field} must be between 0 and {limit:,.0f} NOK; got {value}.".replace(",", " "),
-            field=field, rule="amount-non-negative-bounded",
+            field=field,
+            rule="amount-non-negative-bounded",
         )
 
 
@@ -233,8 +242,9 @@ def counted_income(income: Income, params: UnderwritingParameters) -> tuple[floa
     """Net monthly income counted for betjeningsevne (rental income counts ``rental_income_months`` of 12)."""
     steps: list[ExplanationStep] = []
     if income.net_monthly is None and not income.sources:
-        raise InvalidInput("Give income.net_monthly or income.sources.", field="income.net_monthly",
-                           rule="income-required")
+        raise InvalidInput(
+            "Give income.net_monthly or income.sources.", field="income.net_monthly", rule="income-required"
+        )
     if income.net_monthly is not None:
         _money(income.net_monthly, "income.net_monthly")
     for k, s in enumerate(income.sources):
@@ -242,14 +252,18 @@ def counted_income(income: Income, params: UnderwritingParameters) -> tuple[floa
     if not income.sources:
         assert income.net_monthly is not None
         total = income.net_monthly
-        steps.append(ExplanationStep(
-            "income", f"Netto inntekt per måned: {kr_nb(total)}.", f"Net income per month: {kr_en(total)}.", total))
+        steps.append(
+            ExplanationStep(
+                "income", f"Netto inntekt per måned: {kr_nb(total)}.", f"Net income per month: {kr_en(total)}.", total
+            )
+        )
         return total, steps
     gross = sum(s.net_monthly for s in income.sources)
     if income.net_monthly is not None and abs(gross - income.net_monthly) > 1.0:
         raise InvalidInput(
             f"income.net_monthly ({income.net_monthly:.0f}) must equal the sum of income.sources ({gross:.0f}).",
-            field="income.net_monthly", rule="income-sources-sum",
+            field="income.net_monthly",
+            rule="income-sources-sum",
         )
     months = params.rental_income_months
     rental = sum(s.net_monthly for s in income.sources if s.kind is IncomeKind.RENTAL)
@@ -271,11 +285,17 @@ def startlan_stress_rate(params: UnderwritingParameters, override: float | None)
     """(rate, source slug, nb, en) for the startlån stress test."""
     if override is not None:
         if not math.isfinite(override) or override < 0 or override > 0.3:
-            raise InvalidInput("loan.stress_rate must be between 0 and 30 percent per year.",
-                               field="loan.stress_rate", rule="stress-rate-0-30-percent")
-        return (override, "request",
-                f"Rentestresstest: {pct_nb(override)} som oppgitt i forespørselen.",
-                f"Stress rate: {pct_en(override)} as given in the request.")
+            raise InvalidInput(
+                "loan.stress_rate must be between 0 and 30 percent per year.",
+                field="loan.stress_rate",
+                rule="stress-rate-0-30-percent",
+            )
+        return (
+            override,
+            "request",
+            f"Rentestresstest: {pct_nb(override)} som oppgitt i forespørselen.",
+            f"Stress rate: {pct_en(override)} as given in the request.",
+        )
     rule = params.stress_rule
     if rule.base == "policy_rate":
         base, base_nb, base_en = params.policy_rate, "styringsrenten", "the policy rate"
@@ -283,8 +303,9 @@ def startlan_stress_rate(params: UnderwritingParameters, override: float | None)
         base = params.startlan_floating_rate
         base_nb, base_en = "startlånets flytende rente", "the startlån floating rate"
     rate = base + rule.add
-    nb = (f"Rentestresstest: {base_nb} {pct_nb(base)} + {rule.add * 100:.2f} prosentpoeng = {pct_nb(rate)}"
-          .replace(".", ","))
+    nb = f"Rentestresstest: {base_nb} {pct_nb(base)} + {rule.add * 100:.2f} prosentpoeng = {pct_nb(rate)}".replace(
+        ".", ","
+    )
     en = f"Stress rate: {base_en} {pct_en(base)} + {rule.add * 100:.2f} percentage points = {pct_en(rate)}"
     if rule.minimum is not None and rate < rule.minimum:
         rate = rule.minimum
@@ -303,11 +324,13 @@ def bank_stress_rate(bank_rate: float, params: UnderwritingParameters) -> float:
 def test_bank_loan(bank: BankLoan, params: UnderwritingParameters) -> BankLoanTest:
     _money(bank.amount, "bank_loan.amount", limit=MAX_AMOUNT)
     if not math.isfinite(bank.annual_rate) or bank.annual_rate < 0 or bank.annual_rate > 0.3:
-        raise InvalidInput("bank_loan.annual_rate must be between 0 and 30 percent per year.",
-                           field="bank_loan.annual_rate", rule="rate-0-30-percent")
+        raise InvalidInput(
+            "bank_loan.annual_rate must be between 0 and 30 percent per year.",
+            field="bank_loan.annual_rate",
+            rule="rate-0-30-percent",
+        )
     if bank.term_years < 1 or bank.term_years > 50:
-        raise InvalidInput("bank_loan.term_years must be 1–50.", field="bank_loan.term_years",
-                           rule="max-term-50-years")
+        raise InvalidInput("bank_loan.term_years must be 1–50.", field="bank_loan.term_years", rule="max-term-50-years")
     stress = bank_stress_rate(bank.annual_rate, params)
     payment = bank.amount * peak_payment_per_krone(stress, bank.term_years * 12, bank.repayment)
     return BankLoanTest(bank.amount, bank.annual_rate, stress, payment)
@@ -331,23 +354,44 @@ def check_long_term(
         waived |= {Section85Reason.DWELLING_MEETS_LONG_TERM_NEEDS, Section85Reason.RENTAL_MARKET_UNSUITABLE}
     missing = tuple(c for c in SECTION_85_TEXT if c not in given and c not in waived)
     if not missing:
-        nb = (f"Løpetid {term_years} år er over {ordinary} år og tillatt etter § 8-5: vilkårene er dokumentert"
-              + (" (noen er fraveket fordi husstanden " + ("står i fare for å miste boligen" if at_risk
-                 else "har barn og lav, forutsigbar inntekt") + ")" if waived else "") + ".")
-        en = (f"A {term_years}-year term is over {ordinary} years and allowed under § 8-5: the conditions are "
-              "documented" + (" (some waived because the household " + ("is at risk of losing its home" if at_risk
-                              else "has children and a low, predictable income") + ")" if waived else "") + ".")
+        nb = (
+            f"Løpetid {term_years} år er over {ordinary} år og tillatt etter § 8-5: vilkårene er dokumentert"
+            + (
+                " (noen er fraveket fordi husstanden "
+                + ("står i fare for å miste boligen" if at_risk else "har barn og lav, forutsigbar inntekt")
+                + ")"
+                if waived
+                else ""
+            )
+            + "."
+        )
+        en = (
+            f"A {term_years}-year term is over {ordinary} years and allowed under § 8-5: the conditions are "
+            "documented"
+            + (
+                " (some waived because the household "
+                + ("is at risk of losing its home" if at_risk else "has children and a low, predictable income")
+                + ")"
+                if waived
+                else ""
+            )
+            + "."
+        )
         return LongTermCheck(True, (), nb, en)
-    nb = (f"Løpetid over {ordinary} år (inntil {params.special_max_term_years}) er bare tillatt når vilkårene i "
-          f"forskrift om lån fra Husbanken § 8-5 er oppfylt. Mangler: "
-          + "; ".join(SECTION_85_TEXT[c][0] for c in missing)
-          + ". Vilkår a kan fravikes for barnefamilier eller husstander i fare for å miste boligen med lav, "
-            "forutsigbar inntekt; b og c kan fravikes ved fare for å miste boligen.")
-    en = (f"A term over {ordinary} years (up to {params.special_max_term_years}) is allowed only when the "
-          f"conditions of § 8-5 (forskrift om lån fra Husbanken) are met. Missing: "
-          + "; ".join(SECTION_85_TEXT[c][1] for c in missing)
-          + ". Condition a may be waived for households with children or at risk of losing their home that have "
-            "a low, predictable income; b and c may be waived if at risk of losing the home.")
+    nb = (
+        f"Løpetid over {ordinary} år (inntil {params.special_max_term_years}) er bare tillatt når vilkårene i "
+        f"forskrift om lån fra Husbanken § 8-5 er oppfylt. Mangler: "
+        + "; ".join(SECTION_85_TEXT[c][0] for c in missing)
+        + ". Vilkår a kan fravikes for barnefamilier eller husstander i fare for å miste boligen med lav, "
+        "forutsigbar inntekt; b og c kan fravikes ved fare for å miste boligen."
+    )
+    en = (
+        f"A term over {ordinary} years (up to {params.special_max_term_years}) is allowed only when the "
+        f"conditions of § 8-5 (forskrift om lån fra Husbanken) are met. Missing: "
+        + "; ".join(SECTION_85_TEXT[c][1] for c in missing)
+        + ". Condition a may be waived for households with children or at risk of losing their home that have "
+        "a low, predictable income; b and c may be waived if at risk of losing the home."
+    )
     return LongTermCheck(False, missing, nb, en)
 
 
@@ -395,59 +439,77 @@ def validate_loan(loan: LoanWish, household: Household, params: UnderwritingPara
     if loan.term_years < 1 or loan.term_years > params.special_max_term_years:
         raise InvalidInput(
             f"loan.term_years must be 1–{params.special_max_term_years}; got {loan.term_years}.",
-            field="loan.term_years", rule="max-term-50-years",
+            field="loan.term_years",
+            rule="max-term-50-years",
         )
     if loan.interest_only_years < 0 or loan.interest_only_years > params.max_interest_only_years:
         raise InvalidInput(
             f"loan.interest_only_years must be 0–{params.max_interest_only_years} (§ 8-5); "
             f"got {loan.interest_only_years}.",
-            field="loan.interest_only_years", rule="max-interest-only-8-years",
+            field="loan.interest_only_years",
+            rule="max-interest-only-8-years",
         )
     if loan.interest_only_years >= loan.term_years:
-        raise InvalidInput("The interest-only period must be shorter than the term.",
-                           field="loan.interest_only_years", rule="interest-only-shorter-than-term")
+        raise InvalidInput(
+            "The interest-only period must be shorter than the term.",
+            field="loan.interest_only_years",
+            rule="interest-only-shorter-than-term",
+        )
     if loan.rate_type is RateType.FIXED:
         if loan.fixation_years is None:
-            raise InvalidInput("A fixed rate needs loan.fixation_years (3, 5, 10 or 20).",
-                               field="loan.fixation_years", rule="fixation-required")
+            raise InvalidInput(
+                "A fixed rate needs loan.fixation_years (3, 5, 10 or 20).",
+                field="loan.fixation_years",
+                rule="fixation-required",
+            )
         if loan.fixation_years not in params.fixation_periods_years:
             raise InvalidInput(
                 f"loan.fixation_years must be one of {', '.join(map(str, params.fixation_periods_years))}.",
-                field="loan.fixation_years", rule="fixation-period-3-5-10-20",
+                field="loan.fixation_years",
+                rule="fixation-period-3-5-10-20",
             )
         if loan.fixation_years > loan.term_years:
-            raise InvalidInput("The fixation period may not be longer than the term.",
-                               field="loan.fixation_years", rule="fixation-within-term")
+            raise InvalidInput(
+                "The fixation period may not be longer than the term.",
+                field="loan.fixation_years",
+                rule="fixation-within-term",
+            )
         if loan.fixed_rate is not None and (not math.isfinite(loan.fixed_rate) or not 0 <= loan.fixed_rate <= 0.3):
-            raise InvalidInput("loan.fixed_rate must be between 0 and 30 percent per year.",
-                               field="loan.fixed_rate", rule="rate-0-30-percent")
+            raise InvalidInput(
+                "loan.fixed_rate must be between 0 and 30 percent per year.",
+                field="loan.fixed_rate",
+                rule="rate-0-30-percent",
+            )
     check = check_long_term(loan.term_years, loan.term_over_30_reasons, household, params)
     if check is not None and not check.allowed:
         raise InvalidInput(check.en + " / " + check.nb, field="loan.term_years", rule="term-over-30-needs-section-8-5")
     return check
 
 
-def _dwelling_cap(
-    dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, ...]
-) -> tuple[int, ExplanationStep]:
+def _dwelling_cap(dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, ...]) -> tuple[int, ExplanationStep]:
     """The largest startlån the dwelling allows: fellesgjeld + bank + startlån ≤ price + fellesgjeld + costs, with
     the fees deducted at payout counted as costs (i.e. the payout may not exceed price + costs − bank loan)."""
     limit_ore = math.floor((dwelling.price + dwelling.costs - bank_amount) * 100 + 1e-6)
     if limit_ore < 0:
         raise InvalidInput(
             "The bank loan is larger than price + costs; fellesgjeld and loans may not exceed price + costs.",
-            field="bank_loan.amount", rule="loans-within-price-and-costs",
+            field="bank_loan.amount",
+            rule="loans-within-price-and-costs",
         )
     cap = loan_for_payout(limit_ore + 1, fees) - 1 if limit_ore > 0 else 0
     total = dwelling.price + dwelling.fellesgjeld
-    nb = (f"Boligen: kjøpesum {kr_nb(dwelling.price)} + andel fellesgjeld {kr_nb(dwelling.fellesgjeld)} = "
-          f"totalpris {kr_nb(total)}; omkostninger {kr_nb(dwelling.costs)}. Fellesgjeld, banklån og startlån kan "
-          f"til sammen ikke overstige totalpris med omkostninger, så startlånet kan være høyst {kr_nb(cap)} "
-          f"(gebyr som trekkes ved utbetaling regnes som omkostning).")
-    en = (f"The dwelling: price {kr_en(dwelling.price)} + share of fellesgjeld {kr_en(dwelling.fellesgjeld)} = "
-          f"total price {kr_en(total)}; costs {kr_en(dwelling.costs)}. Fellesgjeld, bank loan and startlån together "
-          f"may not exceed the total price with costs, so the startlån can be at most {kr_en(cap)} "
-          f"(fees deducted at payout count as costs).")
+    nb = (
+        f"Boligen: kjøpesum {kr_nb(dwelling.price)} + andel fellesgjeld {kr_nb(dwelling.fellesgjeld)} = "
+        f"totalpris {kr_nb(total)}; omkostninger {kr_nb(dwelling.costs)}. Fellesgjeld, banklån og startlån kan "
+        f"til sammen ikke overstige totalpris med omkostninger, så startlånet kan være høyst {kr_nb(cap)} "
+        f"(gebyr som trekkes ved utbetaling regnes som omkostning)."
+    )
+    en = (
+        f"The dwelling: price {kr_en(dwelling.price)} + share of fellesgjeld {kr_en(dwelling.fellesgjeld)} = "
+        f"total price {kr_en(total)}; costs {kr_en(dwelling.costs)}. Fellesgjeld, bank loan and startlån together "
+        f"may not exceed the total price with costs, so the startlån can be at most {kr_en(cap)} "
+        f"(fees deducted at payout count as costs)."
+    )
     return cap, ExplanationStep("dwelling_cap", nb, en, float(cap))
 
 
@@ -492,51 +554,72 @@ def assess_affordability(
     lc = living_costs or choose_living_costs(request.household, params, request.living_costs_monthly)
     steps.append(ExplanationStep(f"living_costs_{lc.source.value}", lc.reason_nb, lc.reason_en, lc.amount))
     other = request.other_fixed_costs_monthly
-    steps.append(ExplanationStep(
-        "other_fixed_costs", f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
-        f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.", other))
+    steps.append(
+        ExplanationStep(
+            "other_fixed_costs",
+            f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
+            f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.",
+            other,
+        )
+    )
     debt = sum(d.monthly_payment for d in request.existing_debts)
     debt_balance = sum(d.balance for d in request.existing_debts)
     if request.existing_debts:
-        steps.append(ExplanationStep(
-            "existing_debts",
-            f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
-            f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
-            f"Existing debts: {len(request.existing_debts)} loans, balance "
-            f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
-            f"consider expected rate rises).", debt))
+        steps.append(
+            ExplanationStep(
+                "existing_debts",
+                f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
+                f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
+                f"Existing debts: {len(request.existing_debts)} loans, balance "
+                f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
+                f"consider expected rate rises).",
+                debt,
+            )
+        )
     housing = request.housing_costs.total
     hc = request.housing_costs
-    steps.append(ExplanationStep(
-        "housing_costs",
-        f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
-        f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
-        f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
-        f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
-        f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
-        f"other {kr_en(hc.other)}; total {kr_en(housing)}.", housing))
+    steps.append(
+        ExplanationStep(
+            "housing_costs",
+            f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
+            f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
+            f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
+            f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
+            f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
+            f"other {kr_en(hc.other)}; total {kr_en(housing)}.",
+            housing,
+        )
+    )
     disposable = income - lc.amount - other - debt - housing
-    steps.append(ExplanationStep(
-        "disposable",
-        f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
-        f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
-        f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
-        f"{kr_en(housing)} = {kr_en(disposable)} per month.", disposable))
+    steps.append(
+        ExplanationStep(
+            "disposable",
+            f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
+            f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
+            f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
+            f"{kr_en(housing)} = {kr_en(disposable)} per month.",
+            disposable,
+        )
+    )
 
     available = disposable
     bank_test = None
     if request.bank_loan is not None:
         bank_test = test_bank_loan(request.bank_loan, params)
         available = disposable - bank_test.monthly_payment_at_stress
-        steps.append(ExplanationStep(
-            "bank_loan",
-            f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
-            f"{pct_nb(bank_test.annual_rate)} + 3 prosentpoeng, minst 7 %: {pct_nb(bank_test.stress_rate)}, "
-            f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
-            f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
-            f"rate {pct_en(bank_test.annual_rate)} + 3 percentage points, at least 7 %: "
-            f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
-            f"startlån: {kr_en(available)}.", available))
+        steps.append(
+            ExplanationStep(
+                "bank_loan",
+                f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
+                f"{pct_nb(bank_test.annual_rate)} + 3 prosentpoeng, minst 7 %: {pct_nb(bank_test.stress_rate)}, "
+                f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
+                f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
+                f"rate {pct_en(bank_test.annual_rate)} + 3 percentage points, at least 7 %: "
+                f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
+                f"startlån: {kr_en(available)}.",
+                available,
+            )
+        )
 
     stress, stress_source, stress_nb, stress_en = startlan_stress_rate(params, loan.stress_rate)
     steps.append(ExplanationStep("stress_rate", stress_nb, stress_en))
@@ -556,12 +639,15 @@ def assess_affordability(
         fix_months = loan.fixation_years * 12
         if fix_months < term_months:
             changes = (RateChange(fix_months + 1, stress),)
-        steps.append(ExplanationStep(
-            "fixed_rate",
-            f"Fastrente {pct_nb(fixed_rate)} i {loan.fixation_years} år brukes i bindingstiden i stedet for "
-            f"stressrenten; restgjelden etter bindingstiden testes med {pct_nb(stress)}.",
-            f"The fixed rate {pct_en(fixed_rate)} for {loan.fixation_years} years is used during the fixation period "
-            f"instead of the stress rate; the balance left afterwards is tested at {pct_en(stress)}."))
+        steps.append(
+            ExplanationStep(
+                "fixed_rate",
+                f"Fastrente {pct_nb(fixed_rate)} i {loan.fixation_years} år brukes i bindingstiden i stedet for "
+                f"stressrenten; restgjelden etter bindingstiden testes med {pct_nb(stress)}.",
+                f"The fixed rate {pct_en(fixed_rate)} for {loan.fixation_years} years is used during the fixation period "
+                f"instead of the stress rate; the balance left afterwards is tested at {pct_en(stress)}.",
+            )
+        )
 
     peak = peak_payment_per_krone(first_rate, term_months, loan.repayment, io_months, changes)
     capacity = 0.0
@@ -571,22 +657,30 @@ def assess_affordability(
     form_nb = "annuitetslån" if loan.repayment is Repayment.ANNUITY else "serielån"
     form_en = "annuity" if loan.repayment is Repayment.ANNUITY else "serial"
     if available <= 0:
-        steps.append(ExplanationStep(
-            "max_loan",
-            f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
-            f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.", 0.0))
+        steps.append(
+            ExplanationStep(
+                "max_loan",
+                f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
+                f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.",
+                0.0,
+            )
+        )
     else:
         io_nb = f", {loan.interest_only_years} år avdragsfritt først" if io_months else ""
         io_en = f", {loan.interest_only_years} years interest-only first" if io_months else ""
         serial = loan.repayment is Repayment.SERIAL
         binding_nb = " (første betaling med avdrag er den høyeste og bindende)" if serial else ""
         binding_en = " (the first payment with repayment is the highest and binding)" if serial else ""
-        steps.append(ExplanationStep(
-            "max_loan",
-            f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
-            f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
-            f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
-            f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.", float(capacity_kr)))
+        steps.append(
+            ExplanationStep(
+                "max_loan",
+                f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
+                f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
+                f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
+                f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.",
+                float(capacity_kr),
+            )
+        )
 
     max_loan = capacity_kr
     cap: int | None = None
@@ -600,22 +694,33 @@ def assess_affordability(
     fees = tuple(Fee(name, a / 100) for name, a in fee_ore(max_loan, params.fees))
     payout = max_loan - sum(f.amount for f in fees)
     if fees:
-        steps.append(ExplanationStep(
-            "fees",
-            "Gebyr trekkes fra lånet ved utbetaling: " + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
-            + f"; utbetalt {kr_nb(payout)}.",
-            "Fees are deducted at payout: " + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
-            + f"; paid out {kr_en(payout)}.", payout))
-    first_payment = max_loan * peak_payment_per_krone(
-        actual_rate, term_months, loan.repayment, 0, ()) if max_loan else 0.0
+        steps.append(
+            ExplanationStep(
+                "fees",
+                "Gebyr trekkes fra lånet ved utbetaling: "
+                + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
+                + f"; utbetalt {kr_nb(payout)}.",
+                "Fees are deducted at payout: "
+                + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
+                + f"; paid out {kr_en(payout)}.",
+                payout,
+            )
+        )
+    first_payment = (
+        max_loan * peak_payment_per_krone(actual_rate, term_months, loan.repayment, 0, ()) if max_loan else 0.0
+    )
     if io_months and max_loan:
         first_payment = max_loan * actual_rate / 12
-    steps.append(ExplanationStep(
-        "result",
-        f"Resultat: største startlån {kr_nb(max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
-        f"{kr_nb(first_payment)} per måned.",
-        f"Result: maximum startlån {kr_en(max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
-        f"{kr_en(first_payment)} per month.", float(max_loan)))
+    steps.append(
+        ExplanationStep(
+            "result",
+            f"Resultat: største startlån {kr_nb(max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
+            f"{kr_nb(first_payment)} per måned.",
+            f"Result: maximum startlån {kr_en(max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
+            f"{kr_en(first_payment)} per month.",
+            float(max_loan),
+        )
+    )
 
     return AffordabilityResult(
         max_loan=max_loan,

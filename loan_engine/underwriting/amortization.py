@@ -96,7 +96,8 @@ def fixed_then_floating(fixed_rate: float, fixation_months: int, floating_rate: 
 def _check_rate(rate: float, fieldname: str) -> None:
     if not math.isfinite(rate) or rate < 0 or rate > MAX_RATE:
         raise InvalidInput(
-            f"The rate must be between 0 and 100 % per year; got {rate * 100:g} %.", field=fieldname,
+            f"The rate must be between 0 and 100 % per year; got {rate * 100:g} %.",
+            field=fieldname,
             rule="rate-0-100-percent",
         )
 
@@ -113,17 +114,20 @@ def validate_terms(
     if term_months < 1 or term_months > MAX_TERM_MONTHS:
         raise InvalidInput(
             f"The term must be from 1 month to 50 years; got {term_months} months.",
-            field=f"{prefix}.term_years", rule="max-term-50-years",
+            field=f"{prefix}.term_years",
+            rule="max-term-50-years",
         )
     if interest_only_months < 0 or interest_only_months > MAX_INTEREST_ONLY_MONTHS:
         raise InvalidInput(
             f"Interest-only may last 0–8 years; got {interest_only_months} months.",
-            field=f"{prefix}.interest_only_years", rule="max-interest-only-8-years",
+            field=f"{prefix}.interest_only_years",
+            rule="max-interest-only-8-years",
         )
     if interest_only_months >= term_months:
         raise InvalidInput(
             "The interest-only period must be shorter than the term, so that the loan is repaid.",
-            field=f"{prefix}.interest_only_years", rule="interest-only-shorter-than-term",
+            field=f"{prefix}.interest_only_years",
+            rule="interest-only-shorter-than-term",
         )
     _check_rate(annual_rate, f"{prefix}.annual_rate")
     previous = 1
@@ -132,7 +136,8 @@ def validate_terms(
         if change.from_month <= previous or change.from_month > term_months:
             raise InvalidInput(
                 "Rate changes must start after month 1, within the term, in increasing order.",
-                field=f"{prefix}.rate_changes.{k}.from_month", rule="rate-change-within-term",
+                field=f"{prefix}.rate_changes.{k}.from_month",
+                rule="rate-change-within-term",
             )
         previous = change.from_month
 
@@ -245,7 +250,8 @@ def build_schedule(terms: LoanTerms) -> Schedule:
     """The full monthly schedule for ``terms``; exact to the øre, principal sums to the loan."""
     if not math.isfinite(terms.principal) or terms.principal <= 0 or terms.principal > 1e10:
         raise InvalidInput(
-            "The principal must be a positive amount up to 10 000 000 000 NOK.", field="principal",
+            "The principal must be a positive amount up to 10 000 000 000 NOK.",
+            field="principal",
             rule="principal-positive",
         )
     validate_terms(terms.term_months, terms.interest_only_months, terms.annual_rate, terms.rate_changes)

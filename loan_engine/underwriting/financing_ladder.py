@@ -102,27 +102,53 @@ class _State:
 
 
 def _assess(plan: FinancingPlanRequest, st: _State, params: UnderwritingParameters) -> AffordabilityResult:
-    loan = replace(plan.base.loan, rate_type=st.rate_type, fixation_years=st.fixation_years,
-                   term_years=st.term_years,
-                   fixed_rate=plan.base.loan.fixed_rate if st.rate_type is RateType.FIXED else None)
-    return assess_affordability(replace(plan.base, loan=loan, living_costs_monthly=None), params,
-                                living_costs=st.living)
+    loan = replace(
+        plan.base.loan,
+        rate_type=st.rate_type,
+        fixation_years=st.fixation_years,
+        term_years=st.term_years,
+        fixed_rate=plan.base.loan.fixed_rate if st.rate_type is RateType.FIXED else None,
+    )
+    return assess_affordability(
+        replace(plan.base, loan=loan, living_costs_monthly=None), params, living_costs=st.living
+    )
 
 
 def _step(name: str, st: _State, res: AffordabilityResult, required: int, nb: str, en: str) -> LadderStep:
     works = res.available_for_startlan_monthly >= 0 and res.max_loan >= required
     return LadderStep(
-        name=name, tried=True, works=works, rate_type=st.rate_type, fixation_years=st.fixation_years,
-        term_years=st.term_years, living_costs_monthly=st.living.amount, living_costs_source=st.living.source.value,
-        max_loan=res.max_loan, required_loan=required, available_monthly=res.available_for_startlan_monthly,
+        name=name,
+        tried=True,
+        works=works,
+        rate_type=st.rate_type,
+        fixation_years=st.fixation_years,
+        term_years=st.term_years,
+        living_costs_monthly=st.living.amount,
+        living_costs_source=st.living.source.value,
+        max_loan=res.max_loan,
+        required_loan=required,
+        available_monthly=res.available_for_startlan_monthly,
         nb=nb + (" Dette holder." if works else f" Det mangler {kr_nb(max(required - res.max_loan, 0))} i lån."),
         en=en + (" This works." if works else f" The loan falls short by {kr_en(max(required - res.max_loan, 0))}."),
     )
 
 
 def _skipped(name: str, st: _State, nb: str, en: str) -> LadderStep:
-    return LadderStep(name, False, False, st.rate_type, st.fixation_years, st.term_years, st.living.amount,
-                      st.living.source.value, 0, 0, 0.0, nb, en)
+    return LadderStep(
+        name,
+        False,
+        False,
+        st.rate_type,
+        st.fixation_years,
+        st.term_years,
+        st.living.amount,
+        st.living.source.value,
+        0,
+        0,
+        0.0,
+        nb,
+        en,
+    )
 
 
 def smallest_grant(need_ore: int, max_loan: int, params: UnderwritingParameters) -> int:
@@ -146,8 +172,11 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     base = plan.base
     dwelling: Dwelling | None = base.dwelling
     if dwelling is None:
-        raise InvalidInput("A financing plan needs the purchase (price, fellesgjeld, costs).", field="purchase",
-                           rule="purchase-required")
+        raise InvalidInput(
+            "A financing plan needs the purchase (price, fellesgjeld, costs).",
+            field="purchase",
+            rule="purchase-required",
+        )
     bank = base.bank_loan.amount if base.bank_loan else 0.0
     need = dwelling.price + dwelling.costs - dwelling.equity - bank
     need_ore = math.ceil(need * 100 - 1e-6)
@@ -156,18 +185,25 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     ref_term = params.reference_term_years
     st = _State(RateType.FLOATING, None, ref_term, full)
     steps: list[LadderStep] = []
-    explanation: list[ExplanationStep] = [ExplanationStep(
-        "need",
-        f"Kjøpet: kjøpesum {kr_nb(dwelling.price)} + omkostninger {kr_nb(dwelling.costs)} − egenkapital "
-        f"{kr_nb(dwelling.equity)} − banklån {kr_nb(bank)} = {kr_nb(need)} må dekkes av startlån (og eventuelt "
-        f"tilskudd). Med gebyr trukket ved utbetaling trengs et startlån på {kr_nb(required)}.",
-        f"The purchase: price {kr_en(dwelling.price)} + costs {kr_en(dwelling.costs)} − equity "
-        f"{kr_en(dwelling.equity)} − bank loan {kr_en(bank)} = {kr_en(need)} to be covered by startlån (and possibly "
-        f"a grant). With fees deducted at payout the startlån must be {kr_en(required)}.", float(required))]
+    explanation: list[ExplanationStep] = [
+        ExplanationStep(
+            "need",
+            f"Kjøpet: kjøpesum {kr_nb(dwelling.price)} + omkostninger {kr_nb(dwelling.costs)} − egenkapital "
+            f"{kr_nb(dwelling.equity)} − banklån {kr_nb(bank)} = {kr_nb(need)} må dekkes av startlån (og eventuelt "
+            f"tilskudd). Med gebyr trukket ved utbetaling trengs et startlån på {kr_nb(required)}.",
+            f"The purchase: price {kr_en(dwelling.price)} + costs {kr_en(dwelling.costs)} − equity "
+            f"{kr_en(dwelling.equity)} − bank loan {kr_en(bank)} = {kr_en(need)} to be covered by startlån (and possibly "
+            f"a grant). With fees deducted at payout the startlån must be {kr_en(required)}.",
+            float(required),
+        )
+    ]
 
     res = _assess(plan, st, params)
     step = _step(
-        "reference", st, res, required,
+        "reference",
+        st,
+        res,
+        required,
         f"Referanseløsning: flytende rente, {ref_term} år, fullt livsopphold ({kr_nb(full.amount)}, "
         f"{full.source.value}), stressrente {pct_nb(res.stress_rate)}: største lån {kr_nb(res.max_loan)}.",
         f"Reference solution: floating rate, {ref_term} years, full living costs ({kr_en(full.amount)}, "
@@ -182,18 +218,23 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                 if base.loan.fixation_years is not None:
                     offered = [y for y in offered if y == base.loan.fixation_years]
                 if not offered:
-                    steps.append(_skipped(name, st, "Ingen bindingstid passer løpetiden.",
-                                          "No fixation period fits the term."))
+                    steps.append(
+                        _skipped(name, st, "Ingen bindingstid passer løpetiden.", "No fixation period fits the term.")
+                    )
                     continue
-                trials = [(_assess(plan, replace(st, rate_type=RateType.FIXED, fixation_years=y), params), y)
-                          for y in offered]
+                trials = [
+                    (_assess(plan, replace(st, rate_type=RateType.FIXED, fixation_years=y), params), y) for y in offered
+                ]
                 cand, years = max(trials, key=lambda t: t[0].max_loan)
                 trial_st = replace(st, rate_type=RateType.FIXED, fixation_years=years)
                 tried_nb = ", ".join(f"{y} år: {kr_nb(r.max_loan)}" for r, y in trials)
                 tried_en = ", ".join(f"{y} years: {kr_en(r.max_loan)}" for r, y in trials)
                 assert cand.fixed_rate is not None
                 step = _step(
-                    name, trial_st, cand, required,
+                    name,
+                    trial_st,
+                    cand,
+                    required,
                     f"Fastrente (bindingstid {tried_nb}); best er {years} år med {pct_nb(cand.fixed_rate)}: "
                     f"største lån {kr_nb(cand.max_loan)}.",
                     f"Fixed rate (fixation {tried_en}); best is {years} years at {pct_en(cand.fixed_rate)}: "
@@ -203,8 +244,14 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                 limit = params.special_max_term_years
                 check = check_long_term(limit, base.loan.term_over_30_reasons, base.household, params)
                 if check is not None and not check.allowed:
-                    steps.append(_skipped(name, st, "Lengre løpetid prøves ikke. " + check.nb,
-                                          "A longer term is not tried. " + check.en))
+                    steps.append(
+                        _skipped(
+                            name,
+                            st,
+                            "Lengre løpetid prøves ikke. " + check.nb,
+                            "A longer term is not tried. " + check.en,
+                        )
+                    )
                     continue
                 trial_st, cand = st, best
                 for term in range(st.term_years + 1, limit + 1):
@@ -213,7 +260,10 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                     if cand.max_loan >= required and cand.available_for_startlan_monthly >= 0:
                         break
                 step = _step(
-                    name, trial_st, cand, required,
+                    name,
+                    trial_st,
+                    cand,
+                    required,
                     f"Lengre løpetid (§ 8-5 er oppfylt; korteste løpetid som holder, høyst {limit} år): "
                     f"{trial_st.term_years} år gir største lån {kr_nb(cand.max_loan)}.",
                     f"Longer term (§ 8-5 is met; the shortest term that works, at most {limit} years): "
@@ -221,16 +271,26 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                 )
             else:  # adjusted_consumption
                 if plan.adjusted_living_costs_monthly is None:
-                    steps.append(_skipped(
-                        name, st, "Nedjustert forbruk prøves ikke: saksbehandler har ikke oppgitt faktisk forbruk.",
-                        "Adjusted consumption is not tried: the caseworker gave no actual-consumption figure."))
+                    steps.append(
+                        _skipped(
+                            name,
+                            st,
+                            "Nedjustert forbruk prøves ikke: saksbehandler har ikke oppgitt faktisk forbruk.",
+                            "Adjusted consumption is not tried: the caseworker gave no actual-consumption figure.",
+                        )
+                    )
                     continue
                 lc = choose_living_costs(base.household, params, plan.adjusted_living_costs_monthly)
                 trial_st = replace(st, living=lc)
                 cand = _assess(plan, trial_st, params)
-                step = _step(name, trial_st, cand, required,
-                             f"Nedjustert forbruk: {lc.reason_nb} Største lån {kr_nb(cand.max_loan)}.",
-                             f"Adjusted consumption: {lc.reason_en} Maximum loan {kr_en(cand.max_loan)}.")
+                step = _step(
+                    name,
+                    trial_st,
+                    cand,
+                    required,
+                    f"Nedjustert forbruk: {lc.reason_nb} Største lån {kr_nb(cand.max_loan)}.",
+                    f"Adjusted consumption: {lc.reason_en} Maximum loan {kr_en(cand.max_loan)}.",
+                )
             steps.append(step)
             if cand.max_loan > best.max_loan or step.works:
                 st, best = trial_st, cand
@@ -242,10 +302,14 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     final = best
     if solution is None:
         if best.available_for_startlan_monthly < 0:
-            nb = (f"Tilskudd: heller ikke et tilskudd kan gjøre kjøpet betjenbart, fordi husstanden mangler "
-                  f"{kr_nb(-best.available_for_startlan_monthly)} per måned før noe startlån.")
-            en = (f"Grant: not even a grant can make the purchase serviceable, because the household is short by "
-                  f"{kr_en(-best.available_for_startlan_monthly)} per month before any startlån.")
+            nb = (
+                f"Tilskudd: heller ikke et tilskudd kan gjøre kjøpet betjenbart, fordi husstanden mangler "
+                f"{kr_nb(-best.available_for_startlan_monthly)} per måned før noe startlån."
+            )
+            en = (
+                f"Grant: not even a grant can make the purchase serviceable, because the household is short by "
+                f"{kr_en(-best.available_for_startlan_monthly)} per month before any startlån."
+            )
             grant = GrantResult(0, params.grant_form, None, None, 0, False, nb, en)
         else:
             amount = smallest_grant(need_ore, best.max_loan, params)
@@ -258,12 +322,16 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
             else:
                 form_nb = "gis som rente- og avdragsfritt lån som tilbakebetales ved salg"
                 form_en = "given as an interest- and instalment-free loan repaid on sale"
-            nb = (f"Tilskudd (sist): minste tilskudd som gjør kjøpet betjenbart er {kr_nb(amount)}; startlånet blir "
-                  f"{kr_nb(loan_with)} (utbetalt {kr_nb(payout_ore(loan_with, params.fees) / 100)}). Tilskuddet "
-                  f"{form_nb}.")
-            en = (f"Grant (last): the smallest grant that makes the purchase serviceable is {kr_en(amount)}; the "
-                  f"startlån becomes {kr_en(loan_with)} (paid out {kr_en(payout_ore(loan_with, params.fees) / 100)}). "
-                  f"The grant is {form_en}.")
+            nb = (
+                f"Tilskudd (sist): minste tilskudd som gjør kjøpet betjenbart er {kr_nb(amount)}; startlånet blir "
+                f"{kr_nb(loan_with)} (utbetalt {kr_nb(payout_ore(loan_with, params.fees) / 100)}). Tilskuddet "
+                f"{form_nb}."
+            )
+            en = (
+                f"Grant (last): the smallest grant that makes the purchase serviceable is {kr_en(amount)}; the "
+                f"startlån becomes {kr_en(loan_with)} (paid out {kr_en(payout_ore(loan_with, params.fees) / 100)}). "
+                f"The grant is {form_en}."
+            )
             grant = GrantResult(amount, params.grant_form, write_years, annual, loan_with, True, nb, en)
             solution = "grant"
     for s in steps:
@@ -271,13 +339,27 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     if grant is not None:
         explanation.append(ExplanationStep("step_grant", grant.nb, grant.en, float(grant.amount)))
     if solution is None:
-        explanation.append(ExplanationStep(
-            "conclusion", "Ingen løsning: kjøpet kan ikke finansieres forsvarlig.",
-            "No solution: the purchase cannot be financed responsibly."))
+        explanation.append(
+            ExplanationStep(
+                "conclusion",
+                "Ingen løsning: kjøpet kan ikke finansieres forsvarlig.",
+                "No solution: the purchase cannot be financed responsibly.",
+            )
+        )
     else:
-        explanation.append(ExplanationStep(
-            "conclusion", f"Første løsning som holder: {solution}.", f"First solution that works: {solution}."))
+        explanation.append(
+            ExplanationStep(
+                "conclusion", f"Første løsning som holder: {solution}.", f"First solution that works: {solution}."
+            )
+        )
     return FinancingPlan(
-        need=need, required_loan=required, steps=tuple(steps), solution=solution, grant=grant, final=final,
-        explanation=tuple(explanation), parameter_set_id=params.set_id, parameter_set_version=params.version,
+        need=need,
+        required_loan=required,
+        steps=tuple(steps),
+        solution=solution,
+        grant=grant,
+        final=final,
+        explanation=tuple(explanation),
+        parameter_set_id=params.set_id,
+        parameter_set_version=params.version,
     )

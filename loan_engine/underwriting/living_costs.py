@@ -89,36 +89,42 @@ def validate_household(household: Household) -> None:
     n = len(household.members)
     if n < 1 or n > MAX_MEMBERS:
         raise InvalidInput(
-            f"A household has 1–{MAX_MEMBERS} members; got {n}.", field="household.members",
+            f"A household has 1–{MAX_MEMBERS} members; got {n}.",
+            field="household.members",
             rule="members-1-20",
         )
     if household.adults < 1:
         raise InvalidInput(
             "A household applying for startlån needs at least one member aged 18 or over.",
-            field="household.members", rule="at-least-one-adult",
+            field="household.members",
+            rule="at-least-one-adult",
         )
     for k, m in enumerate(household.members):
         if m.age < 0 or m.age > MAX_AGE:
             raise InvalidInput(
-                f"Age must be 0–{MAX_AGE} years; got {m.age}.", field=f"household.members.{k}.age",
+                f"Age must be 0–{MAX_AGE} years; got {m.age}.",
+                field=f"household.members.{k}.age",
                 rule="age-0-120",
             )
         if m.pregnant and (m.sex is not Sex.FEMALE or m.age < 12):
             raise InvalidInput(
                 "Only a female member aged 12 or over can be marked pregnant.",
-                field=f"household.members.{k}.pregnant", rule="pregnant-female",
+                field=f"household.members.{k}.pregnant",
+                rule="pregnant-female",
             )
     young = sum(1 for m in household.members if m.age <= 6)
     if household.children_in_barnehage < 0 or household.children_in_barnehage > young:
         raise InvalidInput(
             f"children_in_barnehage must be between 0 and the number of members aged 0–6 ({young}).",
-            field="household.children_in_barnehage", rule="barnehage-children-in-household",
+            field="household.children_in_barnehage",
+            rule="barnehage-children-in-household",
         )
     school = sum(1 for m in household.members if 5 <= m.age <= 13)
     if household.children_in_sfo < 0 or household.children_in_sfo > school:
         raise InvalidInput(
             f"children_in_sfo must be between 0 and the number of members aged 5–13 ({school}).",
-            field="household.children_in_sfo", rule="sfo-children-in-household",
+            field="household.children_in_sfo",
+            rule="sfo-children-in-household",
         )
 
 
@@ -143,20 +149,33 @@ def sifo_budget(household: Household, params: UnderwritingParameters) -> Budget:
                 lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amount, idx))
         if m.pregnant:
             lines.append(
-                BudgetLine("baby_equipment", "Spedbarnsutstyr (før fødsel)", "Baby equipment (before birth)",
-                           sifo.pregnancy_baby_equipment, idx)
+                BudgetLine(
+                    "baby_equipment",
+                    "Spedbarnsutstyr (før fødsel)",
+                    "Baby equipment (before birth)",
+                    sifo.pregnancy_baby_equipment,
+                    idx,
+                )
             )
         if m.age == 0:
             lines.append(
-                BudgetLine("infant_supplement", "Spedbarnsutstyr (under 1 år)", "Infant supplement (under 1)",
-                           sifo.infant_supplement_under_1, idx)
+                BudgetLine(
+                    "infant_supplement",
+                    "Spedbarnsutstyr (under 1 år)",
+                    "Infant supplement (under 1)",
+                    sifo.infant_supplement_under_1,
+                    idx,
+                )
             )
     if household.adults == 2 and household.children >= sifo.large_family_min_children:
         food = sum(line.amount for line in lines if line.key == "food")
         lines.append(
-            BudgetLine("large_family_food_reduction", "Stordriftsfordel mat (par med mer enn to barn)",
-                       "Economies of scale on food (couple with more than two children)",
-                       -food * sifo.large_family_food_reduction)
+            BudgetLine(
+                "large_family_food_reduction",
+                "Stordriftsfordel mat (par med mer enn to barn)",
+                "Economies of scale on food (couple with more than two children)",
+                -food * sifo.large_family_food_reduction,
+            )
         )
     size = len(household.members)
     for item in sifo.household:
@@ -190,8 +209,11 @@ def social_assistance_floor(household: Household, floor: SocialAssistanceFloor) 
     elif adults >= 2:
         lines.append(BudgetLine("couple", "Ektepar/samboere", "Couple", floor.couple))
         for _ in range(adults - 2):
-            lines.append(BudgetLine("person_in_shared_housing", "Person i bofellesskap", "Further adult",
-                                    floor.person_in_shared_housing))
+            lines.append(
+                BudgetLine(
+                    "person_in_shared_housing", "Person i bofellesskap", "Further adult", floor.person_in_shared_housing
+                )
+            )
     for idx, m in enumerate(household.members):
         if m.age < 18:
             if m.age <= 5:
@@ -214,44 +236,73 @@ def choose_living_costs(
         if caseworker_amount < 0 or caseworker_amount > 1_000_000:
             raise InvalidInput(
                 "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
-                field="living_costs_monthly", rule="amount-0-1000000",
+                field="living_costs_monthly",
+                rule="amount-0-1000000",
             )
         if caseworker_amount >= floor.total:
             return LivingCosts(
-                amount=caseworker_amount, source=LivingCostSource.CASEWORKER,
-                reason_nb=(f"Saksbehandlers tall for faktisk forbruk ({kr_nb(caseworker_amount)}) er brukt, "
-                           f"slik Husbanken anbefaler; det er ikke lavere enn sosialhjelpssatsen "
-                           f"({kr_nb(floor.total)}). SIFO-budsjettet ville gitt {kr_nb(sifo.total)}."),
-                reason_en=(f"The caseworker's actual-consumption figure ({kr_en(caseworker_amount)}) is used, as "
-                           f"Husbanken recommends; it is not below the social-assistance floor "
-                           f"({kr_en(floor.total)}). The SIFO budget would be {kr_en(sifo.total)}."),
-                sifo=sifo, floor=floor, caseworker_amount=caseworker_amount,
+                amount=caseworker_amount,
+                source=LivingCostSource.CASEWORKER,
+                reason_nb=(
+                    f"Saksbehandlers tall for faktisk forbruk ({kr_nb(caseworker_amount)}) er brukt, "
+                    f"slik Husbanken anbefaler; det er ikke lavere enn sosialhjelpssatsen "
+                    f"({kr_nb(floor.total)}). SIFO-budsjettet ville gitt {kr_nb(sifo.total)}."
+                ),
+                reason_en=(
+                    f"The caseworker's actual-consumption figure ({kr_en(caseworker_amount)}) is used, as "
+                    f"Husbanken recommends; it is not below the social-assistance floor "
+                    f"({kr_en(floor.total)}). The SIFO budget would be {kr_en(sifo.total)}."
+                ),
+                sifo=sifo,
+                floor=floor,
+                caseworker_amount=caseworker_amount,
             )
         return LivingCosts(
-            amount=floor.total, source=LivingCostSource.FLOOR,
-            reason_nb=(f"Saksbehandlers tall ({kr_nb(caseworker_amount)}) er lavere enn veiledende sats for "
-                       f"økonomisk sosialhjelp ({kr_nb(floor.total)}); livsopphold kan ikke settes lavere, så "
-                       f"sosialhjelpssatsen er brukt."),
-            reason_en=(f"The caseworker's figure ({kr_en(caseworker_amount)}) is below the social-assistance "
-                       f"floor ({kr_en(floor.total)}); living costs may not be set lower, so the floor is used."),
-            sifo=sifo, floor=floor, caseworker_amount=caseworker_amount,
+            amount=floor.total,
+            source=LivingCostSource.FLOOR,
+            reason_nb=(
+                f"Saksbehandlers tall ({kr_nb(caseworker_amount)}) er lavere enn veiledende sats for "
+                f"økonomisk sosialhjelp ({kr_nb(floor.total)}); livsopphold kan ikke settes lavere, så "
+                f"sosialhjelpssatsen er brukt."
+            ),
+            reason_en=(
+                f"The caseworker's figure ({kr_en(caseworker_amount)}) is below the social-assistance "
+                f"floor ({kr_en(floor.total)}); living costs may not be set lower, so the floor is used."
+            ),
+            sifo=sifo,
+            floor=floor,
+            caseworker_amount=caseworker_amount,
         )
     if sifo.total >= floor.total:
         return LivingCosts(
-            amount=sifo.total, source=LivingCostSource.SIFO,
-            reason_nb=(f"Ingen tall for faktisk forbruk er oppgitt; SIFOs referansebudsjett {params.sifo.year} "
-                       f"for husstanden ({kr_nb(sifo.total)}) er brukt. Det er over sosialhjelpssatsen "
-                       f"({kr_nb(floor.total)})."),
-            reason_en=(f"No actual-consumption figure was given; the SIFO {params.sifo.year} reference budget for "
-                       f"the household ({kr_en(sifo.total)}) is used. It is above the social-assistance floor "
-                       f"({kr_en(floor.total)})."),
-            sifo=sifo, floor=floor, caseworker_amount=None,
+            amount=sifo.total,
+            source=LivingCostSource.SIFO,
+            reason_nb=(
+                f"Ingen tall for faktisk forbruk er oppgitt; SIFOs referansebudsjett {params.sifo.year} "
+                f"for husstanden ({kr_nb(sifo.total)}) er brukt. Det er over sosialhjelpssatsen "
+                f"({kr_nb(floor.total)})."
+            ),
+            reason_en=(
+                f"No actual-consumption figure was given; the SIFO {params.sifo.year} reference budget for "
+                f"the household ({kr_en(sifo.total)}) is used. It is above the social-assistance floor "
+                f"({kr_en(floor.total)})."
+            ),
+            sifo=sifo,
+            floor=floor,
+            caseworker_amount=None,
         )
     return LivingCosts(
-        amount=floor.total, source=LivingCostSource.FLOOR,
-        reason_nb=(f"SIFO-budsjettet ({kr_nb(sifo.total)}) er lavere enn sosialhjelpssatsen "
-                   f"({kr_nb(floor.total)}); sosialhjelpssatsen er brukt som minstebeløp."),
-        reason_en=(f"The SIFO budget ({kr_en(sifo.total)}) is below the social-assistance floor "
-                   f"({kr_en(floor.total)}); the floor is used as the minimum."),
-        sifo=sifo, floor=floor, caseworker_amount=None,
+        amount=floor.total,
+        source=LivingCostSource.FLOOR,
+        reason_nb=(
+            f"SIFO-budsjettet ({kr_nb(sifo.total)}) er lavere enn sosialhjelpssatsen "
+            f"({kr_nb(floor.total)}); sosialhjelpssatsen er brukt som minstebeløp."
+        ),
+        reason_en=(
+            f"The SIFO budget ({kr_en(sifo.total)}) is below the social-assistance floor "
+            f"({kr_en(floor.total)}); the floor is used as the minimum."
+        ),
+        sifo=sifo,
+        floor=floor,
+        caseworker_amount=None,
     )

@@ -47,11 +47,19 @@ def max_principal_vectorised(
     io = np.asarray(interest_only_months, dtype=np.int64)
     s = np.asarray(serial, dtype=np.bool_)
     _check("monthly_amount", np.isfinite(a), "finite", "monthly_amount must be finite")
-    _check("annual_rate", np.isfinite(r) & (r >= 0) & (r <= 1), "rate-0-100-percent",
-           "annual_rate must be a fraction between 0 and 1")
+    _check(
+        "annual_rate",
+        np.isfinite(r) & (r >= 0) & (r <= 1),
+        "rate-0-100-percent",
+        "annual_rate must be a fraction between 0 and 1",
+    )
     _check("term_months", (n >= 1) & (n <= MAX_TERM_MONTHS), "max-term-50-years", "term_months must be 1–600")
-    _check("interest_only_months", (io >= 0) & (io <= MAX_INTEREST_ONLY_MONTHS) & (io < n),
-           "max-interest-only-8-years", "interest_only_months must be 0–96 and shorter than the term")
+    _check(
+        "interest_only_months",
+        (io >= 0) & (io <= MAX_INTEREST_ONLY_MONTHS) & (io < n),
+        "max-interest-only-8-years",
+        "interest_only_months must be 0–96 and shorter than the term",
+    )
     i = r / 12.0
     m = (n - io).astype(np.float64)
     zero = i == 0.0
@@ -80,5 +88,7 @@ def describe(max_loans: npt.NDArray[np.float64]) -> str:
     """A one-line summary (for logs and the CLI)."""
     if max_loans.size == 0:
         return "no households"
-    return (f"{max_loans.size} households; median max loan {kr_en(float(np.median(max_loans)))}, "
-            f"{int(np.count_nonzero(max_loans == 0))} with none")
+    return (
+        f"{max_loans.size} households; median max loan {kr_en(float(np.median(max_loans)))}, "
+        f"{int(np.count_nonzero(max_loans == 0))} with none"
+    )

@@ -33,10 +33,18 @@ def test_config_has_demo_keys_with_demo_data(client: TestClient) -> None:
     assert set(keys) == {"caseworker", "finance", "admin"}
 
 
-@pytest.mark.parametrize("path", [
-    "/app/../api/settings.py", "/app/%2e%2e/api/settings.py", "/app/..%2fapi%2fsettings.py", "/app/.hidden",
-    "/app/__init__.py", "/app/nope.html", "/app/static/../../settings.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/app/../api/settings.py",
+        "/app/%2e%2e/api/settings.py",
+        "/app/..%2fapi%2fsettings.py",
+        "/app/.hidden",
+        "/app/__init__.py",
+        "/app/nope.html",
+        "/app/static/../../settings.py",
+    ],
+)
 def test_no_file_outside_the_static_folder(no_demo_client: TestClient, path: str) -> None:
     response = no_demo_client.get(path)
     assert response.status_code == 404

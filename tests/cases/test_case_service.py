@@ -76,14 +76,15 @@ def test_expiry_of_unpaid_promises(engine: Engine) -> None:
     paid = _assessed_case(engine, kommune)
     unpaid = _assessed_case(engine, kommune)
     decided_at = datetime.combine(date.today() - timedelta(days=120), datetime.min.time()).replace(
-        tzinfo=utcnow().tzinfo)
+        tzinfo=utcnow().tzinfo
+    )
     with Session(engine, expire_on_commit=False) as s:
         for case_id in (paid, unpaid):
-            service.decide(s, CLI_ACTOR, case_id, DecisionIn.model_validate(granted(2)), expected_version=2,
-                           now=decided_at)
+            service.decide(
+                s, CLI_ACTOR, case_id, DecisionIn.model_validate(granted(2)), expected_version=2, now=decided_at
+            )
         valid_until = add_months(decided_at.date(), 3)
-        service.pay_out(s, CLI_ACTOR, paid, PayoutIn(paid_out_on=valid_until), expected_version=3,
-                        today=valid_until)
+        service.pay_out(s, CLI_ACTOR, paid, PayoutIn(paid_out_on=valid_until), expected_version=3, today=valid_until)
         with pytest.raises(Conflict) as info:
             service.pay_out(s, CLI_ACTOR, unpaid, PayoutIn(), expected_version=3)
         assert info.value.rule == "promise-expired"

@@ -14,8 +14,13 @@ statuses = st.sampled_from(list(CaseStatus))
 
 def test_happy_path_draft_to_paid_out() -> None:
     s = CaseStatus.draft
-    for target in (CaseStatus.assessed, CaseStatus.decided, CaseStatus.appealed, CaseStatus.decided,
-                   CaseStatus.paid_out):
+    for target in (
+        CaseStatus.assessed,
+        CaseStatus.decided,
+        CaseStatus.appealed,
+        CaseStatus.decided,
+        CaseStatus.paid_out,
+    ):
         s = transition(s, target)
     assert s is CaseStatus.paid_out
 

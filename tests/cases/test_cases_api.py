@@ -103,8 +103,9 @@ def test_bad_application_is_a_problem(client: TestClient, caseworker_headers: di
     r = client.post("/v1/cases", json=body, headers=caseworker_headers)
     problem = assert_problem(r, 422)
     assert any(e["field"].startswith("application.affordability.income") for e in problem["errors"])
-    r = client.post("/v1/cases", content=b"{not json", headers={**caseworker_headers,
-                                                                 "content-type": "application/json"})
+    r = client.post(
+        "/v1/cases", content=b"{not json", headers={**caseworker_headers, "content-type": "application/json"}
+    )
     assert_problem(r, 400)
 
 
@@ -135,8 +136,7 @@ def test_roles_and_kommune_scope(
         assert_problem(client.post("/v1/cases", json=case_body(), headers=headers), 403)
     assert_problem(client.get(f"/v1/cases/{cid}"), 401, rule="api-key-required")
     assert_problem(client.get(f"/v1/cases/{cid}", headers={"X-API-Key": "not-a-key"}), 401, rule="api-key-format")
-    assert_problem(client.get(f"/v1/cases/{cid}", headers={"X-API-Key": "le_" + "x" * 30}), 401,
-                   rule="api-key-active")
+    assert_problem(client.get(f"/v1/cases/{cid}", headers={"X-API-Key": "le_" + "x" * 30}), 401, rule="api-key-active")
 
     elsewhere = make_key(Role.caseworker, "1103")
     assert_problem(client.get(f"/v1/cases/{cid}", headers=elsewhere), 404, rule="case-exists")
@@ -180,10 +180,12 @@ def test_draft_to_decided_to_appealed_to_paid_out(client: TestClient, caseworker
     assert d["appeal_deadline"] == (today + timedelta(weeks=3)).isoformat()
     assert d["valid_until"] is None and d["calculation_id"] == calc["id"]
 
-    assert_problem(client.post(f"/v1/cases/{cid}/payout", json={"version": 3}, headers=h), 409,
-                   rule="payout-requires-grant")
-    r = client.post(f"/v1/cases/{cid}/appeal", json={"reason": "I do not get a bank loan."},
-                    headers={**h, "If-Match": '"3"'})
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/payout", json={"version": 3}, headers=h), 409, rule="payout-requires-grant"
+    )
+    r = client.post(
+        f"/v1/cases/{cid}/appeal", json={"reason": "I do not get a bank loan."}, headers={**h, "If-Match": '"3"'}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "appealed" and r.json()["appeal"]["reason"] == "I do not get a bank loan."
 
@@ -197,12 +199,21 @@ def test_draft_to_decided_to_appealed_to_paid_out(client: TestClient, caseworker
     r = client.post(f"/v1/cases/{cid}/payout", json={"version": 5}, headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "paid_out" and r.json()["payout"]["amount"] == 1_500_000
-    assert_problem(client.post(f"/v1/cases/{cid}/appeal", json={"version": 6, "reason": "x"}, headers=h), 409,
-                   rule="illegal-status-transition")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/appeal", json={"version": 6, "reason": "x"}, headers=h),
+        409,
+        rule="illegal-status-transition",
+    )
 
     trail = client.get(f"/v1/cases/{cid}/audit", headers=h).json()
     assert [e["action"] for e in trail] == [
-        "case.create", "case.assess", "case.decide", "case.appeal", "case.decide", "case.payout"]
+        "case.create",
+        "case.assess",
+        "case.decide",
+        "case.appeal",
+        "case.decide",
+        "case.payout",
+    ]
     versions = [e["after"]["version"] for e in trail]
     assert versions == [1, 2, 3, 4, 5, 6]
     assert [e["before"]["version"] for e in trail[1:]] == versions[:-1]
@@ -213,23 +224,33 @@ def test_illegal_transitions_and_versions(client: TestClient, caseworker_headers
     h = caseworker_headers
     case = create(client, h)
     cid = case["id"]
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=granted(1), headers=h), 409,
-                   rule="illegal-status-transition")
-    assert_problem(client.post(f"/v1/cases/{cid}/appeal", json={"version": 1, "reason": "x"}, headers=h), 409,
-                   rule="illegal-status-transition")
-    assert_problem(client.post(f"/v1/cases/{cid}/payout", json={"version": 1}, headers=h), 409,
-                   rule="illegal-status-transition")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=granted(1), headers=h), 409, rule="illegal-status-transition"
+    )
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/appeal", json={"version": 1, "reason": "x"}, headers=h),
+        409,
+        rule="illegal-status-transition",
+    )
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/payout", json={"version": 1}, headers=h), 409, rule="illegal-status-transition"
+    )
     client.post(f"/v1/cases/{cid}/assessments", json={}, headers=h)
 
     body = granted(1)
     assert_problem(client.post(f"/v1/cases/{cid}/decision", json=body, headers=h), 409, rule="stale-version")
     no_version = {k: v for k, v in body.items() if k != "version"}
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=no_version, headers=h), 428,
-                   rule="version-required")
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=no_version, headers={**h, "If-Match": "abc"}), 400,
-                   rule="etag-format")
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=granted(2), headers={**h, "If-Match": '"3"'}), 422,
-                   rule="version-if-match-agree")
+    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=no_version, headers=h), 428, rule="version-required")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=no_version, headers={**h, "If-Match": "abc"}),
+        400,
+        rule="etag-format",
+    )
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=granted(2), headers={**h, "If-Match": '"3"'}),
+        422,
+        rule="version-if-match-agree",
+    )
     r = client.post(f"/v1/cases/{cid}/decision", json=no_version, headers={**h, "If-Match": 'W/"2"'})
     assert r.status_code == 200, r.text
     # nothing of the refused attempts was written
@@ -247,14 +268,17 @@ def test_decision_rules(client: TestClient, caseworker_headers: dict[str, str]) 
     no_terms = {**granted(2), "terms": None}
     assert_problem(client.post(f"/v1/cases/{cid}/decision", json=no_terms, headers=h), 422, rule="terms-required")
     refused_amount = {"version": 2, "outcome": "refused", "loan_amount": 5, "reason": "no"}
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=refused_amount, headers=h), 422,
-                   rule="refused-without-amounts")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=refused_amount, headers=h), 422, rule="refused-without-amounts"
+    )
     late = granted(2, valid_until=(date.today() + timedelta(days=800)).isoformat())
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=late, headers=h), 422,
-                   rule="valid-until-max-12-months")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=late, headers=h), 422, rule="valid-until-max-12-months"
+    )
     past = granted(2, valid_until=date.today().isoformat())
-    assert_problem(client.post(f"/v1/cases/{cid}/decision", json=past, headers=h), 422,
-                   rule="valid-until-after-decision")
+    assert_problem(
+        client.post(f"/v1/cases/{cid}/decision", json=past, headers=h), 422, rule="valid-until-after-decision"
+    )
 
     advice = "Vi fraråder lånet: beregningen viser at husholdningen ikke kan betjene et så stort lån over tid."
     r = client.post(f"/v1/cases/{cid}/decision", json=granted(2, over, fraradning=advice), headers=h)
@@ -293,8 +317,9 @@ def test_financing_plan_assessment_and_recompute(client: TestClient, caseworker_
     c2 = client.post("/v1/cases", json=no_plan, headers=h).json()
     r = client.post(f"/v1/cases/{c2['id']}/assessments", json={"kind": "financing-plan"}, headers=h)
     assert_problem(r, 422, rule="financing-plan-required")
-    r = client.post(f"/v1/cases/{c2['id']}/assessments", json={"parameter_set": {"id": "nope", "version": 1}},
-                    headers=h)
+    r = client.post(
+        f"/v1/cases/{c2['id']}/assessments", json={"parameter_set": {"id": "nope", "version": 1}}, headers=h
+    )
     assert_problem(r, 404, rule="parameter-set-exists")
 
 
@@ -376,8 +401,14 @@ def test_cursor_pagination_and_filters(client: TestClient, make_key: Callable[..
     r = client.get("/v1/cases", params={"status": "assessed"}, headers=h).json()
     assert [c["id"] for c in r["items"]] == [assessed]
     today = date.today()
-    r = client.get("/v1/cases", params={"created_from": (today - timedelta(days=1)).isoformat(),
-                                        "created_to": (today + timedelta(days=1)).isoformat()}, headers=h).json()
+    r = client.get(
+        "/v1/cases",
+        params={
+            "created_from": (today - timedelta(days=1)).isoformat(),
+            "created_to": (today + timedelta(days=1)).isoformat(),
+        },
+        headers=h,
+    ).json()
     assert len(r["items"]) == 5
     r = client.get("/v1/cases", params={"created_from": (today + timedelta(days=2)).isoformat()}, headers=h).json()
     assert r["items"] == [] and r["next_cursor"] is None
@@ -385,8 +416,11 @@ def test_cursor_pagination_and_filters(client: TestClient, make_key: Callable[..
     assert_problem(client.get("/v1/cases", params={"cursor": "!!!"}, headers=h), 422, rule="cursor-format")
     assert_problem(client.get("/v1/cases", params={"status": "lost"}, headers=h), 422)
     assert_problem(client.get("/v1/cases", params={"limit": 0}, headers=h), 422)
-    assert_problem(client.get("/v1/cases", params={"created_from": "2026-02-02", "created_to": "2026-02-01"},
-                              headers=h), 422, rule="date-range-order")
+    assert_problem(
+        client.get("/v1/cases", params={"created_from": "2026-02-02", "created_to": "2026-02-01"}, headers=h),
+        422,
+        rule="date-range-order",
+    )
 
 
 def test_nul_characters_and_odd_ids_are_refused_not_500(
@@ -402,9 +436,9 @@ def test_nul_characters_and_odd_ids_are_refused_not_500(
     nul_cursor = "WyIyMDI2IiwgIlx1MDAwMCJd"  # base64 of ["2026", "\u0000"]
     assert_problem(client.get("/v1/cases", params={"cursor": nul_cursor}, headers=h), 422, rule="cursor-format")
     assert client.get("/v1/cases", params={"created_to": "9999-12-31"}, headers=h).status_code == 200
-    assert_problem(client.post("/v1/admin/keys", json={"role": "finance", "label": "\x00"}, headers=admin_headers),
-                   422)
+    assert_problem(client.post("/v1/admin/keys", json={"role": "finance", "label": "\x00"}, headers=admin_headers), 422)
     assert_problem(client.post("/v1/admin/keys/a%00/revoke", headers=admin_headers), 404)
     document = {"id": "x", "version": 1, "valid_from": "2026-01-01", "description": "\x00", "values": {}}
-    assert_problem(client.post("/v1/parameter-sets", json=document, headers=admin_headers), 422,
-                   rule="no-nul-characters")
+    assert_problem(
+        client.post("/v1/parameter-sets", json=document, headers=admin_headers), 422, rule="no-nul-characters"
+    )

@@ -21,9 +21,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def cli_database(
-    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
-) -> Iterator[str]:
+def cli_database(request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]) -> Iterator[str]:
     url = fresh_database_url(request.param)
     mp = pytest.MonkeyPatch()
     mp.setenv("DATABASE_URL", url)

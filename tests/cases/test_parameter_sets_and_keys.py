@@ -35,7 +35,9 @@ def kommune_set(kommune: str, policy_rate: float, valid_from: date) -> dict[str,
 
 
 def test_load_parameter_set_validates_and_never_overwrites(
-    client: TestClient, admin_headers: dict[str, str], caseworker_headers: dict[str, str],
+    client: TestClient,
+    admin_headers: dict[str, str],
+    caseworker_headers: dict[str, str],
     finance_headers: dict[str, str],
 ) -> None:
     doc = kommune_set("4690", 4.5, date.today() + timedelta(days=30))
@@ -45,19 +47,22 @@ def test_load_parameter_set_validates_and_never_overwrites(
     assert r.headers["Location"] == f"/v1/parameter-sets/{doc['id']}?version=1"
     assert client.get(r.headers["Location"], headers=caseworker_headers).status_code == 200
 
-    assert_problem(client.post("/v1/parameter-sets", json=doc, headers=admin_headers), 409,
-                   rule="parameter-set-version-unique")
+    assert_problem(
+        client.post("/v1/parameter-sets", json=doc, headers=admin_headers), 409, rule="parameter-set-version-unique"
+    )
     doc2 = {**doc, "version": 2}
     assert client.post("/v1/parameter-sets", json=doc2, headers=admin_headers).status_code == 201
-    versions = {s["version"] for s in client.get("/v1/parameter-sets", headers=admin_headers).json()
-                if s["id"] == doc["id"]}
+    versions = {
+        s["version"] for s in client.get("/v1/parameter-sets", headers=admin_headers).json() if s["id"] == doc["id"]
+    }
     assert versions == {1, 2}
 
     for headers in (caseworker_headers, finance_headers):
         assert_problem(client.post("/v1/parameter-sets", json={**doc, "version": 3}, headers=headers), 403)
     broken = {**doc, "version": 4, "values": {k: v for k, v in doc["values"].items() if k != "stress_rule"}}
-    assert_problem(client.post("/v1/parameter-sets", json=broken, headers=admin_headers), 422,
-                   rule="parameter-required")
+    assert_problem(
+        client.post("/v1/parameter-sets", json=broken, headers=admin_headers), 422, rule="parameter-required"
+    )
     no_source = json.loads(json.dumps({**doc, "version": 5}))
     del no_source["values"]["policy_rate"]["source"]
     assert_problem(client.post("/v1/parameter-sets", json=no_source, headers=admin_headers), 422)
@@ -92,22 +97,21 @@ def test_new_set_in_force_and_old_case_recomputes_the_same(
     # Assessing the old case again uses the set in force now; pinning the old set reproduces the old figure.
     again = client.post(f"/v1/cases/{old_case['id']}/assessments", json={}, headers=h).json()
     assert again["parameter_set"]["id"] == doc["id"]
-    pinned = client.post(f"/v1/cases/{old_case['id']}/assessments", json={"parameter_set": national},
-                         headers=h).json()
+    pinned = client.post(f"/v1/cases/{old_case['id']}/assessments", json={"parameter_set": national}, headers=h).json()
     assert pinned["max_loan"] == old_calc["max_loan"]
-    on_date = client.post(f"/v1/cases/{old_case['id']}/assessments",
-                          json={"on": (date.today() - timedelta(days=2)).isoformat()}, headers=h).json()
+    on_date = client.post(
+        f"/v1/cases/{old_case['id']}/assessments",
+        json={"on": (date.today() - timedelta(days=2)).isoformat()},
+        headers=h,
+    ).json()
     assert on_date["parameter_set"] == national
     # A decision rests on a named calculation: here the pinned one.
-    r = client.post(f"/v1/cases/{old_case['id']}/decision",
-                    json=granted(5, calculation_id=pinned["id"]), headers=h)
+    r = client.post(f"/v1/cases/{old_case['id']}/decision", json=granted(5, calculation_id=pinned["id"]), headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["decisions"][0]["calculation_id"] == pinned["id"]
 
 
-def test_admin_keys_api(
-    client: TestClient, admin_headers: dict[str, str], caseworker_headers: dict[str, str]
-) -> None:
+def test_admin_keys_api(client: TestClient, admin_headers: dict[str, str], caseworker_headers: dict[str, str]) -> None:
     r = client.post("/v1/admin/keys", json={"role": "caseworker", "label": "Kari"}, headers=admin_headers)
     assert r.status_code == 201, r.text
     created = r.json()
@@ -125,8 +129,9 @@ def test_admin_keys_api(
     assert_problem(client.post("/v1/admin/keys/nope/revoke", headers=admin_headers), 404)
 
     me = next(k for k in listed if k["label"] == "demo admin")
-    assert_problem(client.post(f"/v1/admin/keys/{me['id']}/revoke", headers=admin_headers), 409,
-                   rule="cannot-revoke-own-key")
+    assert_problem(
+        client.post(f"/v1/admin/keys/{me['id']}/revoke", headers=admin_headers), 409, rule="cannot-revoke-own-key"
+    )
     r = client.post(f"/v1/admin/keys/{created['id']}/revoke", headers=admin_headers)
     assert r.status_code == 200 and r.json()["revoked_at"]
     assert_problem(client.get("/v1/cases", headers=new_headers), 401, rule="api-key-active")

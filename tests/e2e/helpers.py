@@ -154,8 +154,10 @@ def tab_order(driver: Any, steps: int) -> list[str]:
     body.send_keys(Keys.TAB)
     seen = []
     for _ in range(steps):
-        seen.append(driver.execute_script(
-            "const e = document.activeElement; return e.id || e.getAttribute('href') || e.tagName.toLowerCase();"
-        ))
+        seen.append(
+            driver.execute_script(
+                "const e = document.activeElement; return e.id || e.getAttribute('href') || e.tagName.toLowerCase();"
+            )
+        )
         driver.switch_to.active_element.send_keys(Keys.TAB)
     return seen

@@ -150,8 +150,11 @@ def test_caseworker_page_shows_the_apis_numbers(
     floating = round(values["husbanken_rates"]["value"]["floating"] + values["kommune_margin_pp"]["value"], 6)
     assert final["floating_rate"] == floating, "the API's floating rate is Husbanken's plus the kommune margin"
     schedule_req: dict[str, Any] = {
-        "principal": principal, "term_years": final["term_years"], "repayment": final["repayment"],
-        "interest_only_years": 0, "annual_rate": floating,
+        "principal": principal,
+        "term_years": final["term_years"],
+        "repayment": final["repayment"],
+        "interest_only_years": 0,
+        "annual_rate": floating,
     }
     if final["rate_type"] == "fixed":
         schedule_req["annual_rate"] = final["fixed_rate"]
@@ -218,11 +221,18 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
     summary = wait_visible(page, ".error-summary")
 
     with live_server.client(Role.caseworker) as api:
-        problem = api.post("/v1/affordability", json={
-            "household": {"members": [{"age": 130, "sex": "female"}], "car": "none", "children_in_barnehage": 0,
-                          "children_in_sfo": 0},
-            "income": {"net_monthly": 30000},
-        }).json()
+        problem = api.post(
+            "/v1/affordability",
+            json={
+                "household": {
+                    "members": [{"age": 130, "sex": "female"}],
+                    "car": "none",
+                    "children_in_barnehage": 0,
+                    "children_in_sfo": 0,
+                },
+                "income": {"net_monthly": 30000},
+            },
+        ).json()
     error = problem["errors"][0]
     assert error["field"] == "household.members.0.age"
     item = summary.find_element(By.CSS_SELECTOR, "li")

@@ -79,8 +79,11 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     type_into(page.find_element(By.ID, "horizon"), "10")
     type_into(page.find_element(By.ID, "seed"), "7")
     expected_request = {
-        "portfolio_id": portfolio["id"], "scenario": {"preset": "rate-up-200bp"}, "scenarios": 400,
-        "horizon_years": 10, "seed": 7,
+        "portfolio_id": portfolio["id"],
+        "scenario": {"preset": "rate-up-200bp"},
+        "scenarios": 400,
+        "horizon_years": 10,
+        "seed": 7,
     }
     assert page.execute_script("return window.loanEngineFinance.request()") == expected_request
     page.find_element(By.ID, "start").send_keys(Keys.ENTER)
@@ -106,11 +109,13 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
         se = e.get_attribute("data-se")
         return float(e.get_attribute("data-value") or "nan"), float(se) if se else None
 
-    for element_id, figure in (("r-el-total", r["expected_loss"]["total"]),
-                               ("r-el-kommune", r["expected_loss"]["kommune"]),
-                               ("r-el-state", r["expected_loss"]["state"]),
-                               ("r-share-kommune", r["loss_share_pct"]["kommune"]),
-                               ("r-defaults-total", r["defaults_total"])):
+    for element_id, figure in (
+        ("r-el-total", r["expected_loss"]["total"]),
+        ("r-el-kommune", r["expected_loss"]["kommune"]),
+        ("r-el-state", r["expected_loss"]["state"]),
+        ("r-share-kommune", r["loss_share_pct"]["kommune"]),
+        ("r-defaults-total", r["defaults_total"]),
+    ):
         assert shown(element_id) == (figure["value"], figure["se"]), element_id
     el_total = page.find_element(By.ID, "r-el-total").text.replace("\u00a0", " ")
     assert f"{r['expected_loss']['total']['value']:,}".replace(",", " ") in el_total
@@ -130,10 +135,14 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     assert cell_values(page, "#defaults-chart-table", 1) == [y["arrears_rate_pct"]["value"] for y in years]
     available = [q for q in r["loss_quantiles"]["kommune"] if q["var"] is not None]
     state_available = [q for q in r["loss_quantiles"]["state"] if q["var"] is not None]
-    assert cell_values(page, "#split-chart-table", 0) == [r["expected_loss"]["kommune"]["value"],
-                                                          *[q["var"] for q in available]]
-    assert cell_values(page, "#split-chart-table", 1) == [r["expected_loss"]["state"]["value"],
-                                                          *[q["var"] for q in state_available]]
+    assert cell_values(page, "#split-chart-table", 0) == [
+        r["expected_loss"]["kommune"]["value"],
+        *[q["var"] for q in available],
+    ]
+    assert cell_values(page, "#split-chart-table", 1) == [
+        r["expected_loss"]["state"]["value"],
+        *[q["var"] for q in state_available],
+    ]
     assert cell_values(page, "#nim-chart-table", 0) == [y["net_interest_margin_pct"]["value"] for y in years]
     for chart_id in ("loss-chart", "defaults-chart", "split-chart", "nim-chart"):
         svg = page.find_element(By.CSS_SELECTOR, f"#{chart_id} svg[role=img]")
@@ -157,14 +166,22 @@ def test_finance_page_shows_the_apis_problem_for_a_bad_run(page: Any, live_serve
     with live_server.client(Role.finance) as api:
         created = api.post("/v1/portfolios/synthetic", json={"name": "E2E-feil", "loans": 20, "seed": 1})
         assert created.status_code == 201
-        bad = {"portfolio_id": created.json()["id"], "scenario": {"preset": "baseline"}, "scenarios": 10_000_000,
-               "horizon_years": 10, "seed": 0}
+        bad = {
+            "portfolio_id": created.json()["id"],
+            "scenario": {"preset": "baseline"},
+            "scenarios": 10_000_000,
+            "horizon_years": 10,
+            "seed": 0,
+        }
         problem = api.post("/v1/stress-tests", json=bad).json()
     page.get(f"{live_server.url}/app/finance.html")
     wait_until(lambda: page.find_element(By.ID, "api-key").get_attribute("value"), 10, "the demo key")
     select = page.find_element(By.ID, "portfolio")
-    wait_until(lambda: created.json()["id"] in [o.get_attribute("value") for o in Select(select).options], 10,
-               "the portfolio list")
+    wait_until(
+        lambda: created.json()["id"] in [o.get_attribute("value") for o in Select(select).options],
+        10,
+        "the portfolio list",
+    )
     Select(select).select_by_value(created.json()["id"])
     type_into(page.find_element(By.ID, "scenarios"), "10000000")
     page.find_element(By.ID, "start").click()

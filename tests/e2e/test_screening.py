@@ -42,8 +42,10 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     # Without a register the page says so next to the file field, without calling the API.
     page.find_element(By.ID, "start").send_keys(Keys.ENTER)
     wait_visible(page, "#upload-form .error-summary", 5)
-    assert page.find_element(By.CSS_SELECTOR, "#upload-form .error-summary li").get_attribute(
-        "data-error-field") == "register"
+    assert (
+        page.find_element(By.CSS_SELECTOR, "#upload-form .error-summary li").get_attribute("data-error-field")
+        == "register"
+    )
 
     page.find_element(By.ID, "register").send_keys(str(register))
     page.find_element(By.ID, "prices").send_keys(str(prices))
@@ -54,8 +56,12 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     assert date.get_attribute("value") == "2026-06-01"
     type_into(page.find_element(By.ID, "max-grant-share"), "25")
     assert page.execute_script("return window.loanEngineScreening.formData()") == [
-        ["register", "leietakere.csv"], ["prices", "prices.csv"], ["screening_date", "2026-06-01"],
-        ["count_bostotte", "false"], ["max_grant_share", "0.25"], ["purchase_costs_percent", "0"],
+        ["register", "leietakere.csv"],
+        ["prices", "prices.csv"],
+        ["screening_date", "2026-06-01"],
+        ["count_bostotte", "false"],
+        ["max_grant_share", "0.25"],
+        ["purchase_costs_percent", "0"],
     ]
     page.find_element(By.ID, "start").send_keys(Keys.ENTER)
     wait_visible(page, "#results", 300)
@@ -68,12 +74,17 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
         ranked = api.get(f"{location}/results.json").json()["households"]
     assert job["params"]["options"]["screening_date"] == "2026-06-01"
     s = job["summary"]
-    for element_id, key_name in (("r-screened", "households_screened"), ("r-could-own", "could_own"),
-                                 ("r-without-grant", "could_own_without_grant"),
-                                 ("r-only-with-grant", "could_own_only_with_grant"),
-                                 ("r-not-within-reach", "not_within_reach"),
-                                 ("r-dwellings-freed", "dwellings_freed"), ("r-total-startlan", "total_startlan"),
-                                 ("r-total-grant", "total_grant"), ("r-median-startlan", "median_startlan")):
+    for element_id, key_name in (
+        ("r-screened", "households_screened"),
+        ("r-could-own", "could_own"),
+        ("r-without-grant", "could_own_without_grant"),
+        ("r-only-with-grant", "could_own_only_with_grant"),
+        ("r-not-within-reach", "not_within_reach"),
+        ("r-dwellings-freed", "dwellings_freed"),
+        ("r-total-startlan", "total_startlan"),
+        ("r-total-grant", "total_grant"),
+        ("r-median-startlan", "median_startlan"),
+    ):
         element = page.find_element(By.ID, element_id)
         assert element.get_attribute("data-value") == str(s[key_name]), element_id
         assert number_in(element.text) == s[key_name], element_id
@@ -83,7 +94,8 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     areas = [a["area"] for a in s["by_area"]]
     assert [th.text for th in page.find_elements(By.CSS_SELECTOR, "#area-chart-table tbody th")] == areas
     assert _data_values(page, "#area-chart-table tbody td:nth-of-type(2)") == [
-        str(a["could_own"]) for a in s["by_area"]]
+        str(a["could_own"]) for a in s["by_area"]
+    ]
     assert _data_values(page, "#solution-chart-table tbody td") == [str(n) for n in s["by_solution"].values()]
 
     # The ranked list: the first 25, in the API's order, with its figures; then all of them.
@@ -96,8 +108,9 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     assert number_in(startlan.text) == ranked[0]["startlan"]
     assert first.find_elements(By.TAG_NAME, "td")[5].get_attribute("data-value") == str(ranked[0]["grant_needed"])
     page.find_element(By.ID, "toggle-list").send_keys(Keys.ENTER)
-    wait_until(lambda: len(page.find_elements(By.CSS_SELECTOR, "#ranked-table tbody tr")) == len(ranked), 5,
-               "the whole list")
+    wait_until(
+        lambda: len(page.find_elements(By.CSS_SELECTOR, "#ranked-table tbody tr")) == len(ranked), 5, "the whole list"
+    )
     assert page.switch_to.active_element.get_attribute("id") == "toggle-list"
     page.find_element(By.ID, "toggle-list").send_keys(Keys.ENTER)
 
@@ -106,7 +119,8 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     assert len(api_errors) == 1 and api_errors[0]["row"] == 202
     shown = page.find_elements(By.CSS_SELECTOR, "#register-errors tbody tr")
     assert [(r.get_attribute("data-row"), r.get_attribute("data-rule")) for r in shown] == [
-        (str(e["row"]), e["rule"]) for e in api_errors]
+        (str(e["row"]), e["rule"]) for e in api_errors
+    ]
     assert api_errors[0]["message"].replace("\u00a0", " ") in shown[0].text
     assert page.find_element(By.ID, "prices-errors-none")
 

@@ -100,8 +100,9 @@ def test_database_gone_readiness_red_and_clean_failures(
     good = app.state.engine
     assert outage_client.get("/readyz").status_code == 200
     before = _count(good, "SELECT count(*) FROM cases")
-    gone = sa.create_engine(_unreachable_url(good.url.render_as_string(hide_password=False)),
-                            poolclass=sa.pool.NullPool)
+    gone = sa.create_engine(
+        _unreachable_url(good.url.render_as_string(hide_password=False)), poolclass=sa.pool.NullPool
+    )
     app.state.engine = gone
     try:
         r = outage_client.get("/readyz")
@@ -116,23 +117,27 @@ def test_database_gone_readiness_red_and_clean_failures(
     assert _count(good, "SELECT count(*) FROM cases") == before
 
 
-def test_postgres_connections_killed_mid_flight(
-    outage_client: TestClient, caseworker_headers: dict[str, str]
-) -> None:
+def test_postgres_connections_killed_mid_flight(outage_client: TestClient, caseworker_headers: dict[str, str]) -> None:
     """PostgreSQL only: the server refuses connections and kills the pool's sessions; the service answers 503
     while that lasts and recovers by itself (pool pre-ping) afterwards."""
     engine = _engine(outage_client)
     if engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     name = engine.url.database
-    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
-                             poolclass=sa.pool.NullPool)
+    admin = sa.create_engine(
+        engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
     before = _count(engine, "SELECT count(*) FROM cases")
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": name},
+            )
         assert_problem(outage_client.get("/readyz"), 503)
         assert_problem(outage_client.post("/v1/cases", json=case_body(), headers=caseworker_headers), 503)
     finally:

@@ -18,8 +18,9 @@ def _name() -> str:
 
 @pytest.fixture(scope="module")
 def portfolio_id(client, finance_headers):
-    r = client.post("/v1/portfolios/synthetic", json={"name": _name(), "loans": 200, "seed": 1},
-                    headers=finance_headers)
+    r = client.post(
+        "/v1/portfolios/synthetic", json={"name": _name(), "loans": 200, "seed": 1}, headers=finance_headers
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -52,17 +53,32 @@ def test_roles_and_kommune_isolation(client, caseworker_headers, portfolio_id, m
 
 
 def test_import_json_and_csv_upload(client, finance_headers):
-    loan = {"balance": 900_000, "remaining_term_months": 240, "net_income_monthly": 45_000,
-            "living_costs_monthly": 20_000, "dwelling_value": 2_500_000, "priority": "second",
-            "prior_loan_balance": 1_400_000}
-    r = client.post("/v1/portfolios", json={"name": _name(), "loans": [loan, {**loan, "status": "arrears"}]},
-                    headers=finance_headers)
+    loan = {
+        "balance": 900_000,
+        "remaining_term_months": 240,
+        "net_income_monthly": 45_000,
+        "living_costs_monthly": 20_000,
+        "dwelling_value": 2_500_000,
+        "priority": "second",
+        "prior_loan_balance": 1_400_000,
+    }
+    r = client.post(
+        "/v1/portfolios",
+        json={"name": _name(), "loans": [loan, {**loan, "status": "arrears"}]},
+        headers=finance_headers,
+    )
     assert r.status_code == 201, r.text
     assert r.headers["location"] == f"/v1/portfolios/{r.json()['id']}"
-    csv_text = ("balance;remaining_term_months;net_income_monthly;living_costs_monthly;dwelling_value;rate_type;"
-                "fixed_rate;fixation_months_left\n1 200 000,00;300;50000;21000;2000000;fixed;4,1;24\n")
-    r = client.post("/v1/portfolios/upload", files={"file": ("book.csv", csv_text.encode(), "text/csv")},
-                    data={"name": _name()}, headers=finance_headers)
+    csv_text = (
+        "balance;remaining_term_months;net_income_monthly;living_costs_monthly;dwelling_value;rate_type;"
+        "fixed_rate;fixation_months_left\n1 200 000,00;300;50000;21000;2000000;fixed;4,1;24\n"
+    )
+    r = client.post(
+        "/v1/portfolios/upload",
+        files={"file": ("book.csv", csv_text.encode(), "text/csv")},
+        data={"name": _name()},
+        headers=finance_headers,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["summary"]["fixed_share"] == 100.0
     # Same name again: 409.
@@ -73,15 +89,54 @@ def test_import_json_and_csv_upload(client, finance_headers):
     assert r.status_code == 409
 
 
-@pytest.mark.parametrize(("loans", "field", "rule"), [
-    ([{"balance": -1, "remaining_term_months": 240, "net_income_monthly": 1, "living_costs_monthly": 1,
-       "dwelling_value": 1}], "loans[0].balance", "positive-balance"),
-    ([{"balance": 1, "remaining_term_months": 24, "net_income_monthly": 1, "living_costs_monthly": 1,
-       "dwelling_value": 1, "rate_type": "fixed", "fixed_rate": 4, "fixation_months_left": 36}],
-     "loans[0].fixation_months_left", "fixation-after-maturity"),
-    ([{"balance": 1, "remaining_term_months": 24, "net_income_monthly": 1, "living_costs_monthly": 1,
-       "dwelling_value": 1, "shoe_size": 42}], "loans[0].shoe_size", "unknown-column"),
-])
+@pytest.mark.parametrize(
+    ("loans", "field", "rule"),
+    [
+        (
+            [
+                {
+                    "balance": -1,
+                    "remaining_term_months": 240,
+                    "net_income_monthly": 1,
+                    "living_costs_monthly": 1,
+                    "dwelling_value": 1,
+                }
+            ],
+            "loans[0].balance",
+            "positive-balance",
+        ),
+        (
+            [
+                {
+                    "balance": 1,
+                    "remaining_term_months": 24,
+                    "net_income_monthly": 1,
+                    "living_costs_monthly": 1,
+                    "dwelling_value": 1,
+                    "rate_type": "fixed",
+                    "fixed_rate": 4,
+                    "fixation_months_left": 36,
+                }
+            ],
+            "loans[0].fixation_months_left",
+            "fixation-after-maturity",
+        ),
+        (
+            [
+                {
+                    "balance": 1,
+                    "remaining_term_months": 24,
+                    "net_income_monthly": 1,
+                    "living_costs_monthly": 1,
+                    "dwelling_value": 1,
+                    "shoe_size": 42,
+                }
+            ],
+            "loans[0].shoe_size",
+            "unknown-column",
+        ),
+    ],
+)
 def test_bad_portfolios_are_problems(client, finance_headers, loans, field, rule):
     r = client.post("/v1/portfolios", json={"name": _name(), "loans": loans}, headers=finance_headers)
     assert r.status_code == 422
@@ -93,22 +148,26 @@ def test_bad_portfolios_are_problems(client, finance_headers, loans, field, rule
 def test_empty_portfolio_and_nan_are_problems(client, finance_headers, portfolio_id):
     r = client.post("/v1/portfolios", json={"name": _name(), "loans": []}, headers=finance_headers)
     assert r.status_code == 422
-    body = b'{"name": "x-nan", "loans": [{"balance": NaN, "remaining_term_months": 12, "net_income_monthly": 1,' \
-           b' "living_costs_monthly": 1, "dwelling_value": 1}]}'
+    body = (
+        b'{"name": "x-nan", "loans": [{"balance": NaN, "remaining_term_months": 12, "net_income_monthly": 1,'
+        b' "living_costs_monthly": 1, "dwelling_value": 1}]}'
+    )
     r = client.post("/v1/portfolios", content=body, headers={**finance_headers, "content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     body = ('{"portfolio_id": "' + portfolio_id + '", "scenario": {"rate_shock_bp": NaN}}').encode()
-    r = client.post("/v1/stress-tests", content=body,
-                    headers={**finance_headers, "content-type": "application/json"})
+    r = client.post("/v1/stress-tests", content=body, headers={**finance_headers, "content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize(("change", "rule"), [
-    ({"scenarios": 100_001}, "max-scenarios"),
-    ({"horizon_years": 80}, "max-horizon-years"),
-    ({"scenarios": 0}, "min-1-scenario"),
-    ({"scenario": {"assumptions": {"kommune_margin": 0.5}}}, "assumption-out-of-range"),
-])
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"scenarios": 100_001}, "max-scenarios"),
+        ({"horizon_years": 80}, "max-horizon-years"),
+        ({"scenarios": 0}, "min-1-scenario"),
+        ({"scenario": {"assumptions": {"kommune_margin": 0.5}}}, "assumption-out-of-range"),
+    ],
+)
 def test_absurd_requests_are_refused_naming_the_limit(client, finance_headers, portfolio_id, change, rule):
     r = client.post("/v1/stress-tests", json={"portfolio_id": portfolio_id, **change}, headers=finance_headers)
     assert r.status_code == 422, r.text
@@ -123,8 +182,13 @@ def test_unknown_portfolio_is_404(client, finance_headers):
 
 
 def test_stress_test_runs_to_results(client, finance_headers, portfolio_id):
-    body = {"portfolio_id": portfolio_id, "scenario": {"preset": "hikes-2022-2023"}, "scenarios": 120,
-            "horizon_years": 5, "seed": 7}
+    body = {
+        "portfolio_id": portfolio_id,
+        "scenario": {"preset": "hikes-2022-2023"},
+        "scenarios": 120,
+        "horizon_years": 5,
+        "seed": 7,
+    }
     r = client.post("/v1/stress-tests", json=body, headers=finance_headers)
     assert r.status_code == 202, r.text
     url = r.headers["location"]
@@ -140,17 +204,22 @@ def test_stress_test_runs_to_results(client, finance_headers, portfolio_id):
     csv = client.get(url + "/scenario-losses.csv", headers=finance_headers)
     assert csv.status_code == 200 and len(csv.text.splitlines()) == 121
     # Same request, same seed: identical numbers.
-    again = _wait(client, finance_headers,
-                  client.post("/v1/stress-tests", json=body, headers=finance_headers).headers["location"])
+    again = _wait(
+        client, finance_headers, client.post("/v1/stress-tests", json=body, headers=finance_headers).headers["location"]
+    )
     assert again["result"]["expected_loss"] == res["expected_loss"]
     assert again["result"]["loss_quantiles"] == res["loss_quantiles"]
 
 
 def test_cancel_a_running_stress_test(client, finance_headers):
-    pid = client.post("/v1/portfolios/synthetic", json={"name": _name(), "loans": 3000, "seed": 2},
-                      headers=finance_headers).json()["id"]
-    r = client.post("/v1/stress-tests", json={"portfolio_id": pid, "scenarios": 50_000, "horizon_years": 30},
-                    headers=finance_headers)
+    pid = client.post(
+        "/v1/portfolios/synthetic", json={"name": _name(), "loans": 3000, "seed": 2}, headers=finance_headers
+    ).json()["id"]
+    r = client.post(
+        "/v1/stress-tests",
+        json={"portfolio_id": pid, "scenarios": 50_000, "horizon_years": 30},
+        headers=finance_headers,
+    )
     assert r.status_code == 202
     url = r.headers["location"]
     deadline = time.monotonic() + 60
@@ -168,8 +237,15 @@ def test_cancel_a_running_stress_test(client, finance_headers):
 
 
 def test_restart_never_leaves_a_job_running(client, finance_headers, engine, portfolio_id, demo_kommune):
-    params = {"portfolio_id": portfolio_id, "portfolio_name": "x", "loan_count": 200, "scenario": {},
-              "scenarios": 16, "horizon_years": 2, "seed": 1}
+    params = {
+        "portfolio_id": portfolio_id,
+        "portfolio_name": "x",
+        "loan_count": 200,
+        "scenario": {},
+        "scenarios": 16,
+        "horizon_years": 2,
+        "seed": 1,
+    }
     with Session(engine) as s:
         running = Job(kind="stress-test", status="running", params=params, kommune_number=demo_kommune)
         queued = Job(kind="stress-test", status="queued", params=params, kommune_number=demo_kommune)

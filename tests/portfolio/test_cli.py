@@ -25,8 +25,9 @@ def test_generate_and_stress_test_json_and_table(tmp_path):
 
 def test_bad_input_is_a_red_line_not_a_traceback(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("balance;remaining_term_months;net_income_monthly;living_costs_monthly;dwelling_value;x\n"
-                    "1;2;3;4;5;6\n")
+    path.write_text(
+        "balance;remaining_term_months;net_income_monthly;living_costs_monthly;dwelling_value;x\n1;2;3;4;5;6\n"
+    )
     r = runner.invoke(app, ["stress-test", str(path)])
     assert r.exit_code == 2 and "unknown-column" in r.output and "Traceback" not in r.output
     good = tmp_path / "good.csv"

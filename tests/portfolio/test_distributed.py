@@ -20,11 +20,14 @@ def test_dask_local_cluster_matches_local_run(small_portfolio, processes):
     spec = scenario_from_dict({"preset": "crisis-1988-1993"})
     local = run_stress_test(small_portfolio, spec, 60, 8, seed=21)
     seen = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         assert all(client.run(warm_up).values())
-        remote = run_stress_test_dask(client, small_portfolio, spec, 60, 8, seed=21, chunk_size=7,
-                                      progress=lambda d, t: seen.append(d))
+        remote = run_stress_test_dask(
+            client, small_portfolio, spec, 60, 8, seed=21, chunk_size=7, progress=lambda d, t: seen.append(d)
+        )
     assert seen[-1] == 60
     for f in fields(local.outputs):
         assert np.array_equal(getattr(local.outputs, f.name), getattr(remote.outputs, f.name)), f.name

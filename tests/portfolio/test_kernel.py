@@ -71,7 +71,7 @@ def test_shocks_move_results_in_the_expected_direction(small_portfolio):
     assert up.loss_total.mean() > base.loss_total.mean()
     assert up.arrears.sum() > base.arrears.sum()
     # Fixed-rate lending funded at floating: the kommune's margin falls when rates rise.
-    nim = lambda o: ((o.interest_income - o.funding_cost).sum() / o.avg_balance.sum())  # noqa: E731
+    nim = lambda o: (o.interest_income - o.funding_cost).sum() / o.avg_balance.sum()  # noqa: E731
     assert nim(up) < nim(base)
     # Loss split: kommune + state = total in every scenario.
     np.testing.assert_allclose(up.loss_kommune + up.loss_state, up.loss_total, rtol=1e-12)
@@ -87,8 +87,7 @@ def test_no_measures_means_earlier_forced_sales(small_portfolio):
 
 
 def test_summary_has_every_figure_with_standard_errors(small_portfolio):
-    s = summarise(run_stress_test(small_portfolio, scenario_from_dict({"preset": "crisis-1988-1993"}),
-                                  200, 5, seed=8))
+    s = summarise(run_stress_test(small_portfolio, scenario_from_dict({"preset": "crisis-1988-1993"}), 200, 5, seed=8))
     assert s["expected_loss"]["total"]["se"] > 0
     levels = [q["level"] for q in s["loss_quantiles"]["total"]]
     assert levels == [0.95, 0.99, 0.999]

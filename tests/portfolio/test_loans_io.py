@@ -11,9 +11,18 @@ from loan_engine.portfolio.loans import portfolio_from_records
 from loan_engine.portfolio.synthetic import generate_portfolio
 
 GOOD = {
-    "loan_id": "A1", "balance": 1_500_000, "remaining_term_months": 300, "repayment": "annuity",
-    "rate_type": "fixed", "fixed_rate": 4.2, "fixation_months_left": 36, "net_income_monthly": 52_000,
-    "living_costs_monthly": 22_000, "dwelling_value": 2_000_000, "priority": "first", "status": "current",
+    "loan_id": "A1",
+    "balance": 1_500_000,
+    "remaining_term_months": 300,
+    "repayment": "annuity",
+    "rate_type": "fixed",
+    "fixed_rate": 4.2,
+    "fixation_months_left": 36,
+    "net_income_monthly": 52_000,
+    "living_costs_monthly": 22_000,
+    "dwelling_value": 2_000_000,
+    "priority": "first",
+    "status": "current",
 }
 
 
@@ -44,19 +53,22 @@ def test_round_trip_csv_and_json():
         assert np.allclose(other.fixed_rate, p.fixed_rate)
 
 
-@pytest.mark.parametrize(("change", "field", "rule"), [
-    ({"balance": -5}, "loans[0].balance", "positive-balance"),
-    ({"balance": math.nan}, "loans[0].balance", "finite-number"),
-    ({"balance": "NaN"}, "loans[0].balance", "finite-number"),
-    ({"balance": "abc"}, "loans[0].balance", "not-a-number"),
-    ({"fixation_months_left": 400}, "loans[0].fixation_months_left", "fixation-after-maturity"),
-    ({"colour": "blue"}, "loans[0].colour", "unknown-column"),
-    ({"remaining_term_months": 700}, "loans[0].remaining_term_months", "term-1-to-600-months"),
-    ({"priority": "second"}, "loans[0].prior_loan_balance", "prior-loan-required"),
-    ({"status": "bankrupt"}, "loans[0].status", "unknown-value"),
-    ({"fixed_rate": None}, "loans[0].fixed_rate", "fixed-rate-required"),
-    ({"net_income_monthly": -1}, "loans[0].net_income_monthly", "non-negative"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"balance": -5}, "loans[0].balance", "positive-balance"),
+        ({"balance": math.nan}, "loans[0].balance", "finite-number"),
+        ({"balance": "NaN"}, "loans[0].balance", "finite-number"),
+        ({"balance": "abc"}, "loans[0].balance", "not-a-number"),
+        ({"fixation_months_left": 400}, "loans[0].fixation_months_left", "fixation-after-maturity"),
+        ({"colour": "blue"}, "loans[0].colour", "unknown-column"),
+        ({"remaining_term_months": 700}, "loans[0].remaining_term_months", "term-1-to-600-months"),
+        ({"priority": "second"}, "loans[0].prior_loan_balance", "prior-loan-required"),
+        ({"status": "bankrupt"}, "loans[0].status", "unknown-value"),
+        ({"fixed_rate": None}, "loans[0].fixed_rate", "fixed-rate-required"),
+        ({"net_income_monthly": -1}, "loans[0].net_income_monthly", "non-negative"),
+    ],
+)
 def test_inconsistent_loans_are_refused_with_row_field_and_rule(change, field, rule):
     with pytest.raises(InvalidInput) as e:
         portfolio_from_records([{**GOOD, **change}])
@@ -87,13 +99,16 @@ def test_fixation_end_date_in_the_past_is_refused():
     assert e.value.rule == "fixation-in-past"
 
 
-@pytest.mark.parametrize(("args", "rule"), [
-    ((100, 100_001, 30, 1), "max-scenarios"),
-    ((100, 100, 51, 1), "max-horizon-years"),
-    ((200_000, 100_000, 50, 1), "max-loan-months"),
-    ((100, 0, 30, 1), "min-1-scenario"),
-    ((100, 10, 30, -1), "seed-range"),
-])
+@pytest.mark.parametrize(
+    ("args", "rule"),
+    [
+        ((100, 100_001, 30, 1), "max-scenarios"),
+        ((100, 100, 51, 1), "max-horizon-years"),
+        ((200_000, 100_000, 50, 1), "max-loan-months"),
+        ((100, 0, 30, 1), "min-1-scenario"),
+        ((100, 10, 30, -1), "seed-range"),
+    ],
+)
 def test_limits_name_the_limit(args, rule):
     with pytest.raises((LimitExceeded, InvalidInput)) as e:
         check_limits(*args)

@@ -47,9 +47,17 @@ def test_hikes_2022_2023_path():
 
 
 def test_vasicek_exact_transition_moments():
-    spec = scenario_from_dict({"assumptions": {"policy_rate_0": 0.06, "vasicek_theta": 0.03,
-                                               "vasicek_kappa": 0.5, "vasicek_sigma": 0.01,
-                                               "policy_rate_floor": -0.05}})
+    spec = scenario_from_dict(
+        {
+            "assumptions": {
+                "policy_rate_0": 0.06,
+                "vasicek_theta": 0.03,
+                "vasicek_kappa": 0.5,
+                "vasicek_sigma": 0.01,
+                "policy_rate_floor": -0.05,
+            }
+        }
+    )
     T = 61
     p = generate_paths(spec, seed=3, s0=0, n_scen=20_000, n_months=T)
     tau = (T - 1) / 12
@@ -69,32 +77,48 @@ def test_paths_depend_only_on_seed_and_scenario_index():
 
 
 def test_crisis_path_falls_and_unemployment_rises():
-    base = generate_paths(scenario_from_dict({"rate_model": "deterministic", "assumptions": {"hpi_vol": 0.0}}),
-                          1, 0, 2, 72)
-    crisis = generate_paths(scenario_from_dict({"house_prices": "crisis-1988-1993", "rate_model": "deterministic",
-                                                "assumptions": {"hpi_vol": 0.0}}), 1, 0, 2, 72)
+    base = generate_paths(
+        scenario_from_dict({"rate_model": "deterministic", "assumptions": {"hpi_vol": 0.0}}), 1, 0, 2, 72
+    )
+    crisis = generate_paths(
+        scenario_from_dict(
+            {"house_prices": "crisis-1988-1993", "rate_model": "deterministic", "assumptions": {"hpi_vol": 0.0}}
+        ),
+        1,
+        0,
+        2,
+        72,
+    )
     assert crisis.hpi[0, 48] == pytest.approx(0.78, rel=0.01)  # 1992 trough, about −22 %
     assert base.hpi[0, 48] > 1.0
     assert crisis.separation[0, 36] > 2 * base.separation[0, 36]
 
 
 def test_house_prices_fall_when_rates_rise():
-    up = generate_paths(scenario_from_dict({"rate_model": "deterministic", "rate_shock_bp": 300,
-                                            "rate_shock_ramp_months": 12}), 1, 0, 200, 24)
+    up = generate_paths(
+        scenario_from_dict({"rate_model": "deterministic", "rate_shock_bp": 300, "rate_shock_ramp_months": 12}),
+        1,
+        0,
+        200,
+        24,
+    )
     flat = generate_paths(scenario_from_dict({"rate_model": "deterministic"}), 1, 0, 200, 24)
     assert np.mean(np.log(up.hpi[:, -1])) < np.mean(np.log(flat.hpi[:, -1])) - 0.08
 
 
-@pytest.mark.parametrize(("spec", "rule"), [
-    ({"preset": "nope"}, "unknown-preset"),
-    ({"rate_shock_bp": math.nan}, "not-a-number"),
-    ({"rate_shock_bp": 1e6}, "out-of-range"),
-    ({"rate_model": "cir"}, "unknown-value"),
-    ({"colour": "red"}, "unknown-field"),
-    ({"assumptions": {"sale_cost_rate": 2}}, "assumption-out-of-range"),
-    ({"assumptions": {"nope": 1}}, "unknown-assumption"),
-    ({"assumptions": {"kommune_margin": 0.01}}, "assumption-out-of-range"),
-])
+@pytest.mark.parametrize(
+    ("spec", "rule"),
+    [
+        ({"preset": "nope"}, "unknown-preset"),
+        ({"rate_shock_bp": math.nan}, "not-a-number"),
+        ({"rate_shock_bp": 1e6}, "out-of-range"),
+        ({"rate_model": "cir"}, "unknown-value"),
+        ({"colour": "red"}, "unknown-field"),
+        ({"assumptions": {"sale_cost_rate": 2}}, "assumption-out-of-range"),
+        ({"assumptions": {"nope": 1}}, "unknown-assumption"),
+        ({"assumptions": {"kommune_margin": 0.01}}, "assumption-out-of-range"),
+    ],
+)
 def test_bad_scenario_specs(spec, rule):
     with pytest.raises(InvalidInput) as e:
         scenario_from_dict(spec)

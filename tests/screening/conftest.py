@@ -15,8 +15,10 @@ from loan_engine.screening.synthetic import sample_prices
 
 SCREENING_DATE = date(2026, 1, 1)
 
-HEADER = ("household_id;members;income_wages;income_pension;income_benefits;income_child_benefit;bostotte;rent;"
-          "other_debt_payments;equity;contract_end;area;dwelling;permanently_low_income")
+HEADER = (
+    "household_id;members;income_wages;income_pension;income_benefits;income_child_benefit;bostotte;rent;"
+    "other_debt_payments;equity;contract_end;area;dwelling;permanently_low_income"
+)
 GOOD_ROWS = [
     "A1;F34 M36 F8 M3;38 000,50;0;0;3532;0;13 200;1 500;50 000;31.03.2026;Nordby;KB-1;nei",
     "A2;F29;24500;0;0;0;2 100,25;9 800;0;0;2026-06-30;Rud;KB-2;nei",

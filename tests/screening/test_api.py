@@ -22,8 +22,15 @@ from models.jobs import JobArtifact
 from tests.screening.conftest import register_text
 
 
-def _submit(client: TestClient, headers: dict[str, str], register: bytes, *, prices: bytes | None = None,
-            prices_json: Any = None, data: dict[str, str] | None = None) -> Any:
+def _submit(
+    client: TestClient,
+    headers: dict[str, str],
+    register: bytes,
+    *,
+    prices: bytes | None = None,
+    prices_json: Any = None,
+    data: dict[str, str] | None = None,
+) -> Any:
     files: dict[str, Any] = {"register": ("tenants.csv", register, "text/csv")}
     if prices is not None:
         files["prices"] = ("prices.csv", prices, "text/csv")
@@ -44,8 +51,9 @@ def _wait(client: TestClient, location: str, headers: dict[str, str]) -> dict[st
 
 
 @pytest.fixture(scope="module")
-def finished(client: TestClient, caseworker_headers: dict[str, str], sample_register_path: Path,
-             sample_prices_path: Path) -> dict[str, Any]:
+def finished(
+    client: TestClient, caseworker_headers: dict[str, str], sample_register_path: Path, sample_prices_path: Path
+) -> dict[str, Any]:
     bad = b"\r\nBAD1;X1;1;0;0;0;0;0;9000;0;0;0;;Rud;;nei;;0;0\r\n"
     register = sample_register_path.read_bytes().rstrip(b"\r\n") + bad
     r = _submit(client, caseworker_headers, register, prices=sample_prices_path.read_bytes())
@@ -66,8 +74,9 @@ def test_status_summary_and_row_errors(finished: dict[str, Any]) -> None:
     assert finished["params"]["parameter_set"]["id"]
 
 
-def test_results_for_caseworkers(client: TestClient, caseworker_headers: dict[str, str],
-                                 finished: dict[str, Any]) -> None:
+def test_results_for_caseworkers(
+    client: TestClient, caseworker_headers: dict[str, str], finished: dict[str, Any]
+) -> None:
     r = client.get(finished["results"]["csv"], headers=caseworker_headers)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
@@ -79,8 +88,9 @@ def test_results_for_caseworkers(client: TestClient, caseworker_headers: dict[st
     assert len(body["households"]) == 200 and body["summary"]["households_screened"] == 200
 
 
-def test_finance_sees_the_summary_only(client: TestClient, finance_headers: dict[str, str],
-                                       finished: dict[str, Any]) -> None:
+def test_finance_sees_the_summary_only(
+    client: TestClient, finance_headers: dict[str, str], finished: dict[str, Any]
+) -> None:
     job = finished["id"]
     for path in (f"/v1/screenings/{job}", f"/v1/screenings/{job}/results.csv", f"/v1/screenings/{job}/results.json"):
         r = client.get(path, headers=finance_headers)
@@ -95,14 +105,18 @@ def test_finance_sees_the_summary_only(client: TestClient, finance_headers: dict
     assert r.status_code == 403
 
 
-def test_other_kommune_gets_404(client: TestClient, make_key: Callable[..., dict[str, str]],
-                                finished: dict[str, Any]) -> None:
+def test_other_kommune_gets_404(
+    client: TestClient, make_key: Callable[..., dict[str, str]], finished: dict[str, Any]
+) -> None:
     other = make_key("caseworker", "3030")
     other_finance = make_key("finance", "3030")
     job = finished["id"]
-    for path, headers in ((f"/v1/screenings/{job}", other), (f"/v1/screenings/{job}/results.csv", other),
-                          (f"/v1/screenings/{job}/results.json", other),
-                          (f"/v1/screenings/{job}/summary", other_finance)):
+    for path, headers in (
+        (f"/v1/screenings/{job}", other),
+        (f"/v1/screenings/{job}/results.csv", other),
+        (f"/v1/screenings/{job}/results.json", other),
+        (f"/v1/screenings/{job}/summary", other_finance),
+    ):
         r = client.get(path, headers=headers)
         assert r.status_code == 404, path
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -119,25 +133,28 @@ def test_uploaded_register_is_not_kept(engine: Engine, finished: dict[str, Any])
 
 
 def test_prices_as_json_field(client: TestClient, caseworker_headers: dict[str, str]) -> None:
-    r = _submit(client, caseworker_headers, register_text().encode("cp1252"),
-                prices_json={"areas": sample_prices()})
+    r = _submit(client, caseworker_headers, register_text().encode("cp1252"), prices_json={"areas": sample_prices()})
     assert r.status_code == 202, r.text
     doc = _wait(client, r.headers["Location"], caseworker_headers)
     assert doc["status"] == "succeeded" and doc["summary"]["households_screened"] == 3
     assert doc["source"]["encoding"] in ("UTF-8", "Windows-1252")
 
 
-@pytest.mark.parametrize("register,prices_json,rule", [
-    (b"", sample_prices(), "file-not-empty"),
-    (b"household_id;members;area\r\nA;F30;Rud\r\n", sample_prices(), "column-required"),
-    (b"\x81\x8d\x8f" * 50, sample_prices(), "encoding-utf8-or-windows-1252"),
-    (register_text().encode(), None, "prices-file-or-json"),
-    (register_text().encode(), "not json", "json-invalid"),
-    (register_text().encode(), [{"area": "Rud"}], "price-columns-required"),
-    (register_text().encode(), [{"area": "Rud", "price_per_m2": -1}], "price-table-not-empty"),
-])
-def test_bad_input_is_a_problem_at_submission(client: TestClient, caseworker_headers: dict[str, str],
-                                              register: bytes, prices_json: Any, rule: str) -> None:
+@pytest.mark.parametrize(
+    "register,prices_json,rule",
+    [
+        (b"", sample_prices(), "file-not-empty"),
+        (b"household_id;members;area\r\nA;F30;Rud\r\n", sample_prices(), "column-required"),
+        (b"\x81\x8d\x8f" * 50, sample_prices(), "encoding-utf8-or-windows-1252"),
+        (register_text().encode(), None, "prices-file-or-json"),
+        (register_text().encode(), "not json", "json-invalid"),
+        (register_text().encode(), [{"area": "Rud"}], "price-columns-required"),
+        (register_text().encode(), [{"area": "Rud", "price_per_m2": -1}], "price-table-not-empty"),
+    ],
+)
+def test_bad_input_is_a_problem_at_submission(
+    client: TestClient, caseworker_headers: dict[str, str], register: bytes, prices_json: Any, rule: str
+) -> None:
     r = _submit(client, caseworker_headers, register, prices_json=prices_json)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -145,8 +162,13 @@ def test_bad_input_is_a_problem_at_submission(client: TestClient, caseworker_hea
 
 
 def test_bad_options(client: TestClient, caseworker_headers: dict[str, str]) -> None:
-    r = _submit(client, caseworker_headers, register_text().encode(), prices_json=sample_prices(),
-                data={"screening_date": "31.12.2026", "max_grant_share": "2"})
+    r = _submit(
+        client,
+        caseworker_headers,
+        register_text().encode(),
+        prices_json=sample_prices(),
+        data={"screening_date": "31.12.2026", "max_grant_share": "2"},
+    )
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"screening_date", "max_grant_share"} <= fields

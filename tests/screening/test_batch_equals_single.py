@@ -30,14 +30,25 @@ from loan_engine.underwriting.financing_ladder import smallest_grant
 from loan_engine.underwriting.living_costs import choose_living_costs
 from tests.screening.conftest import SCREENING_DATE, register_text
 
-INT_FIELDS = ("required_loan", "max_loan_reference", "max_loan_best", "best_fixation_years", "best_term_years",
-              "solution_term_years", "solution_fixation_years", "grant", "startlan", "margin")
+INT_FIELDS = (
+    "required_loan",
+    "max_loan_reference",
+    "max_loan_best",
+    "best_fixation_years",
+    "best_term_years",
+    "solution_term_years",
+    "solution_fixation_years",
+    "grant",
+    "startlan",
+    "margin",
+)
 BOOL_FIELDS = ("within_reach_without_grant", "within_reach_with_grant")
 FLOAT_FIELDS = ("available", "living_costs", "price")
 
 
-def assert_batch_equals_single(result: ScreeningResult, prices: PriceTable, params: UnderwritingParameters,
-                               options: ScreeningOptions) -> None:
+def assert_batch_equals_single(
+    result: ScreeningResult, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
     reg = result.register
     assert len(reg) > 0
     for i in range(len(reg)):
@@ -55,15 +66,17 @@ def assert_batch_equals_single(result: ScreeningResult, prices: PriceTable, para
         assert float(result.living_costs[i]) == choose_living_costs(reg.household(i), params).amount
 
 
-def _screen(source: bytes | Path, prices: PriceTable, params: UnderwritingParameters,
-            options: ScreeningOptions) -> ScreeningResult:
+def _screen(
+    source: bytes | Path, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
+) -> ScreeningResult:
     reg, report, _ = read_register(source)
     assert report.error_count == 0, report.errors[:3]
     return screen(reg, prices, params, options)
 
 
-def test_every_row_of_the_shipped_sample_register(sample_register_path: Path, sample_prices_path: Path,
-                                                  params: UnderwritingParameters, options: ScreeningOptions) -> None:
+def test_every_row_of_the_shipped_sample_register(
+    sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
     prices = load_prices(sample_prices_path)
     result = _screen(sample_register_path, prices, params, options)
     assert len(result) == 200
@@ -73,21 +86,27 @@ def test_every_row_of_the_shipped_sample_register(sample_register_path: Path, sa
     assert_batch_equals_single(result, prices, params, options)
 
 
-@pytest.mark.parametrize("opts", [
-    ScreeningOptions(SCREENING_DATE, count_bostotte=True),
-    ScreeningOptions(SCREENING_DATE, purchase_costs_percent=2.5, max_grant_share=0.4, max_grant=400_000),
-])
-def test_every_row_with_other_options(opts: ScreeningOptions, prices: PriceTable,
-                                      params: UnderwritingParameters) -> None:
+@pytest.mark.parametrize(
+    "opts",
+    [
+        ScreeningOptions(SCREENING_DATE, count_bostotte=True),
+        ScreeningOptions(SCREENING_DATE, purchase_costs_percent=2.5, max_grant_share=0.4, max_grant=400_000),
+    ],
+)
+def test_every_row_with_other_options(
+    opts: ScreeningOptions, prices: PriceTable, params: UnderwritingParameters
+) -> None:
     records = synthetic.sample_households(150, seed=11, screening_date=SCREENING_DATE)
     result = _screen(synthetic.to_csv(records).encode(), prices, params, opts)
     assert_batch_equals_single(result, prices, params, opts)
 
 
 def test_edge_households(prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions) -> None:
-    header = ("household_id;members;income_wages;income_pension;income_benefits;income_child_benefit;income_other;"
-              "rent;other_debt_payments;other_fixed_costs;equity;area;permanently_low_income;car;"
-              "children_in_barnehage;children_in_sfo")
+    header = (
+        "household_id;members;income_wages;income_pension;income_benefits;income_child_benefit;income_other;"
+        "rent;other_debt_payments;other_fixed_costs;equity;area;permanently_low_income;car;"
+        "children_in_barnehage;children_in_sfo"
+    )
     rows = [
         "E0;F30;0;0;0;0;0;9000;0;0;0;Rud;nei;;0;0",  # no income: nothing left, no grant can help
         "E1;M45;20000;0;0;0;0;9000;0;0;5000000;Rud;nei;;0;0",  # equity covers the price: no loan needed
@@ -112,14 +131,20 @@ def test_edge_households(prices: PriceTable, params: UnderwritingParameters, opt
     assert sol["E11"] is Solution.GRANT and int(result.solution_term_years[11]) == 50
 
 
-def test_size_priced_area_picks_the_suitable_or_next_larger_size(params: UnderwritingParameters,
-                                                                 options: ScreeningOptions) -> None:
-    table = prices_from_records([{"area": "X", "rooms": 2, "price": 2_000_000, "monthly_costs": 2500},
-                                 {"area": "X", "rooms": 4, "price": 3_500_000, "monthly_costs": 4000}])
+def test_size_priced_area_picks_the_suitable_or_next_larger_size(
+    params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
+    table = prices_from_records(
+        [
+            {"area": "X", "rooms": 2, "price": 2_000_000, "monthly_costs": 2500},
+            {"area": "X", "rooms": 4, "price": 3_500_000, "monthly_costs": 4000},
+        ]
+    )
     header = "household_id;members;income_wages;rent;area"
     rows = ["S1;F30;40000;9000;X", "S2;F30 M31;50000;9000;X", "S3;F30 M31 F2 M4 F6 M8;70000;12000;X"]
     reg, report, _ = read_register(register_text(rows, header).encode())
     from loan_engine.screening.engine import split_unpriced
+
     reg = split_unpriced(reg, table, report)
     assert reg.household_id == ["S1", "S2"]  # 6 persons need 5 rooms: none listed
     assert report.errors[0].rule == "area-in-price-table" and "5-room" in report.errors[0].message
@@ -130,7 +155,7 @@ def test_size_priced_area_picks_the_suitable_or_next_larger_size(params: Underwr
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(min_value=-10**6, max_value=10**12))
+@given(st.integers(min_value=-(10**6), max_value=10**12))
 def test_loan_for_payout_vectorised_equals_scalar(need_ore: int) -> None:
     from loan_engine.parameters import default_underwriting_parameters
 
@@ -154,8 +179,8 @@ def test_payout_vectorised_equals_scalar(params: UnderwritingParameters) -> None
 
 
 def test_reference_capacity_agrees_with_the_shared_vectorised_max_loan(
-        sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters,
-        options: ScreeningOptions) -> None:
+    sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
     """The floating-rate capacity equals ``loan_engine.underwriting.vectorised.max_loan_vectorised`` (which has no
     rate change,
     so the fixed-then-stress configurations use the scalar per-krone factors instead)."""

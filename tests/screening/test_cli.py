@@ -21,18 +21,43 @@ def _out(result: object) -> str:
 
 def test_sample_then_screen_csv_and_json(tmp_path: Path) -> None:
     tenants, prices, out = tmp_path / "tenants.csv", tmp_path / "prices.csv", tmp_path / "results.csv"
-    r = runner.invoke(app, ["screen", "sample", "--households", "300", "--out", str(tenants),
-                            "--prices-out", str(prices), "--date", "2026-01-01"])
+    r = runner.invoke(
+        app,
+        [
+            "screen",
+            "sample",
+            "--households",
+            "300",
+            "--out",
+            str(tenants),
+            "--prices-out",
+            str(prices),
+            "--date",
+            "2026-01-01",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert len(tenants.read_text(encoding="utf-8").splitlines()) == 301
-    r = runner.invoke(app, ["screen", str(tenants), "--prices", str(prices), "--out", str(out),
-                            "--date", "2026-01-01"])
+    r = runner.invoke(app, ["screen", str(tenants), "--prices", str(prices), "--out", str(out), "--date", "2026-01-01"])
     assert r.exit_code == 0, r.output
     assert "Kommune summary" in _out(r) and "municipal dwellings freed" in _out(r)
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 300
-    r = runner.invoke(app, ["screen", str(tenants), "--prices", str(prices), "--out", str(tmp_path / "r.json"),
-                            "--json", "--date", "2026-01-01", "--count-bostotte"])
+    r = runner.invoke(
+        app,
+        [
+            "screen",
+            str(tenants),
+            "--prices",
+            str(prices),
+            "--out",
+            str(tmp_path / "r.json"),
+            "--json",
+            "--date",
+            "2026-01-01",
+            "--count-bostotte",
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert doc["summary"]["options"]["count_bostotte"] is True and len(doc["households"]) == 300

@@ -34,11 +34,13 @@ def _check_three(reg: Register) -> None:
     assert reg.row.tolist() == [2, 3, 4]
 
 
-@pytest.mark.parametrize("encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"),
-                                            ("utf-16", "UTF-16")])
+@pytest.mark.parametrize(
+    "encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"), ("utf-16", "UTF-16")]
+)
 def test_encodings_with_norwegian_letters(encoding: str, label: str) -> None:
-    text = register_text([r.replace("Nordby", "Løvenstad Øst").replace("Rud", "Årnes") for r in
-                          register_text().splitlines()[1:]])
+    text = register_text(
+        [r.replace("Nordby", "Løvenstad Øst").replace("Rud", "Årnes") for r in register_text().splitlines()[1:]]
+    )
     reg, report, src = _read(text.encode(encoding))
     assert src["encoding"] == label
     assert report.error_count == 0
@@ -56,8 +58,8 @@ def test_windows_1252_header_aliases_in_norwegian() -> None:
 def test_comma_separated_with_decimal_points_and_quotes() -> None:
     rows = [
         '"A1","F34 M36 F8 M3",38000.5,0,0,3532,0,13200,1500,50000,2026-03-31,Nordby,KB-1,no',
-        'A2,F29,24500,0,0,0,2100.25,9800,0,0,30/06/2026,Rud,KB-2,false',
-        'A3,M61,0,21300,0,0,2900,8700,0,0,,Fjerdingby,KB-3,yes',
+        "A2,F29,24500,0,0,0,2100.25,9800,0,0,30/06/2026,Rud,KB-2,false",
+        "A3,M61,0,21300,0,0,2900,8700,0,0,,Fjerdingby,KB-3,yes",
     ]
     reg, report, src = _read(register_text(rows, HEADER.replace(";", ",")).encode())
     assert src["delimiter"] == "comma"
@@ -73,18 +75,20 @@ def test_tab_separated() -> None:
 
 
 def test_parquet_with_numeric_and_string_columns(tmp_path: Path) -> None:
-    table = pa.table({
-        "household_id": ["A1", "A2", "A3"],
-        "members": ["F34 M36 F8 M3", "F29", "M61"],
-        "income_wages": [38000.5, 24500.0, 0.0],
-        "income_pension": [0, 0, 21300],
-        "income_child_benefit": [3532, 0, 0],
-        "bostotte": ["0", "2 100,25", "2900"],
-        "rent": [13200, 9800, 8700],
-        "contract_end": pa.array([date(2026, 3, 31), None, None], pa.date32()),
-        "area": ["Nordby", "Rud", "Fjerdingby"],
-        "permanently_low_income": [False, False, True],
-    })
+    table = pa.table(
+        {
+            "household_id": ["A1", "A2", "A3"],
+            "members": ["F34 M36 F8 M3", "F29", "M61"],
+            "income_wages": [38000.5, 24500.0, 0.0],
+            "income_pension": [0, 0, 21300],
+            "income_child_benefit": [3532, 0, 0],
+            "bostotte": ["0", "2 100,25", "2900"],
+            "rent": [13200, 9800, 8700],
+            "contract_end": pa.array([date(2026, 3, 31), None, None], pa.date32()),
+            "area": ["Nordby", "Rud", "Fjerdingby"],
+            "permanently_low_income": [False, False, True],
+        }
+    )
     path = tmp_path / "tenants.parquet"
     pq.write_table(table, path)
     reg, report, src = _read(path)
@@ -186,11 +190,24 @@ def test_missing_file() -> None:
     assert e.value.rule == "file-exists"
 
 
-@pytest.mark.parametrize("text,value", [
-    ("12 345,50", 12345.5), ("12.345,50", 12345.5), ("12,345.50", 12345.5), ("12345.5", 12345.5),
-    ("kr 7 850", 7850.0), ("7850,-", 7850.0), ("1\u00a0234", 1234.0), ("-5", -5.0), ("0,5", 0.5), ("", None),
-    ("  ", None), (12, 12.0), (None, None),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("12 345,50", 12345.5),
+        ("12.345,50", 12345.5),
+        ("12,345.50", 12345.5),
+        ("12345.5", 12345.5),
+        ("kr 7 850", 7850.0),
+        ("7850,-", 7850.0),
+        ("1\u00a0234", 1234.0),
+        ("-5", -5.0),
+        ("0,5", 0.5),
+        ("", None),
+        ("  ", None),
+        (12, 12.0),
+        (None, None),
+    ],
+)
 def test_parse_number(text: object, value: float | None) -> None:
     assert parse_number(text) == value
 

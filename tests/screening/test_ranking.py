@@ -38,8 +38,9 @@ def test_ranking_order(params: UnderwritingParameters, options: ScreeningOptions
     assert run.summary["could_own_open_ended_contract"] == 1
 
 
-def test_summary_has_no_personal_details(sample_register_path: Path, sample_prices_path: Path,
-                                         params: UnderwritingParameters, options: ScreeningOptions) -> None:
+def test_summary_has_no_personal_details(
+    sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
     run = run_screening(sample_register_path, sample_prices_path, params, options)
     text = json.dumps(run.summary, ensure_ascii=False)
     for r in run.records:
@@ -62,20 +63,21 @@ def test_summary_has_no_personal_details(sample_register_path: Path, sample_pric
     assert s["could_own"] == s["could_own_without_grant"] + s["could_own_only_with_grant"]
     assert s["households_screened"] == s["could_own"] + s["not_within_reach"]
     assert s["total_startlan"] == sum(r["startlan"] for r in run.records if r["within_reach_with_grant"])
-    assert s["total_grant"] == sum(r["grant_needed"] for r in run.records
-                                   if r["within_reach_with_grant"] and not r["within_reach_without_grant"])
+    assert s["total_grant"] == sum(
+        r["grant_needed"] for r in run.records if r["within_reach_with_grant"] and not r["within_reach_without_grant"]
+    )
 
 
-def test_small_areas_are_merged(params: UnderwritingParameters, options: ScreeningOptions,
-                                prices: PriceTable) -> None:
+def test_small_areas_are_merged(params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable) -> None:
     rows = [f"N{i};F40;40000;9000;;Nordby;" for i in range(MIN_CELL)] + ["L1;F40;40000;9000;;Rud;"]
     run = run_screening(register_text(rows, HEADER).encode(), prices, params, options)
     assert [a["area"] for a in run.summary["by_area"]] == ["Nordby"]  # Rud's single household is not shown
     assert run.summary["households_screened"] == MIN_CELL + 1
 
 
-def test_results_csv_opens_in_norwegian_excel(sample_register_path: Path, sample_prices_path: Path,
-                                              params: UnderwritingParameters, options: ScreeningOptions) -> None:
+def test_results_csv_opens_in_norwegian_excel(
+    sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters, options: ScreeningOptions
+) -> None:
     run = run_screening(sample_register_path, sample_prices_path, params, options)
     data = records_csv(run.records)
     assert data.startswith("\ufeff".encode())

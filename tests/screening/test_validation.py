@@ -28,8 +28,9 @@ BAD_ROWS = {
 }
 
 
-def test_bad_rows_are_reported_and_good_rows_screened(params: UnderwritingParameters, options: ScreeningOptions,
-                                                      prices: PriceTable) -> None:
+def test_bad_rows_are_reported_and_good_rows_screened(
+    params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable
+) -> None:
     rows = [*GOOD_ROWS, *(v[0] for v in BAD_ROWS.values()), "C1;M40;31000;0;0;0;0;9500;0;0;;Nordby;;nei"]
     run = run_screening(register_text(rows).encode("cp1252"), prices, params, options)
     screened = {r["household_id"] for r in run.records}
@@ -46,8 +47,9 @@ def test_bad_rows_are_reported_and_good_rows_screened(params: UnderwritingParame
     assert run.summary["row_errors_by_rule"]["members-format"] == 2
 
 
-def test_every_row_bad_still_answers(params: UnderwritingParameters, options: ScreeningOptions,
-                                     prices: PriceTable) -> None:
+def test_every_row_bad_still_answers(
+    params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable
+) -> None:
     rows = [v[0] for k, v in BAD_ROWS.items() if k != 13]  # row 13 is bad only as a duplicate of A1
     run = run_screening(register_text(rows).encode(), prices, params, options)
     assert run.records == []
@@ -56,13 +58,15 @@ def test_every_row_bad_still_answers(params: UnderwritingParameters, options: Sc
 
 
 def test_price_table_row_errors(params: UnderwritingParameters, options: ScreeningOptions) -> None:
-    table = prices_from_records([
-        {"area": "Rud", "price_per_m2": 44000},
-        {"area": "Nordby", "price_per_m2": "dyrt"},
-        {"area": "Fjerdingby", "rooms": 3},
-        {"area": "", "price_per_m2": 40000},
-        {"area": "Rud", "price_per_m2": 45000},
-    ])
+    table = prices_from_records(
+        [
+            {"area": "Rud", "price_per_m2": 44000},
+            {"area": "Nordby", "price_per_m2": "dyrt"},
+            {"area": "Fjerdingby", "rooms": 3},
+            {"area": "", "price_per_m2": 40000},
+            {"area": "Rud", "price_per_m2": 45000},
+        ]
+    )
     rules = {(e.row, e.column, e.rule) for e in table.report.errors}
     assert (2, "prices.price_per_m2", "number") in rules
     assert (3, "prices.price", "required") in rules
@@ -73,8 +77,9 @@ def test_price_table_row_errors(params: UnderwritingParameters, options: Screeni
     assert {e.rule for e in run.report.errors} == {"area-in-price-table"}
 
 
-def test_header_row_is_not_needed_in_a_fixed_order(params: UnderwritingParameters, options: ScreeningOptions,
-                                                   prices: PriceTable) -> None:
+def test_header_row_is_not_needed_in_a_fixed_order(
+    params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable
+) -> None:
     cols = HEADER.split(";")
     order = list(reversed(range(len(cols))))
     header = ";".join(cols[k] for k in order)
@@ -84,14 +89,22 @@ def test_header_row_is_not_needed_in_a_fixed_order(params: UnderwritingParameter
     assert run.report.ignored_columns == ["notes"]
 
 
-def test_nul_characters_never_reach_the_results(params: UnderwritingParameters, options: ScreeningOptions,
-                                                prices: PriceTable) -> None:
-    rows = [*GOOD_ROWS, "N\x001;F34;30000;0;0;0;0;9000;0;0;;Rud;;nei", "N2;F34;30000;0;0;0;0;9000;0;0;;R\x00ud;;nei",
-            "N3;F3\x004;30000;0;0;0;0;9000;0;0;;Rud;;nei"]
+def test_nul_characters_never_reach_the_results(
+    params: UnderwritingParameters, options: ScreeningOptions, prices: PriceTable
+) -> None:
+    rows = [
+        *GOOD_ROWS,
+        "N\x001;F34;30000;0;0;0;0;9000;0;0;;Rud;;nei",
+        "N2;F34;30000;0;0;0;0;9000;0;0;;R\x00ud;;nei",
+        "N3;F3\x004;30000;0;0;0;0;9000;0;0;;Rud;;nei",
+    ]
     run = run_screening(register_text(rows, HEADER + ";x\x00y").encode(), prices, params, options)
     assert {r["household_id"] for r in run.records} == {"A1", "A2", "A3"}
-    assert {(e.row, e.rule) for e in run.report.errors} >= {(5, "no-nul-characters"), (6, "no-nul-characters"),
-                                                            (7, "members-format")}
+    assert {(e.row, e.rule) for e in run.report.errors} >= {
+        (5, "no-nul-characters"),
+        (6, "no-nul-characters"),
+        (7, "members-format"),
+    }
     import json
 
     text = json.dumps({"summary": run.summary, "errors": run.errors_document()})

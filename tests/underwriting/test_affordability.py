@@ -39,8 +39,7 @@ ALL_A_TO_D = (
 
 def test_hand_worked_family_at_default_stress_rate() -> None:
     # income 75 000 − SIFO 37 776 − housing 6 100 − debt 2 000 = 29 124; stress 4 % + 2.5 pp = 6.5 %
-    r = replace(request(75_000, household=family(), housing=6_100),
-                existing_debts=(ExistingDebt(100_000, 2_000),))
+    r = replace(request(75_000, household=family(), housing=6_100), existing_debts=(ExistingDebt(100_000, 2_000),))
     res = assess_affordability(r, params())
     assert res.disposable_monthly == pytest.approx(29_124)
     assert res.stress_rate == pytest.approx(0.065)
@@ -63,8 +62,9 @@ def test_stress_rate_override_and_fees_deducted_at_payout() -> None:
     assert res.payout == res.max_loan - 2000
 
 
-@pytest.mark.parametrize(("loan", "etablering"), [(30_000, 500.0), (100_000, 1000.0), (123_456, 1234.56),
-                                                  (400_000, 1500.0)])
+@pytest.mark.parametrize(
+    ("loan", "etablering"), [(30_000, 500.0), (100_000, 1000.0), (123_456, 1234.56), (400_000, 1500.0)]
+)
 def test_etableringsgebyr_one_percent_min_500_max_1500(loan: int, etablering: float) -> None:
     fees = dict(fee_ore(loan, params().fees))
     assert fees["etableringsgebyr"] / 100 == etablering
@@ -90,8 +90,9 @@ def test_fixed_rate_applies_for_the_fixation_period() -> None:
     rate_change = 10 * 12 + 1
     from loan_engine.underwriting.amortization import RateChange
 
-    s = build_schedule(LoanTerms(fixed.max_loan, fixed.fixed_rate, 360,
-                                 rate_changes=(RateChange(rate_change, fixed.stress_rate),)))
+    s = build_schedule(
+        LoanTerms(fixed.max_loan, fixed.fixed_rate, 360, rate_changes=(RateChange(rate_change, fixed.stress_rate),))
+    )
     assert max(r.payment for r in s.rows[:-1]) <= fixed.available_for_startlan_monthly + 0.01
     # fixation over the whole term: only the fixed rate matters
     whole = assess_affordability(request(loan=LoanWish(rate_type=RateType.FIXED, fixation_years=20, term_years=20)), p)
@@ -137,8 +138,11 @@ def test_50_years_requires_section_8_5() -> None:
     assert ok.long_term is not None and ok.long_term.allowed
     assert ok.max_loan > assess_affordability(request(), p).max_loan
     # waivers: children + low predictable income waive a); risk of losing the home waives b) and c)
-    waived = (Section85Reason.LOW_PREDICTABLE_INCOME, Section85Reason.AT_RISK_OF_LOSING_HOME,
-              Section85Reason.SHORTER_TERM_NOT_RESPONSIBLE)
+    waived = (
+        Section85Reason.LOW_PREDICTABLE_INCOME,
+        Section85Reason.AT_RISK_OF_LOSING_HOME,
+        Section85Reason.SHORTER_TERM_NOT_RESPONSIBLE,
+    )
     assert assess_affordability(request(loan=LoanWish(term_years=50, term_over_30_reasons=waived)), p).long_term
 
 

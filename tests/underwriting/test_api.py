@@ -16,14 +16,23 @@ PROBLEM = "application/problem+json"
 def affordability_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "household": {
-            "members": [{"age": 40, "sex": "male"}, {"age": 38, "sex": "female"}, {"age": 5, "sex": "male"},
-                        {"age": 11, "sex": "female"}],
+            "members": [
+                {"age": 40, "sex": "male"},
+                {"age": 38, "sex": "female"},
+                {"age": 5, "sex": "male"},
+                {"age": 11, "sex": "female"},
+            ],
             "car": "petrol",
         },
         "income": {"net_monthly": 75_000},
         "other_fixed_costs_monthly": 0,
-        "housing_costs_monthly": {"felleskostnader": 3_000, "electricity": 1_500, "insurance": 300,
-                                  "municipal_fees": 800, "maintenance": 500},
+        "housing_costs_monthly": {
+            "felleskostnader": 3_000,
+            "electricity": 1_500,
+            "insurance": 300,
+            "municipal_fees": 800,
+            "maintenance": 500,
+        },
         "existing_debts": [{"balance": 100_000, "monthly_payment": 2_000}],
         "loan": {"rate_type": "floating", "term_years": 30, "repayment": "annuity", "interest_only_years": 0},
     }
@@ -37,8 +46,14 @@ def plan_body(**overrides: Any) -> dict[str, Any]:
         "income": {"net_monthly": 38_000},
         "housing_costs_monthly": 5_000,
         "purchase": {"price": 4_000_000, "fellesgjeld": 0, "costs": 100_000},
-        "loan": {"term_over_30_reasons": ["permanently_low_income", "dwelling_meets_long_term_needs",
-                                          "rental_market_unsuitable", "shorter_term_not_responsible"]},
+        "loan": {
+            "term_over_30_reasons": [
+                "permanently_low_income",
+                "dwelling_meets_long_term_needs",
+                "rental_market_unsuitable",
+                "shorter_term_not_responsible",
+            ]
+        },
         "adjusted_living_costs_monthly": 13_000,
     }
     body.update(overrides)
@@ -77,8 +92,9 @@ def test_affordability_hand_worked(client: TestClient, caseworker_headers: dict[
     assert body["first_monthly_payment"] == pytest.approx(-npf.pmt(0.0489 / 12, 360, body["max_loan"]), abs=0.01)
 
 
-def test_affordability_for_finance_and_admin_roles(client: TestClient, finance_headers: dict[str, str],
-                                                   admin_headers: dict[str, str]) -> None:
+def test_affordability_for_finance_and_admin_roles(
+    client: TestClient, finance_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
     for headers in (finance_headers, admin_headers):
         assert client.post("/v1/affordability", json=affordability_body(), headers=headers).status_code == 200
 
@@ -103,19 +119,36 @@ def test_affordability_override_fixed_cofinancing(client: TestClient, caseworker
 
 
 def test_schedule_matches_numpy_financial(client: TestClient, caseworker_headers: dict[str, str]) -> None:
-    r = client.post("/v1/schedules", json={"principal": 2_000_000, "annual_rate": 5, "term_years": 30,
-                                           "repayment": "annuity", "interest_only_years": 0},
-                    headers=caseworker_headers)
+    r = client.post(
+        "/v1/schedules",
+        json={
+            "principal": 2_000_000,
+            "annual_rate": 5,
+            "term_years": 30,
+            "repayment": "annuity",
+            "interest_only_years": 0,
+        },
+        headers=caseworker_headers,
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert len(body["rows"]) == 360
     assert body["first_payment"] == pytest.approx(-npf.pmt(0.05 / 12, 360, 2_000_000), abs=0.005)
     assert body["totals"]["principal"] == 2_000_000
     assert body["rows"][-1]["balance"] == 0
-    fixed = client.post("/v1/schedules", json={"principal": 1_000_000, "annual_rate": 4, "term_years": 20,
-                                               "fixed_period_years": 5, "rate_after_fixed": 6,
-                                               "repayment": "serial", "include_rows": True},
-                        headers=caseworker_headers).json()
+    fixed = client.post(
+        "/v1/schedules",
+        json={
+            "principal": 1_000_000,
+            "annual_rate": 4,
+            "term_years": 20,
+            "fixed_period_years": 5,
+            "rate_after_fixed": 6,
+            "repayment": "serial",
+            "include_rows": True,
+        },
+        headers=caseworker_headers,
+    ).json()
     assert fixed["rows"][59]["annual_rate"] == 4 and fixed["rows"][60]["annual_rate"] == 6
     assert fixed["totals"]["principal"] == 1_000_000
 
@@ -141,8 +174,12 @@ def test_parameter_sets(client: TestClient, caseworker_headers: dict[str, str]) 
         assert value["source"] and value["unit"] and value["status"]
     assert_problem(client.get("/v1/parameter-sets/nope", headers=caseworker_headers), 404)
     assert_problem(client.get("/v1/parameter-sets/no-2026-1?version=99", headers=caseworker_headers), 404)
-    assert_problem(client.post("/v1/affordability", json=affordability_body(parameter_set={"id": "nope"}),
-                               headers=caseworker_headers), 404)
+    assert_problem(
+        client.post(
+            "/v1/affordability", json=affordability_body(parameter_set={"id": "nope"}), headers=caseworker_headers
+        ),
+        404,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -203,8 +240,7 @@ def test_bad_input_is_a_422_naming_the_field(
         ({"term_years": 50}, "loan.term_years", "term-over-30-needs-section-8-5"),
         ({"term_years": 5, "interest_only_years": 5}, "loan.interest_only_years", "interest-only-shorter-than-term"),
         ({"rate_type": "fixed"}, "loan.fixation_years", "fixation-required"),
-        ({"rate_type": "fixed", "fixation_years": 20, "term_years": 10}, "loan.fixation_years",
-         "fixation-within-term"),
+        ({"rate_type": "fixed", "fixation_years": 20, "term_years": 10}, "loan.fixation_years", "fixation-within-term"),
     ],
 )
 def test_domain_rules_are_422_problems(
@@ -218,18 +254,24 @@ def test_domain_rules_are_422_problems(
 
 def test_household_rules(client: TestClient, caseworker_headers: dict[str, str]) -> None:
     body = affordability_body(household={"members": [{"age": 10, "sex": "male"}]})
-    assert_problem(client.post("/v1/affordability", json=body, headers=caseworker_headers), 422,
-                   field="household.members", rule="at-least-one-adult")
+    assert_problem(
+        client.post("/v1/affordability", json=body, headers=caseworker_headers),
+        422,
+        field="household.members",
+        rule="at-least-one-adult",
+    )
     body = affordability_body(income={"net_monthly": 50_000, "sources": [{"kind": "salary", "net_monthly": 1}]})
-    assert_problem(client.post("/v1/affordability", json=body, headers=caseworker_headers), 422,
-                   rule="income-sources-sum")
+    assert_problem(
+        client.post("/v1/affordability", json=body, headers=caseworker_headers), 422, rule="income-sources-sum"
+    )
 
 
 def test_non_json_and_wrong_media(client: TestClient, caseworker_headers: dict[str, str]) -> None:
     headers = {**caseworker_headers, "content-type": "application/json"}
     assert_problem(client.post("/v1/affordability", content=b"{not json", headers=headers), 400)
-    r = client.post("/v1/affordability", content=b"household=1", headers={**caseworker_headers,
-                                                                          "content-type": "text/plain"})
+    r = client.post(
+        "/v1/affordability", content=b"household=1", headers={**caseworker_headers, "content-type": "text/plain"}
+    )
     assert r.status_code in (415, 422) and r.headers["content-type"].startswith(PROBLEM)
     assert_problem(client.post("/v1/affordability", content=b"[]", headers=headers), 422)
     assert_problem(client.post("/v1/affordability", content=b"", headers=headers), 422)
@@ -240,15 +282,15 @@ def test_huge_body_is_413(client: TestClient, caseworker_headers: dict[str, str]
     body["existing_debts"] = [{"balance": 1, "monthly_payment": 1, "description": "x" * 100}] * 20_000
     raw = json.dumps(body).encode()
     assert len(raw) > 1_048_576
-    r = client.post("/v1/affordability", content=raw, headers={**caseworker_headers,
-                                                               "content-type": "application/json"})
+    r = client.post(
+        "/v1/affordability", content=raw, headers={**caseworker_headers, "content-type": "application/json"}
+    )
     assert_problem(r, 413)
 
 
 def test_too_many_items_is_422(client: TestClient, caseworker_headers: dict[str, str]) -> None:
     body = affordability_body(existing_debts=[{"balance": 1, "monthly_payment": 1}] * 51)
-    assert_problem(client.post("/v1/affordability", json=body, headers=caseworker_headers), 422,
-                   field="existing_debts")
+    assert_problem(client.post("/v1/affordability", json=body, headers=caseworker_headers), 422, field="existing_debts")
 
 
 @pytest.mark.parametrize(
@@ -261,16 +303,25 @@ def test_too_many_items_is_422(client: TestClient, caseworker_headers: dict[str,
         ({"principal": 1_000, "annual_rate": 5, "term_years": 30, "repayment": "bullet"}, "repayment"),
         ({"principal": 1_000, "annual_rate": 5}, "term_years"),
         ({"principal": 1_000, "annual_rate": 5, "term_years": 30, "fixed_period_years": 5}, "body"),
-        ({"principal": 1_000, "annual_rate": 5, "term_years": 3, "fixed_period_years": 5, "rate_after_fixed": 6},
-         "fixed_period_years"),
+        (
+            {"principal": 1_000, "annual_rate": 5, "term_years": 3, "fixed_period_years": 5, "rate_after_fixed": 6},
+            "fixed_period_years",
+        ),
         ({"principal": 1_000, "annual_rate": 5, "term_years": 2, "interest_only_years": 2}, "loan.interest_only_years"),
-        ({"principal": 1_000, "annual_rate": 5, "term_years": 30,
-          "rate_changes": [{"from_month": 100, "annual_rate": 5}, {"from_month": 50, "annual_rate": 6}]},
-         "loan.rate_changes.1.from_month"),
+        (
+            {
+                "principal": 1_000,
+                "annual_rate": 5,
+                "term_years": 30,
+                "rate_changes": [{"from_month": 100, "annual_rate": 5}, {"from_month": 50, "annual_rate": 6}],
+            },
+            "loan.rate_changes.1.from_month",
+        ),
     ],
 )
-def test_schedule_bad_input(client: TestClient, caseworker_headers: dict[str, str], body: dict[str, Any],
-                            field: str) -> None:
+def test_schedule_bad_input(
+    client: TestClient, caseworker_headers: dict[str, str], body: dict[str, Any], field: str
+) -> None:
     r = client.post("/v1/schedules", json=body, headers=caseworker_headers)
     assert_problem(r, 422, field=None if field == "body" else field)
 
@@ -280,27 +331,46 @@ def test_financing_plan_bad_input(client: TestClient, caseworker_headers: dict[s
     del body["purchase"]
     assert_problem(client.post("/v1/financing-plans", json=body, headers=caseworker_headers), 422, field="purchase")
     body = plan_body(purchase={"price": 1_000_000, "costs": 0}, bank_loan={"amount": 5_000_000, "annual_rate": 5})
-    assert_problem(client.post("/v1/financing-plans", json=body, headers=caseworker_headers), 422,
-                   rule="loans-within-price-and-costs")
+    assert_problem(
+        client.post("/v1/financing-plans", json=body, headers=caseworker_headers),
+        422,
+        rule="loans-within-price-and-costs",
+    )
     body = plan_body(loan={"rate_type": "fixed"})  # the ladder sets the rate type itself
-    assert_problem(client.post("/v1/financing-plans", json=body, headers=caseworker_headers), 422,
-                   field="loan.rate_type")
+    assert_problem(
+        client.post("/v1/financing-plans", json=body, headers=caseworker_headers), 422, field="loan.rate_type"
+    )
 
 
 def test_openapi_describes_fields_with_units(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/v1/affordability", "/v1/schedules", "/v1/financing-plans", "/v1/parameter-sets",
-                 "/v1/parameter-sets/{set_id}"):
+    for path in (
+        "/v1/affordability",
+        "/v1/schedules",
+        "/v1/financing-plans",
+        "/v1/parameter-sets",
+        "/v1/parameter-sets/{set_id}",
+    ):
         assert path in paths
     schemas = spec["components"]["schemas"]
     units = ("NOK", "percent per year", "years", "months")
-    for name in ("AffordabilityRequestIn", "LoanIn", "IncomeIn", "HousingCostsIn", "ExistingDebtIn",
-                 "ScheduleRequestIn", "FinancingPlanRequestIn", "PurchaseIn", "BankLoanIn"):
+    for name in (
+        "AffordabilityRequestIn",
+        "LoanIn",
+        "IncomeIn",
+        "HousingCostsIn",
+        "ExistingDebtIn",
+        "ScheduleRequestIn",
+        "FinancingPlanRequestIn",
+        "PurchaseIn",
+        "BankLoanIn",
+    ):
         for prop, spec_prop in schemas[name]["properties"].items():
             text = json.dumps(spec_prop)
             assert "description" in spec_prop or "$ref" in text or "allOf" in spec_prop, (name, prop)
             numeric = "$ref" not in spec_prop and ("number" in text or "integer" in text)
-            if numeric and any(k in prop for k in ("monthly", "amount", "price", "balance", "rate", "years",
-                                                   "principal")):
+            if numeric and any(
+                k in prop for k in ("monthly", "amount", "price", "balance", "rate", "years", "principal")
+            ):
                 assert any(u in text for u in units), (name, prop, text)

@@ -31,8 +31,9 @@ def test_affordability_json_equals_the_api_shape(tmp_path: Path) -> None:
 
 
 def test_affordability_table(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["affordability", write(tmp_path, affordability_body()), "--lang", "en"],
-                           env={"COLUMNS": "160"})
+    result = runner.invoke(
+        app, ["affordability", write(tmp_path, affordability_body()), "--lang", "en"], env={"COLUMNS": "160"}
+    )
     assert result.exit_code == 0, result.output
     assert "maximum loan" in result.stdout and "Explanation" in result.stdout and "no-2026-1" in result.stdout
 
@@ -62,10 +63,16 @@ def test_financing_plan(tmp_path: Path) -> None:
         ("affordability", affordability_body(loan={"term_years": 60}), "loan.term_years"),
         ("affordability", affordability_body(loan={"term_years": 50}), "term-over-30-needs-section-8-5"),
         ("affordability", affordability_body(income={"net_monthly": -1}), "income.net_monthly"),
-        ("schedule", {"principal": 1_000, "annual_rate": 5, "term_years": 30, "interest_only_years": 9},
-         "interest_only_years"),
-        ("schedule", {"principal": 1_000, "annual_rate": 5, "term_years": 2, "interest_only_years": 2},
-         "interest-only-shorter-than-term"),
+        (
+            "schedule",
+            {"principal": 1_000, "annual_rate": 5, "term_years": 30, "interest_only_years": 9},
+            "interest_only_years",
+        ),
+        (
+            "schedule",
+            {"principal": 1_000, "annual_rate": 5, "term_years": 2, "interest_only_years": 2},
+            "interest-only-shorter-than-term",
+        ),
         ("financing-plan", {"household": {"members": [{"age": 30, "sex": "x"}]}}, "household.members.0.sex"),
     ],
 )

@@ -31,10 +31,20 @@ A_TO_D = (
 )
 
 
-def plan_for(income: float, price: float, *, reasons: tuple[Section85Reason, ...] = (), adjusted: float | None = None,
-             equity: float = 0, bank: BankLoan | None = None) -> FinancingPlan:
-    base = replace(request(income, loan=LoanWish(term_over_30_reasons=reasons)),
-                   dwelling=Dwelling(price=price, fellesgjeld=0, costs=price * 0.025, equity=equity), bank_loan=bank)
+def plan_for(
+    income: float,
+    price: float,
+    *,
+    reasons: tuple[Section85Reason, ...] = (),
+    adjusted: float | None = None,
+    equity: float = 0,
+    bank: BankLoan | None = None,
+) -> FinancingPlan:
+    base = replace(
+        request(income, loan=LoanWish(term_over_30_reasons=reasons)),
+        dwelling=Dwelling(price=price, fellesgjeld=0, costs=price * 0.025, equity=equity),
+        bank_loan=bank,
+    )
     return financing_plan(FinancingPlanRequest(base, adjusted), params())
 
 
@@ -85,9 +95,16 @@ def test_stops_at_first_step_that_works_and_picks_the_shortest_long_term() -> No
     # the shortest term that works: one year less does not
     from loan_engine.underwriting.affordability import RateType, assess_affordability
 
-    shorter = replace(request(44_000), loan=LoanWish(
-        rate_type=RateType.FIXED, fixation_years=step.fixation_years, term_years=step.term_years - 1,
-        term_over_30_reasons=A_TO_D), dwelling=Dwelling(3_100_000, 0, 3_100_000 * 0.025))
+    shorter = replace(
+        request(44_000),
+        loan=LoanWish(
+            rate_type=RateType.FIXED,
+            fixation_years=step.fixation_years,
+            term_years=step.term_years - 1,
+            term_over_30_reasons=A_TO_D,
+        ),
+        dwelling=Dwelling(3_100_000, 0, 3_100_000 * 0.025),
+    )
     assert assess_affordability(shorter, params()).max_loan < plan.required_loan
 
 

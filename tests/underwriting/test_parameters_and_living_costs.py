@@ -93,8 +93,12 @@ def test_sifo_example_family_hand_summed() -> None:
 
 
 def test_sifo_household_items_barnehage_sfo_and_car() -> None:
-    h = Household((Member(30, Sex.FEMALE), Member(2, Sex.MALE), Member(4, Sex.FEMALE), Member(7, Sex.MALE)),
-                  Car.ELECTRIC, children_in_barnehage=2, children_in_sfo=1)
+    h = Household(
+        (Member(30, Sex.FEMALE), Member(2, Sex.MALE), Member(4, Sex.FEMALE), Member(7, Sex.MALE)),
+        Car.ELECTRIC,
+        children_in_barnehage=2,
+        children_in_sfo=1,
+    )
     lines = {(line.key, line.label_en): line.amount for line in sifo_budget(h, params()).lines}
     assert lines[("barnehage", "Kindergarten, child 1")] == pytest.approx(1200 * 11 / 12)
     assert lines[("barnehage", "Kindergarten, child 2")] == pytest.approx(840 * 11 / 12)
@@ -104,8 +108,15 @@ def test_sifo_household_items_barnehage_sfo_and_car() -> None:
 
 
 def test_large_family_food_reduction_and_pregnancy() -> None:
-    h = Household((Member(30, Sex.FEMALE, pregnant=True), Member(30, Sex.MALE), Member(1, Sex.MALE),
-                   Member(3, Sex.FEMALE), Member(8, Sex.MALE)))
+    h = Household(
+        (
+            Member(30, Sex.FEMALE, pregnant=True),
+            Member(30, Sex.MALE),
+            Member(1, Sex.MALE),
+            Member(3, Sex.FEMALE),
+            Member(8, Sex.MALE),
+        )
+    )
     b = sifo_budget(h, params())
     food = [line.amount for line in b.lines if line.key == "food"]
     assert food[0] == 4895  # pregnant rate replaces the woman's food

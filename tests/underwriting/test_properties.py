@@ -85,8 +85,10 @@ def test_higher_stress_rate_never_raises_the_maximum_loan(
 ) -> None:
     p = params()
     hi_rate = min(stress + bump, 0.3)
-    low_rate = assess_affordability(request(income, loan=LoanWish(stress_rate=stress, repayment=repayment,
-                                                                  term_years=term)), p).max_loan
-    high_rate = assess_affordability(request(income, loan=LoanWish(stress_rate=hi_rate, repayment=repayment,
-                                                                   term_years=term)), p).max_loan
+    low_rate = assess_affordability(
+        request(income, loan=LoanWish(stress_rate=stress, repayment=repayment, term_years=term)), p
+    ).max_loan
+    high_rate = assess_affordability(
+        request(income, loan=LoanWish(stress_rate=hi_rate, repayment=repayment, term_years=term)), p
+    ).max_loan
     assert high_rate <= low_rate

@@ -39,8 +39,10 @@ def test_vectorised_equals_the_affordability_answer() -> None:
     available = np.array([r.available_for_startlan_monthly for r in results])
     vector = max_loan_vectorised(available, results[0].stress_rate, 360)
     assert vector.tolist() == [float(r.max_loan) for r in results]
-    serial = [assess_affordability(request(float(x), loan=LoanWish(repayment=Repayment.SERIAL,
-                                                                   interest_only_years=3)), p) for x in incomes]
+    serial = [
+        assess_affordability(request(float(x), loan=LoanWish(repayment=Repayment.SERIAL, interest_only_years=3)), p)
+        for x in incomes
+    ]
     vector = max_loan_vectorised(available, 0.065, 360, 36, True)
     assert vector.tolist() == [float(r.max_loan) for r in serial]
 
