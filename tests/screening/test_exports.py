@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import openpyxl
@@ -62,7 +63,7 @@ def test_machine_csv_in_english() -> None:
 
 def test_column_arrays_give_the_same_csv_as_rows() -> None:
     rows = _rows()
-    data = {c.key: [r[k] for r in rows] for k, c in enumerate(COLUMNS)}
+    data: dict[str, Any] = {c.key: [r[k] for r in rows] for k, c in enumerate(COLUMNS)}
     data["amount"] = np.array([r[1] for r in rows], dtype=np.int64)
     data["m2"] = np.array([r[2] for r in rows], dtype=np.float64)
     for lang in ("nb", "en"):
