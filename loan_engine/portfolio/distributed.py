@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loan_engine.portfolio.engine import (
+    Cancelled,
     KernelInputs,
     ScenarioOutputs,
     StressTestRun,
@@ -42,6 +43,14 @@ def warm_up() -> bool:
     return True
 
 
+def _wait_some(wait: Any, pending: set[Any], timeout: float) -> tuple[set[Any], set[Any]]:
+    try:
+        finished, rest = wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        return set(), pending
+    return set(finished), set(rest)
+
+
 def run_stress_test_dask(
     client: Any,
     portfolio: Portfolio,
@@ -52,9 +61,15 @@ def run_stress_test_dask(
     *,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    poll_seconds: float = 0.5,
 ) -> StressTestRun:
-    """Run on ``client`` (a ``distributed.Client``); results identical to ``engine.run_stress_test``."""
-    from distributed import as_completed
+    """Run on ``client`` (a ``distributed.Client``); results identical to ``engine.run_stress_test``.
+
+    ``cancelled`` is asked at least every ``poll_seconds`` while chunks run: when it answers True the chunks
+    still queued or running are cancelled on the cluster and :class:`Cancelled` is raised.
+    """
+    from distributed import wait
 
     check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
     months = horizon_years * 12
@@ -79,12 +94,23 @@ def run_stress_test_dask(
     ]
     out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
     done = 0
-    for fut in as_completed(futures):
-        s0, part = fut.result()
-        out.put(s0, part)
-        done += part.n_scenarios
-        if progress:
-            progress(done, n_scenarios)
+    if progress:
+        progress(0, n_scenarios)
+    pending = set(futures)
+    try:
+        while pending:
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
+            finished, pending = _wait_some(wait, pending, poll_seconds)
+            for fut in finished:
+                s0, part = fut.result()
+                out.put(s0, part)
+                done += part.n_scenarios
+            if finished and progress:
+                progress(done, n_scenarios)
+    except BaseException:
+        client.cancel(list(pending), force=True)
+        raise
     return StressTestRun(
         outputs=out, horizon_months=months, seed=seed, spec=spec, portfolio_summary=portfolio.summary()
     )
