@@ -102,16 +102,16 @@ class Heartbeat:
     cancel_requested: bool
 
 
-def _claimable(now: datetime, kinds: list[str] | None, max_attempts: int) -> Any:
+def _claimable(t: Any, now: datetime, kinds: list[str] | None, max_attempts: int) -> Any:
     expired = and_(
-        JOBS.c.status == JobStatus.running.value,
-        or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
-        JOBS.c.attempts < max_attempts,
+        t.c.status == JobStatus.running.value,
+        or_(t.c.lease_expires_at.is_(None), t.c.lease_expires_at < now),
+        t.c.attempts < max_attempts,
     )
-    cond = or_(JOBS.c.status == JobStatus.queued.value, expired)
+    cond = or_(t.c.status == JobStatus.queued.value, expired)
     if kinds is not None:
-        cond = and_(cond, JOBS.c.kind.in_(kinds))
-    return and_(cond, JOBS.c.cancel_requested.is_(False))
+        cond = and_(cond, t.c.kind.in_(kinds))
+    return and_(cond, t.c.cancel_requested.is_(False))
 
 
 def claim_next(
@@ -135,15 +135,25 @@ def claim_next(
         "started_at": func.coalesce(JOBS.c.started_at, now),
         "progress_done": 0,
     }
-    cond = _claimable(now, kinds, max_attempts)
-    pick = sa_select(JOBS.c.id).where(cond).order_by(JOBS.c.created_at).limit(1)
+    inner = JOBS.alias("candidate")  # an alias, so that the sub-select is not correlated with the UPDATE
+    pick = (
+        sa_select(inner.c.id).where(_claimable(inner, now, kinds, max_attempts)).order_by(inner.c.created_at).limit(1)
+    )
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)  # concurrent claimers skip the row we are taking
-        # One statement: on SQLite it takes the write lock before it reads, so two processes cannot both match
-        # the row; on PostgreSQL the sub-select locks it (rows locked by another claimer are skipped).
-        res = conn.execute(sa_update(JOBS).where(JOBS.c.id.in_(pick.scalar_subquery()), cond).values(**values))
+            # Lock the oldest claimable row (rows locked by concurrent claimers are skipped), then take it. Two
+            # statements: in a sub-select of the UPDATE, PostgreSQL may evaluate LIMIT 1 … SKIP LOCKED again per
+            # row and take several.
+            job_id = conn.execute(pick.with_for_update(skip_locked=True)).scalar()
+            target: Any = JOBS.c.id == job_id
+            if job_id is None:
+                return None
+        else:
+            # One statement: SQLite takes the write lock before it reads, so two processes cannot both match it.
+            target = JOBS.c.id.in_(pick.scalar_subquery())
+        res = conn.execute(sa_update(JOBS).where(target, _claimable(JOBS, now, kinds, max_attempts)).values(**values))
         if res.rowcount != 1:
+            conn.rollback()
             return None
         row = conn.execute(
             sa_select(JOBS.c.id, JOBS.c.kind, JOBS.c.params, JOBS.c.attempts, JOBS.c.cancel_requested).where(
