@@ -5,7 +5,7 @@ are used up); ``loan-engine serve --workers 2`` on a fresh PostgreSQL database, 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -81,7 +81,9 @@ def test_two_api_processes_and_a_worker_run_20_jobs_once(
 
 
 @pytest.fixture(params=BACKENDS)
-def api_only(request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]):  # type: ignore[no-untyped-def]
+def api_only(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[tuple[str, TestClient]]:
     """An API process in this test (jobs not run here) on a fresh database."""
     url = fresh_database_url(request.param)
     settings = Settings(environment="test", database_url=url, demo_data=True, run_jobs=False)
@@ -98,9 +100,11 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_killed_worker_job_is_retried_after_its_lease_then_failed(api_only, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_killed_worker_job_is_retried_after_its_lease_then_failed(
+    api_only: tuple[str, TestClient], tmp_path: Path
+) -> None:
     url, client = api_only
-    engine: Engine = client.app.state.engine
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     pid = client.post(
         "/v1/portfolios/synthetic", json={"name": "big", "loans": 1000, "seed": 2}, headers=FINANCE
     ).json()["id"]
