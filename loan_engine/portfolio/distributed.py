@@ -9,6 +9,7 @@ chunk size. Use chunks of ≥ 10⁷ loan-months so that the scheduler's ~1 ms pe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,14 +44,6 @@ def warm_up() -> bool:
     return True
 
 
-def _wait_some(wait: Any, pending: set[Any], timeout: float) -> tuple[set[Any], set[Any]]:
-    try:
-        finished, rest = wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
-    except TimeoutError:
-        return set(), pending
-    return set(finished), set(rest)
-
-
 def run_stress_test_dask(
     client: Any,
     portfolio: Portfolio,
@@ -62,15 +55,13 @@ def run_stress_test_dask(
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    poll_seconds: float = 0.5,
+    poll_seconds: float = 0.05,
 ) -> StressTestRun:
     """Run on ``client`` (a ``distributed.Client``); results identical to ``engine.run_stress_test``.
 
-    ``cancelled`` is asked at least every ``poll_seconds`` while chunks run: when it answers True the chunks
-    still queued or running are cancelled on the cluster and :class:`Cancelled` is raised.
+    ``cancelled`` is asked every ``poll_seconds`` while chunks run: when it answers True the chunks still queued
+    or running are cancelled on the cluster and :class:`Cancelled` is raised.
     """
-    from distributed import wait
-
     check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
     months = horizon_years * 12
     inputs = prepare(portfolio, spec.assumptions)
@@ -101,12 +92,16 @@ def run_stress_test_dask(
         while pending:
             if cancelled is not None and cancelled():
                 raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
-            finished, pending = _wait_some(wait, pending, poll_seconds)
+            finished = {fut for fut in pending if fut.done()}
+            if not finished:
+                time.sleep(poll_seconds)
+                continue
+            pending -= finished
             for fut in finished:
                 s0, part = fut.result()
                 out.put(s0, part)
                 done += part.n_scenarios
-            if finished and progress:
+            if progress:
                 progress(done, n_scenarios)
     except BaseException:
         client.cancel(list(pending), force=True)

@@ -115,3 +115,40 @@ def wait_ready(port: int, proc: Proc, timeout: float = 120.0) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"not ready after {timeout} s:\n{proc.output()[-3000:]}")
+
+
+class DaskCluster:
+    """A real ``dask scheduler`` and ``dask worker`` processes on loopback (one thread each, no nanny, so that a
+    worker's PID is the worker itself)."""
+
+    def __init__(self, tmp: Path, n_workers: int = 2) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        self.env = env
+        self.scheduler = Proc(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+            + ["--port", str(self.port), "--no-dashboard"],
+            env,
+            tmp / "scheduler.log",
+        )
+        self.workers: list[Proc] = []
+        for _ in range(n_workers):
+            self.add_worker()
+
+    def add_worker(self) -> Proc:
+        n = len(self.workers)
+        proc = Proc(
+            [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-nanny"]
+            + ["--no-dashboard", "--host", "127.0.0.1", "--name", f"w{n}", "--death-timeout", "60"],
+            self.env,
+            self.tmp / f"worker{n}.log",
+        )
+        self.workers.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            proc.stop()
+        self.scheduler.stop()
