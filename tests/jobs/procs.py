@@ -117,6 +117,10 @@ def wait_ready(port: int, proc: Proc, timeout: float = 120.0) -> None:
     raise AssertionError(f"not ready after {timeout} s:\n{proc.output()[-3000:]}")
 
 
+DASK = [sys.executable, "-m"]
+WORKER_OPTIONS = ["--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--death-timeout", "60"]
+
+
 class DaskCluster:
     """A real ``dask scheduler`` and ``dask worker`` processes on loopback (one thread each, no nanny, so that a
     worker's PID is the worker itself)."""
@@ -128,8 +132,15 @@ class DaskCluster:
         env = dict(os.environ, PYTHONPATH=str(REPO))
         self.env = env
         self.scheduler = Proc(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--no-dashboard"],
+            [
+                *DASK,
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-dashboard",
+            ],
             env,
             tmp / "scheduler.log",
         )
@@ -140,8 +151,7 @@ class DaskCluster:
     def add_worker(self) -> Proc:
         n = len(self.workers)
         proc = Proc(
-            [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-nanny"]
-            + ["--no-dashboard", "--host", "127.0.0.1", "--name", f"w{n}", "--death-timeout", "60"],
+            [*DASK, "distributed.cli.dask_worker", self.address, *WORKER_OPTIONS, "--name", f"w{n}"],
             self.env,
             self.tmp / f"worker{n}.log",
         )

@@ -121,7 +121,9 @@ class _LocalContext:
 
 
 def test_service_runs_stress_tests_on_the_cluster(dask_client: TestClient) -> None:
-    r = dask_client.post("/v1/portfolios/synthetic", json={"name": "dask-book", "loans": 300, "seed": 3}, headers=FINANCE)
+    r = dask_client.post(
+        "/v1/portfolios/synthetic", json={"name": "dask-book", "loans": 300, "seed": 3}, headers=FINANCE
+    )
     pid = r.json()["id"]
     body = {"portfolio_id": pid, "scenario": {"preset": "crisis-1988-1993"}, "scenarios": 96, "horizon_years": 6}
     r = dask_client.post("/v1/stress-tests", json={**body, "seed": 9}, headers=FINANCE)
@@ -138,7 +140,9 @@ def test_service_runs_stress_tests_on_the_cluster(dask_client: TestClient) -> No
 
 
 def test_cancel_while_a_dask_worker_holds_a_chunk(dask_client: TestClient, cluster: DaskCluster) -> None:
-    r = dask_client.post("/v1/portfolios/synthetic", json={"name": "dask-big", "loans": 3000, "seed": 5}, headers=FINANCE)
+    r = dask_client.post(
+        "/v1/portfolios/synthetic", json={"name": "dask-big", "loans": 3000, "seed": 5}, headers=FINANCE
+    )
     pid = r.json()["id"]
     r = dask_client.post(
         "/v1/stress-tests", json={"portfolio_id": pid, "scenarios": 20_000, "horizon_years": 30}, headers=FINANCE
@@ -160,7 +164,9 @@ def test_cancel_while_a_dask_worker_holds_a_chunk(dask_client: TestClient, clust
 
 
 def _queued_chunks(dask_scheduler: Any) -> int:
-    return sum(1 for ts in dask_scheduler.tasks.values() if str(ts.key).startswith("stress-chunk") and ts.state != "memory")
+    return sum(
+        1 for ts in dask_scheduler.tasks.values() if str(ts.key).startswith("stress-chunk") and ts.state != "memory"
+    )
 
 
 def test_cli_scheduler_option_gives_the_local_numbers(cluster: DaskCluster, tmp_path: Path) -> None:
