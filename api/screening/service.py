@@ -189,7 +189,7 @@ def view(job: Job, *, personal: bool) -> dict[str, Any]:
         out["errors"] = result.get("errors")
         out["results"] = (
             {"csv": f"/v1/screenings/{job.id}/results.csv", "json": f"/v1/screenings/{job.id}/results.json"}
-            if job.status == "succeeded"
+            if job.status == "succeeded" and job.results_removed_at is None
             else None
         )
     return out
