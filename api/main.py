@@ -13,7 +13,6 @@ from sqlmodel import Session
 from api import problems
 from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
-from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
 from api.routes import ALL_ROUTERS
 from api.seed import seed
 from api.settings import Settings, get_settings
@@ -48,11 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.expected_revision = db.head_revision(url)
         with Session(engine) as session:
             seed(session, demo=settings.demo_data)
-        runner = JobRunner(engine, workers=settings.job_workers)
+        # Jobs run from the queue in the database; an API-only replica (run_jobs false) only queues them.
+        runner = JobRunner.from_settings(engine, settings)
         app.state.job_runner = runner
-        failed, requeued = runner.recover()
-        if failed or requeued:
-            log.warning("after restart: %d running jobs marked failed, %d queued jobs resubmitted", failed, requeued)
+        if settings.run_jobs:
+            runner.start()
         try:
             yield
         finally:

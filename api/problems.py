@@ -38,6 +38,7 @@ HTTP_TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    410: "Gone",
     412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
@@ -236,7 +237,7 @@ def install(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": HTTP_TITLES[status]}
-    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    for status in (400, 401, 403, 404, 409, 410, 413, 415, 422)
 }
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,22 @@ class Settings(BaseSettings):
         200 * 1_048_576, ge=1024, description="Largest file upload accepted (tenant registers, portfolios), bytes."
     )
     job_workers: int = Field(1, ge=1, le=8, description="Background job threads (stress tests, screenings).")
+    # Durable jobs (the queue in the database; see docs/production.md).
+    run_jobs: bool = Field(
+        True, description="Run queued jobs in this API process; false for API-only replicas (use `loan-engine worker`)."
+    )
+    job_lease_seconds: float = Field(
+        30.0, ge=0.5, le=3600, description="A claimed job's lease, renewed by heartbeat; retried after it expires."
+    )
+    job_max_attempts: int = Field(3, ge=1, le=20, description="Claims of one job before it is failed.")
+    job_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often an idle runner looks for queued jobs.")
+    dask_scheduler: str | None = Field(
+        None, description="Dask scheduler address (tcp://host:port) for stress tests; empty: run them in-process."
+    )
+    screening_retention_days: float | None = Field(
+        None, gt=0, description="Remove finished screenings' personal data after this many days; empty: keep."
+    )
+    retention_check_seconds: float = Field(3600.0, gt=0, description="How often runners apply the retention.")
     docs_enabled: bool = True
 
     @model_validator(mode="after")
@@ -42,6 +58,11 @@ class Settings(BaseSettings):
             if problems:
                 raise ValueError("; ".join(problems))
         return self
+
+    @field_validator("dask_scheduler", "screening_retention_days", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def sqlalchemy_url(self) -> str:

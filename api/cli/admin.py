@@ -30,13 +30,17 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
 ) -> None:
-    """Start the HTTP service (migrates the database and seeds the demo data first)."""
+    """Start the HTTP service (migrates the database and seeds the demo data first).
+
+    Jobs run in the service's processes unless LOAN_ENGINE_RUN_JOBS=false (then run `loan-engine worker`)."""
     import uvicorn
 
     settings = get_settings()
+    if settings.auto_migrate:
+        db.upgrade(settings.sqlalchemy_url)  # once, before the workers fork (they find the schema at head)
     console.print(
         f"loan_engine on http://{host}:{port}  (docs: /docs, database: {settings.sqlalchemy_url.split('://')[0]},"
-        f" demo data: {settings.demo_data})"
+        f" demo data: {settings.demo_data}, jobs in-process: {settings.run_jobs})"
     )
     if settings.demo_data:
         from api.seed import DEMO_KEYS

@@ -66,7 +66,6 @@ def db_session(migrate: bool = True) -> Iterator[Session]:
         db.upgrade(url)
     engine = db.get_engine(url)
     if migrate:
-        from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
         from api.seed import seed
 
         with db.session_scope(engine) as session:

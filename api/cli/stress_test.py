@@ -7,6 +7,7 @@ document as the API's ``result``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from api.cli.common import console, domain_error, fail, print_json
 from loan_engine.errors import DomainError
-from loan_engine.portfolio.engine import run_stress_test
+from loan_engine.portfolio.engine import StressTestRun, run_stress_test
 from loan_engine.portfolio.io import load_portfolio_file, to_csv
 from loan_engine.portfolio.loans import Portfolio, portfolio_from_records
 from loan_engine.portfolio.results import summarise, to_public
@@ -111,8 +112,19 @@ def stress_test(
     rate_shock_bp: Annotated[float | None, typer.Option("--rate-shock-bp", help="Parallel shift, bp")] = None,
     kommune: Annotated[str | None, typer.Option(help="Kommune of a stored portfolio")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result document as JSON")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler (tcp://host:port) to run the scenario chunks on (default LOAN_ENGINE_DASK_SCHEDULER;"
+            " unset: this process). Results are identical either way.",
+        ),
+    ] = None,
 ) -> None:
     """Run a Monte Carlo stress test of a startlån portfolio."""
+    from api.settings import get_settings
+
+    address = scheduler or get_settings().dask_scheduler
     try:
         p = _load(portfolio, kommune)
         spec_in: dict[str, Any] = {}
@@ -122,7 +134,7 @@ def stress_test(
             spec_in["rate_shock_bp"] = rate_shock_bp
         spec = scenario_from_dict(spec_in)
         if json_out:
-            run = run_stress_test(p, spec, scenarios, horizon_years, seed)
+            run = _run(address, p, spec, scenarios, horizon_years, seed, None)
         else:
             with Progress(
                 TextColumn("[bold]scenarios"),
@@ -133,21 +145,43 @@ def stress_test(
                 transient=True,
             ) as bar:
                 task = bar.add_task("run", total=scenarios)
-                run = run_stress_test(
+                run = _run(
+                    address,
                     p,
                     spec,
                     scenarios,
                     horizon_years,
                     seed,
-                    progress=lambda done, total: bar.update(task, completed=done),
+                    lambda done, total: bar.update(task, completed=done),
                 )
     except DomainError as exc:
         domain_error(exc)
+    except OSError as exc:  # the scheduler cannot be reached (distributed raises OSError/TimeoutError)
+        fail(f"cannot reach the Dask scheduler {address}: {exc}")
     res = to_public(summarise(run))
     if json_out:
         print_json(res)
     else:
         _table(res)
+
+
+def _run(
+    address: str | None,
+    p: Portfolio,
+    spec: Any,
+    scenarios: int,
+    horizon_years: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None,
+) -> StressTestRun:
+    if not address:
+        return run_stress_test(p, spec, scenarios, horizon_years, seed, progress=progress)
+    from distributed import Client
+
+    from loan_engine.portfolio.distributed import run_stress_test_dask
+
+    with Client(address, timeout=10, set_as_default=False) as client:
+        return run_stress_test_dask(client, p, spec, scenarios, horizon_years, seed, progress=progress)
 
 
 def generate(

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api import seed as seed_service
 from loan_engine.errors import Conflict, NotFound
 from loan_engine.parameters import (
     ParameterSet,
@@ -21,17 +20,26 @@ from loan_engine.parameters import (
     underwriting_parameters,
 )
 from models import parameter_sets as repo
+from models.common import insert_if_absent
 from models.parameter_sets import StoredParameterSet
 
 
 def seed_builtin_sets(session: Session, _demo: bool) -> None:
-    """Store every built-in set that is not stored yet (never overwrites a stored version)."""
+    """Store every built-in set that is not stored yet (never overwrites a stored version). Insert-if-absent,
+    so that several processes starting at once on one database do not collide."""
     for ps in builtin_parameter_sets():
         if repo.get(session, ps.id, ps.version) is None:
-            _store(session, ps, loaded_by=None)
-
-
-seed_service.SEEDERS.append(seed_builtin_sets)
+            row = StoredParameterSet(
+                set_id=ps.id,
+                version=ps.version,
+                valid_from=ps.valid_from,
+                kommune_number=ps.kommune_number,
+                description=ps.description,
+                document=(document := ps.model_dump(mode="json")),
+                checksum=repo.checksum(document),
+                loaded_by=None,
+            )
+            insert_if_absent(session, row, ["set_id", "version"])
 
 
 def _store(session: Session, ps: ParameterSet, loaded_by: str | None) -> StoredParameterSet:

@@ -10,16 +10,13 @@ from fastapi.responses import JSONResponse
 
 from api.deps import FinanceDep, SessionDep
 from api.jobs import runner as jobs
+from api.jobs.router import RETRY_AFTER_SECONDS, add_job_routes, stored_artifact
 from api.portfolio import stress_tests_service as service
 from api.portfolio.stress_tests_schemas import AssumptionOut, StressTestCreate, StressTestOut
 from api.problems import problem_responses
-from loan_engine.errors import NotFound
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS
-from models.jobs import FINAL_STATUSES
 
 router = APIRouter(prefix="/v1/stress-tests", tags=["stress-tests"])
-
-RETRY_AFTER_SECONDS = "2"
 
 
 @router.get("/assumptions", response_model=list[AssumptionOut], responses=problem_responses(401, 403))
@@ -42,41 +39,23 @@ def submit_stress_test(
     )
 
 
-@router.get("/{job_id}", response_model=StressTestOut, responses=problem_responses(401, 403, 404))
-def get_stress_test(job_id: str, session: SessionDep, principal: FinanceDep, response: Response) -> StressTestOut:
-    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
-    if job.status not in FINAL_STATUSES:
-        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
-    return StressTestOut(**service.view(job))
-
-
-def _cancel(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
-    job = jobs.request_cancel(session, job_id, principal, kind=service.KIND)
-    return JSONResponse(StressTestOut(**service.view(job)).model_dump(mode="json"), status_code=202)
-
-
-@router.delete(
-    "/{job_id}", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 409)
-)
-def cancel_stress_test(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
-    """Cancel a queued or running stress test (it stops at the next scenario block)."""
-    return _cancel(job_id, session, principal)
-
-
-@router.post(
-    "/{job_id}/cancel", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 409)
-)
-def cancel_stress_test_post(job_id: str, session: SessionDep, principal: FinanceDep) -> JSONResponse:
-    return _cancel(job_id, session, principal)
-
-
 @router.get(
-    "/{job_id}/scenario-losses.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)}
+    "/{job_id}/scenario-losses.csv",
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404, 410)},
 )
 def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
     """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV."""
     job = jobs.get_job(session, job_id, principal, kind=service.KIND)
-    art = jobs.get_artifact(session, job.id, service.ARTIFACT)
-    if art is None:
-        raise NotFound("No results yet: the stress test has not succeeded.", field="id", rule="results-ready")
-    return Response(art.content, media_type="text/csv")
+    content = stored_artifact(session, job, service.ARTIFACT, "No results yet: the stress test has not succeeded.")
+    return Response(content, media_type="text/csv")
+
+
+add_job_routes(
+    router,
+    kind=service.KIND,
+    noun="stress test",
+    out_model=StressTestOut,
+    view=service.view,
+    principal=FinanceDep,
+    route_names=("get_stress_test", "cancel_stress_test", "cancel_stress_test_post"),
+)

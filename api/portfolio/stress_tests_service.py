@@ -16,7 +16,7 @@ from sqlmodel import Session
 from api.jobs import runner as jobs
 from api.jobs.runner import JobCancelled, JobContext, JobOwner, JobRunner
 from api.portfolio import portfolios_service as portfolio_service
-from loan_engine.portfolio.engine import Cancelled, ScenarioOutputs, check_limits, run_stress_test
+from loan_engine.portfolio.engine import Cancelled, ScenarioOutputs, StressTestRun, check_limits, run_stress_test
 from loan_engine.portfolio.results import summarise, to_public
 from loan_engine.portfolio.scenarios import scenario_from_dict
 from models.jobs import Job
@@ -24,6 +24,7 @@ from models.jobs import Job
 KIND = "stress-test"
 
 ARTIFACT = "scenario-losses.csv"
+DASK_CONNECT_SECONDS = 10
 
 
 def validate(session: Session, params: dict[str, Any], kommune: str) -> dict[str, Any]:
@@ -64,16 +65,12 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
         row = portfolio_service.get_row_any(session, params["portfolio_id"])
         portfolio = portfolio_service.to_domain(row)
     spec = scenario_from_dict(params.get("scenario") or {})
+    args = (portfolio, spec, int(params["scenarios"]), int(params["horizon_years"]), int(params["seed"]))
     try:
-        run = run_stress_test(
-            portfolio,
-            spec,
-            int(params["scenarios"]),
-            int(params["horizon_years"]),
-            int(params["seed"]),
-            progress=ctx.progress,
-            cancelled=ctx.cancelled,
-        )
+        if ctx.dask_scheduler:
+            run = _run_on_dask(ctx.dask_scheduler, args, ctx)
+        else:
+            run = run_stress_test(*args, progress=ctx.progress, cancelled=ctx.cancelled)
     except Cancelled as exc:
         raise JobCancelled(str(exc)) from None
     ctx.save_artifact(ARTIFACT, "text/csv", _losses_csv(run.outputs))
@@ -81,6 +78,16 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     result["portfolio"]["id"] = params["portfolio_id"]
     result["portfolio"]["name"] = params.get("portfolio_name")
     return result
+
+
+def _run_on_dask(address: str, args: tuple[Any, ...], ctx: JobContext) -> StressTestRun:
+    """The scenario chunks as tasks on an existing Dask cluster (results identical to the local run)."""
+    from distributed import Client
+
+    from loan_engine.portfolio.distributed import run_stress_test_dask
+
+    with Client(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False) as client:
+        return run_stress_test_dask(client, *args, progress=ctx.progress, cancelled=ctx.cancelled)
 
 
 def view(job: Job) -> dict[str, Any]:
@@ -97,8 +104,12 @@ def view(job: Job) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "error": job.error,
         "cancel_requested": job.cancel_requested,
+        "attempts": job.attempts,
+        "results_removed_at": job.results_removed_at,
         "result": job.result,
     }
 
 
-jobs.register_handler(KIND, handle)
+def keep_on_removal(job: Job) -> dict[str, Any] | None:
+    """What the record keeps when its results are removed: nothing of the result document."""
+    return None

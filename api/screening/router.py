@@ -7,7 +7,8 @@
   caseworkers of the kommune only.
 * ``GET /v1/screenings/{id}/summary`` — the kommune summary without personal details: any role of the kommune
   (finance included).
-* ``DELETE /v1/screenings/{id}`` — cancel.
+* ``DELETE /v1/screenings/{id}`` — cancel a queued or running screening; remove a finished one's stored results
+  (personal data), recorded in the audit log (the record keeps only the counts); 410 once removed.
 
 Another kommune's screening is answered 404, as if it did not exist.
 """
@@ -22,16 +23,13 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AnyRoleDep, CaseworkerDep, SessionDep, SettingsDep
 from api.jobs import runner as jobs
+from api.jobs.router import RETRY_AFTER_SECONDS, add_job_routes, stored_artifact
 from api.problems import problem_responses
 from api.screening import service
 from api.screening.schemas import ScreeningOut, ScreeningSummaryOut
-from loan_engine.errors import NotFound
 from loan_engine.screening.engine import ScreeningOptions
-from models.jobs import FINAL_STATUSES
 
 router = APIRouter(prefix="/v1/screenings", tags=["screenings"])
-
-RETRY_AFTER_SECONDS = "2"
 
 
 @router.post("", status_code=202, response_model=ScreeningOut, responses=problem_responses(401, 403, 404, 413, 422))
@@ -99,15 +97,6 @@ def submit_screening(
     )
 
 
-@router.get("/{job_id}", response_model=ScreeningOut, responses=problem_responses(401, 403, 404))
-def get_screening(job_id: str, session: SessionDep, principal: CaseworkerDep, response: Response) -> ScreeningOut:
-    """Status, progress, the kommune summary and the row errors (caseworkers of the kommune)."""
-    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
-    if job.status not in FINAL_STATUSES:
-        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
-    return ScreeningOut(**service.view(job, personal=True))
-
-
 @router.get("/{job_id}/summary", response_model=ScreeningSummaryOut, responses=problem_responses(401, 403, 404))
 def get_screening_summary(job_id: str, session: SessionDep, principal: AnyRoleDep) -> ScreeningSummaryOut:
     """The kommune summary: counts and sums, no personal details (any role of the kommune)."""
@@ -117,13 +106,12 @@ def get_screening_summary(job_id: str, session: SessionDep, principal: AnyRoleDe
 
 def _artifact(job_id: str, name: str, session: SessionDep, principal: CaseworkerDep) -> bytes:
     job = jobs.get_job(session, job_id, principal, kind=service.KIND)
-    art = jobs.get_artifact(session, job.id, name)
-    if art is None:
-        raise NotFound(f"No results yet: the screening is {job.status}.", field="id", rule="results-ready")
-    return bytes(art.content)
+    return stored_artifact(session, job, name, f"No results yet: the screening is {job.status}.")
 
 
-@router.get("/{job_id}/results.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)})
+@router.get(
+    "/{job_id}/results.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404, 410)}
+)
 def screening_results_csv(job_id: str, session: SessionDep, principal: CaseworkerDep) -> Response:
     """The ranked households as CSV (``;``, UTF-8 with BOM): personal data, caseworkers of the kommune only."""
     content = _artifact(job_id, service.RESULTS_CSV, session, principal)
@@ -135,7 +123,8 @@ def screening_results_csv(job_id: str, session: SessionDep, principal: Caseworke
 
 
 @router.get(
-    "/{job_id}/results.json", responses={200: {"content": {"application/json": {}}}, **problem_responses(401, 403, 404)}
+    "/{job_id}/results.json",
+    responses={200: {"content": {"application/json": {}}}, **problem_responses(401, 403, 404, 410)},
 )
 def screening_results_json(job_id: str, session: SessionDep, principal: CaseworkerDep) -> Response:
     """The summary and the ranked households as JSON: personal data, caseworkers of the kommune only."""
@@ -143,10 +132,12 @@ def screening_results_json(job_id: str, session: SessionDep, principal: Casework
     return Response(content, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-@router.delete(
-    "/{job_id}", status_code=202, response_model=ScreeningOut, responses=problem_responses(401, 403, 404, 409)
+add_job_routes(
+    router,
+    kind=service.KIND,
+    noun="screening",
+    out_model=ScreeningOut,
+    view=lambda job: service.view(job, personal=True),
+    principal=CaseworkerDep,
+    route_names=("get_screening", "cancel_screening", None),
 )
-def cancel_screening(job_id: str, session: SessionDep, principal: CaseworkerDep) -> JSONResponse:
-    """Cancel a queued or running screening (it stops at the next chunk of rows)."""
-    job = jobs.request_cancel(session, job_id, principal, kind=service.KIND)
-    return JSONResponse(ScreeningOut(**service.view(job, personal=True)).model_dump(mode="json"), status_code=202)

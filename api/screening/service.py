@@ -16,6 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, delete
 
 from api.jobs import runner as jobs
@@ -107,36 +108,50 @@ def _parameters(session: Session, ref: dict[str, Any]) -> UnderwritingParameters
 
 def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     try:
-        with Session(ctx.engine) as session:
-            register = jobs.get_artifact(session, ctx.job_id, INPUT)
-            prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
-            if register is None:
-                raise InvalidInput(
-                    "The uploaded register is no longer stored; submit it again.",
-                    field="register",
-                    rule="register-stored",
-                )
-            data = bytes(register.content)
-            prices: Any = params.get("prices_json")
-            if prices is None:
-                prices = bytes(prices_art.content) if prices_art is not None else b""
-            uw = _parameters(session, params["parameter_set"])
-        last = [-1]
+        result = _handle(params, ctx)
+    except BaseException as exc:
+        if not _will_be_retried(ctx, exc):
+            _drop_input(ctx)
+        raise
+    _drop_input(ctx)
+    return result
 
-        def progress(done: int, total: int) -> None:
-            ctx.check_cancelled()
-            if done - last[0] >= 50 or done >= total:
-                last[0] = done
-                ctx.progress(done, total)
 
-        run = run_screening(data, prices, uw, _options(params["options"]), progress=progress)
+def _will_be_retried(ctx: JobContext, exc: BaseException) -> bool:
+    """The run stopped for a reason that is not the job's (lease lost, process stopping, database trouble):
+    keep the uploaded register for the next attempt."""
+    return ctx.lease_lost or (ctx.runner.stopping and not ctx.cancel_requested) or isinstance(exc, SQLAlchemyError)
+
+
+def _handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    with Session(ctx.engine) as session:
+        register = jobs.get_artifact(session, ctx.job_id, INPUT)
+        prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
+        if register is None:
+            raise InvalidInput(
+                "The uploaded register is no longer stored; submit it again.",
+                field="register",
+                rule="register-stored",
+            )
+        data = bytes(register.content)
+        prices: Any = params.get("prices_json")
+        if prices is None:
+            prices = bytes(prices_art.content) if prices_art is not None else b""
+        uw = _parameters(session, params["parameter_set"])
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
         ctx.check_cancelled()
-        ctx.save_artifact(RESULTS_CSV, "text/csv; charset=utf-8", records_csv(run.records))
-        ctx.save_artifact(RESULTS_JSON, "application/json", records_json(run.records, run.summary))
-        ctx.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
-        return {"summary": run.summary, "source": run.source, "errors": run.errors_document()}
-    finally:
-        _drop_input(ctx)
+        if done - last[0] >= 50 or done >= total:
+            last[0] = done
+            ctx.progress(done, total)
+
+    run = run_screening(data, prices, uw, _options(params["options"]), progress=progress)
+    ctx.check_cancelled()
+    ctx.save_artifact(RESULTS_CSV, "text/csv; charset=utf-8", records_csv(run.records))
+    ctx.save_artifact(RESULTS_JSON, "application/json", records_json(run.records, run.summary))
+    ctx.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
+    return {"summary": run.summary, "source": run.source, "errors": run.errors_document()}
 
 
 def _drop_input(ctx: JobContext) -> None:
@@ -165,6 +180,8 @@ def view(job: Job, *, personal: bool) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "error": job.error,
         "cancel_requested": job.cancel_requested,
+        "attempts": job.attempts,
+        "results_removed_at": job.results_removed_at,
         "summary": result.get("summary"),
         "source": result.get("source"),
     }
@@ -172,7 +189,7 @@ def view(job: Job, *, personal: bool) -> dict[str, Any]:
         out["errors"] = result.get("errors")
         out["results"] = (
             {"csv": f"/v1/screenings/{job.id}/results.csv", "json": f"/v1/screenings/{job.id}/results.json"}
-            if job.status == "succeeded"
+            if job.status == "succeeded" and job.results_removed_at is None
             else None
         )
     return out
@@ -206,4 +223,7 @@ def parse_prices_json(text: str) -> list[dict[str, Any]]:
     return data
 
 
-jobs.register_handler(KIND, handle)
+def keep_on_removal(job: Job) -> dict[str, Any] | None:
+    """After its results are removed (on request or by retention) the record keeps only the counts."""
+    summary = (job.result or {}).get("summary")
+    return {"summary": summary} if summary is not None else None

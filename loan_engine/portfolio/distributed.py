@@ -9,10 +9,12 @@ chunk size. Use chunks of ≥ 10⁷ loan-months so that the scheduler's ~1 ms pe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from loan_engine.portfolio.engine import (
+    Cancelled,
     KernelInputs,
     ScenarioOutputs,
     StressTestRun,
@@ -52,10 +54,14 @@ def run_stress_test_dask(
     *,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    poll_seconds: float = 0.05,
 ) -> StressTestRun:
-    """Run on ``client`` (a ``distributed.Client``); results identical to ``engine.run_stress_test``."""
-    from distributed import as_completed
+    """Run on ``client`` (a ``distributed.Client``); results identical to ``engine.run_stress_test``.
 
+    ``cancelled`` is asked every ``poll_seconds`` while chunks run: when it answers True the chunks still queued
+    or running are cancelled on the cluster and :class:`Cancelled` is raised.
+    """
     check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
     months = horizon_years * 12
     inputs = prepare(portfolio, spec.assumptions)
@@ -79,12 +85,27 @@ def run_stress_test_dask(
     ]
     out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
     done = 0
-    for fut in as_completed(futures):
-        s0, part = fut.result()
-        out.put(s0, part)
-        done += part.n_scenarios
-        if progress:
-            progress(done, n_scenarios)
+    if progress:
+        progress(0, n_scenarios)
+    pending = set(futures)
+    try:
+        while pending:
+            if cancelled is not None and cancelled():
+                raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
+            finished = {fut for fut in pending if fut.done()}
+            if not finished:
+                time.sleep(poll_seconds)
+                continue
+            pending -= finished
+            for fut in finished:
+                s0, part = fut.result()
+                out.put(s0, part)
+                done += part.n_scenarios
+            if progress:
+                progress(done, n_scenarios)
+    except BaseException:
+        client.cancel(list(pending), force=True)
+        raise
     return StressTestRun(
         outputs=out, horizon_months=months, seed=seed, spec=spec, portfolio_summary=portfolio.summary()
     )

@@ -2,11 +2,13 @@
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
 from api.jobs.runner import JobRunner
+from models.common import utcnow
 from models.jobs import Job
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -236,7 +238,9 @@ def test_cancel_a_running_stress_test(client, finance_headers):
     assert client.post(url + "/cancel", headers=finance_headers).status_code == 409
 
 
-def test_restart_never_leaves_a_job_running(client, finance_headers, engine, portfolio_id, demo_kommune):
+def test_a_new_process_never_takes_over_a_running_job(client, finance_headers, engine, portfolio_id, demo_kommune):
+    """A runner that starts leaves another process's running job alone while its lease holds; once the lease has
+    expired (that process died) the job is claimed again and runs to its end (attempt 2)."""
     params = {
         "portfolio_id": portfolio_id,
         "portfolio_name": "x",
@@ -246,19 +250,26 @@ def test_restart_never_leaves_a_job_running(client, finance_headers, engine, por
         "horizon_years": 2,
         "seed": 1,
     }
+    lease_end = utcnow() + timedelta(seconds=3)
     with Session(engine) as s:
-        running = Job(kind="stress-test", status="running", params=params, kommune_number=demo_kommune)
-        queued = Job(kind="stress-test", status="queued", params=params, kommune_number=demo_kommune)
+        running = Job(
+            kind="stress-test",
+            status="running",
+            params=params,
+            kommune_number=demo_kommune,
+            attempts=1,
+            lease_token="someone-else",
+            lease_expires_at=lease_end,
+        )
         s.add(running)
-        s.add(queued)
         s.commit()
-        ids = running.id, queued.id
-    runner = JobRunner(engine)  # a fresh service start-up
+        job_id = running.id
+    runner = JobRunner(engine, lease_seconds=2, poll_seconds=0.1).start()  # a fresh process start-up
     try:
-        assert runner.recover() == (1, 1)
-        doc = client.get(f"/v1/stress-tests/{ids[0]}", headers=finance_headers).json()
-        assert doc["status"] == "failed" and "restarted" in doc["error"]
-        doc = _wait(client, finance_headers, f"/v1/stress-tests/{ids[1]}")
-        assert doc["status"] == "succeeded"
+        time.sleep(1.0)
+        doc = client.get(f"/v1/stress-tests/{job_id}", headers=finance_headers).json()
+        assert doc["status"] == "running" and doc["attempts"] == 1  # untouched while the lease holds
+        doc = _wait(client, finance_headers, f"/v1/stress-tests/{job_id}")
+        assert doc["status"] == "succeeded" and doc["attempts"] == 2, doc
     finally:
         runner.shutdown()
