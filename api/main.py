@@ -10,9 +10,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems
+from api import problems, security
 from api.jobs.runner import JobRunner
-from api.middleware import BodySizeLimit
 from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
 from api.routes import ALL_ROUTERS
 from api.seed import seed
@@ -42,11 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.sqlalchemy_url
         if settings.auto_migrate:
-            db.upgrade(url)
+            db.upgrade(settings.migration_url)  # the owner role's URL when one is set (docs/database-roles.md)
         engine = db.get_engine(url)
         app.state.engine = engine
         app.state.expected_revision = db.head_revision(url)
         with Session(engine) as session:
+            security.refuse_demo_keys_in_production(session, settings)
             seed(session, demo=settings.demo_data)
         runner = JobRunner(engine, workers=settings.job_workers)
         app.state.job_runner = runner
@@ -65,13 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         docs_url="/docs" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    security.install(app, settings)
     for router in ALL_ROUTERS:
         app.include_router(router)
+    problems.document_framework_errors(app)
     return app
 
 
