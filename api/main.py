@@ -71,9 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     security.install(app, settings)
+    problems.document_framework_errors(ALL_ROUTERS)
     for router in ALL_ROUTERS:
         app.include_router(router)
-    problems.document_framework_errors(app)
     return app
 
 

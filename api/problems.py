@@ -7,9 +7,10 @@ list of ``{field, rule, message}``; anything unexpected becomes a 500 problem wi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -260,37 +261,47 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry for a route that can answer with these problem statuses."""
-    return {s: PROBLEM_RESPONSES[s] for s in statuses if s in PROBLEM_RESPONSES}
+def problem_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry for a route that can answer with these problem statuses; ``descriptions`` says
+    when the route gives one of them (e.g. 404 also while a job's results are not ready)."""
+    out: dict[int | str, dict[str, Any]] = {s: PROBLEM_RESPONSES[s] for s in statuses if s in PROBLEM_RESPONSES}
+    for status, text in (descriptions or {}).items():
+        out[status] = {**PROBLEM_RESPONSES[status], "description": text}
+    return out
 
 
-def document_framework_errors(app: FastAPI) -> None:
+def document_framework_errors(routers: Iterable[APIRouter]) -> None:
     """Add to every route's ``responses`` the problem statuses the framework and the middleware can give it
     whatever the route itself declares: 400 (malformed JSON) and 413 (body over the limit) and 422 for a route
     with a body, 415 for a JSON body sent as another media type, 422 for a route with parameters, 401/403 for a
-    route behind an API key, 503 (database unreachable) for a route that uses the database. Call after the
-    routers are included, before the OpenAPI document is first built."""
+    route behind an API key, 503 (database unreachable) for a route that uses the database. Call on the routers
+    before they are included in the app."""
     from fastapi.routing import APIRoute
 
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
-        statuses: set[int] = set()
-        flat = route.dependant
-        names = _dependency_names(flat)
-        if route.body_field is not None:
-            statuses |= {400, 413, 422}
-            if not _is_form(route):
-                statuses.add(415)
-        if flat.path_params or flat.query_params or flat.header_params or _has_params(flat):
-            statuses.add(422)
-        if "authenticate" in names:
-            statuses |= {401, 403}
-        if "get_session" in names or "authenticate" in names:
-            statuses.add(503)
-        for status in sorted(statuses):
-            route.responses.setdefault(status, PROBLEM_RESPONSES[status])
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                _document_route(route)
+
+
+def _document_route(route: Any) -> None:
+    statuses: set[int] = set()
+    flat = route.dependant
+    names = _dependency_names(flat)
+    if route.body_field is not None:
+        statuses |= {400, 413, 422}
+        if not _is_form(route):
+            statuses.add(415)
+    if flat.path_params:
+        statuses.add(404)  # a path parameter may name nothing (or, with a control character, nothing at all)
+    if flat.path_params or flat.query_params or flat.header_params or _has_params(flat):
+        statuses.add(422)
+    if "authenticate" in names:
+        statuses |= {401, 403}
+    if "get_session" in names or "authenticate" in names:
+        statuses.add(503)
+    for status in sorted(statuses):
+        route.responses.setdefault(status, PROBLEM_RESPONSES[status])
 
 
 def _dependency_names(dependant: Any) -> set[str]:

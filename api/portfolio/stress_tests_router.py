@@ -71,10 +71,24 @@ def cancel_stress_test_post(job_id: str, session: SessionDep, principal: Finance
 
 
 @router.get(
-    "/{job_id}/scenario-losses.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)}
+    "/{job_id}/scenario-losses.csv",
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **problem_responses(
+            401,
+            403,
+            404,
+            descriptions={
+                404: "No such stress test in your kommune, or it has not succeeded (yet): the CSV exists only "
+                "once the job's status is succeeded (rule results-ready; poll GET /v1/stress-tests/{job_id})."
+            },
+        ),
+    },
 )
 def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
-    """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV."""
+    """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV.
+
+    404 until the stress test has succeeded (queued, running, failed or cancelled jobs have no results)."""
     job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     art = jobs.get_artifact(session, job.id, service.ARTIFACT)
     if art is None:
