@@ -35,15 +35,37 @@ def _number_kind(annotation: Any) -> str | None:
     return None
 
 
+def _bool_where_number(annotation: Any, value: Any) -> str | None:
+    """``int``/``float`` when ``value`` (or an item of it, for lists and dicts) is a boolean where the annotation
+    wants a number."""
+    if isinstance(value, bool):
+        return _number_kind(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _bool_where_number(typing.get_args(annotation)[0], value)
+    if origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            kind = _bool_where_number(arg, value)
+            if kind:
+                return kind
+        return None
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, set, frozenset) and args and isinstance(value, list | tuple):
+        return next((k for k in (_bool_where_number(args[0], v) for v in value) if k), None)
+    if origin is dict and len(args) == 2 and isinstance(value, dict):
+        return next((k for k in (_bool_where_number(args[1], v) for v in value.values()) if k), None)
+    return None
+
+
 class StrictNumbers(BaseModel):
-    """Base of request documents: booleans are not accepted as numbers."""
+    """Base of request documents: booleans are not accepted as numbers (also inside lists and dicts)."""
 
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name is not None:
+        if info.field_name is not None and isinstance(value, bool | list | tuple | dict):
             field = cls.model_fields.get(info.field_name)
-            kind = _number_kind(field.annotation) if field is not None else None
+            kind = _bool_where_number(field.annotation, value) if field is not None else None
             if kind == "int":
                 raise PydanticCustomError("int_type", "Input should be a valid integer, not a boolean")
             if kind == "float":
