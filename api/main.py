@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.expected_revision = db.head_revision(url)
         with Session(engine) as session:
-            security.refuse_demo_keys_in_production(session, settings)
+            security.startup_checks(session, settings)
             seed(session, demo=settings.demo_data)
         runner = JobRunner(engine, workers=settings.job_workers)
         app.state.job_runner = runner

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import anyio
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -53,6 +54,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(PathGuard)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls)
 
+
+log = logging.getLogger("loan_engine.api")
 
 # Loggers whose messages may carry request text (paths, field values): national identity numbers are masked.
 MASKED_LOGGERS = ("loan_engine", "loan_engine.api", "loan_engine.jobs", "uvicorn.access", "uvicorn.error")
@@ -254,6 +257,22 @@ def active_demo_keys(session: Session) -> list[DemoKeyFound]:
     hashes = [api_keys.hash_key(secret) for secret in DEMO_KEYS.values()]
     rows = session.exec(select(ApiKey).where(col(ApiKey.key_hash).in_(hashes), col(ApiKey.revoked_at).is_(None))).all()
     return [DemoKeyFound(key_id=r.id, role=r.role) for r in rows]
+
+
+def startup_checks(session: Session, settings: Settings) -> None:
+    """Run at start-up, before seeding: refuse public demo keys in production; warn in production when the
+    service's own PostgreSQL role owns the audit log (it could disable the append-only triggers)."""
+    refuse_demo_keys_in_production(session, settings)
+    if settings.environment == "production" and session.get_bind().dialect.name == "postgresql":
+        owner = session.execute(
+            sa.text("SELECT tableowner = current_user FROM pg_tables WHERE tablename = 'audit_log'")
+        ).scalar()
+        if owner:
+            log.warning(
+                "the service's database role owns audit_log: it could disable the append-only triggers. Run the "
+                "migrations as an owner role (LOAN_ENGINE_MIGRATION_DATABASE_URL) and the service as a role with "
+                "INSERT/SELECT only (`loan-engine db grant-service-role ROLE`, docs/database-roles.md)"
+            )
 
 
 def refuse_demo_keys_in_production(session: Session, settings: Settings) -> None:

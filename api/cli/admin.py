@@ -35,7 +35,7 @@ def serve(
 
     settings = get_settings()
     console.print(
-        f"loan_engine on http://{host}:{port}  (docs: /docs, database: {settings.sqlalchemy_url.split('://')[0]},"
+        f"loan_engine on http://{host}:{port}  (docs: {'/docs' if settings.docs_enabled else 'off'}, database: {settings.sqlalchemy_url.split('://')[0]},"
         f" demo data: {settings.demo_data})"
     )
     if settings.demo_data:

@@ -52,6 +52,8 @@ def test_no_server_errors_and_problem_json(case: Any) -> None:
         response = case.call(headers={**(case.headers or {}), "X-API-Key": DEMO_KEYS[role]})
         assert response.status_code < 500, (role, case.method, case.path, response.status_code, response.text[:500])
         _check_problem(response)
+        if case.method.upper() != case.operation.method.upper():
+            continue  # a method the operation does not have (schemathesis tries TRACE etc.): 405, not its answer
         documented = {str(code) for code in case.operation.responses.status_codes}
         assert str(response.status_code) in documented or "default" in documented, (
             "undocumented status",

@@ -6,6 +6,7 @@ audit_log: it cannot UPDATE, DELETE, TRUNCATE, ALTER it or DISABLE its triggers,
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -161,3 +162,22 @@ def test_grant_refuses_an_owner_or_a_bad_name(service_client: TestClient, roles:
         db_roles.grant_service_role(owner_engine, 'x"; DROP TABLE cases; --')
     with pytest.raises(db_roles.RoleError, match="no role"):
         db_roles.grant_service_role(owner_engine, "le_no_such_role_at_all")
+
+
+def test_production_warns_when_the_service_owns_the_audit_log(
+    service_client: TestClient, roles: Roles, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session
+
+    from api import security
+
+    monkeypatch.setattr(security, "active_demo_keys", lambda session: [])  # this database has demo keys
+    production = {"environment": "production", "demo_data": False}
+    with caplog.at_level(logging.WARNING, logger="loan_engine.api"):
+        with Session(db.get_engine(normalise_database_url(roles.owner_url))) as session:
+            security.startup_checks(session, Settings(database_url=roles.owner_url, **production))
+        assert "owns audit_log" in caplog.text
+        caplog.clear()
+        with Session(db.get_engine(normalise_database_url(roles.service_url))) as session:
+            security.startup_checks(session, Settings(database_url=roles.service_url, **production))
+        assert "owns audit_log" not in caplog.text
