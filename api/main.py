@@ -10,9 +10,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems
+from api import problems, security
 from api.jobs.runner import JobRunner
-from api.middleware import BodySizeLimit
 from api.routes import ALL_ROUTERS
 from api.seed import seed
 from api.settings import Settings, get_settings
@@ -41,11 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.sqlalchemy_url
         if settings.auto_migrate:
-            db.upgrade(url)
+            db.upgrade(settings.migration_url)  # the owner role's URL when one is set (docs/database-roles.md)
         engine = db.get_engine(url)
         app.state.engine = engine
         app.state.expected_revision = db.head_revision(url)
         with Session(engine) as session:
+            security.startup_checks(session, settings)
             seed(session, demo=settings.demo_data)
         # Jobs run from the queue in the database; an API-only replica (run_jobs false) only queues them.
         runner = JobRunner.from_settings(engine, settings)
@@ -64,11 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         docs_url="/docs" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    security.install(app, settings)
+    problems.document_framework_errors(ALL_ROUTERS)
     for router in ALL_ROUTERS:
         app.include_router(router)
     return app

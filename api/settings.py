@@ -45,10 +45,25 @@ class Settings(BaseSettings):
         None, gt=0, description="Remove finished screenings' personal data after this many days; empty: keep."
     )
     retention_check_seconds: float = Field(3600.0, gt=0, description="How often runners apply the retention.")
-    docs_enabled: bool = True
+
+    # --- Hardening (issue 10): docs exposure, TLS, the migration role -------------------------------------------
+    docs_enabled: bool = Field(
+        True,
+        description="Serve /docs and /openapi.json. Default: on, except in production (set it true to enable there).",
+    )
+    behind_tls: bool = Field(
+        False, description="The service is reached only over HTTPS (a TLS proxy): answers carry HSTS."
+    )
+    migration_database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the schema owner role that runs the migrations. When set, the service's "
+        "own DATABASE_URL (a role with INSERT/SELECT only on audit_log) never migrates. See docs/database-roles.md.",
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
+        if self.environment == "production" and "docs_enabled" not in self.model_fields_set:
+            self.docs_enabled = False
         if self.environment == "production":
             problems = []
             if self.demo_data:
@@ -67,6 +82,11 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return normalise_database_url(self.database_url)
+
+    @property
+    def migration_url(self) -> str:
+        """Where migrations run: the migration (owner) URL when set, else the service's own URL."""
+        return normalise_database_url(self.migration_database_url or self.database_url)
 
 
 def normalise_database_url(url: str) -> str:

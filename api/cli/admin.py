@@ -39,8 +39,8 @@ def serve(
     if settings.auto_migrate:
         db.upgrade(settings.sqlalchemy_url)  # once, before the workers fork (they find the schema at head)
     console.print(
-        f"loan_engine on http://{host}:{port}  (docs: /docs, database: {settings.sqlalchemy_url.split('://')[0]},"
-        f" demo data: {settings.demo_data}, jobs in-process: {settings.run_jobs})"
+        f"loan_engine on http://{host}:{port}  (docs: {'/docs' if settings.docs_enabled else 'off'}, database: "
+        f"{settings.sqlalchemy_url.split('://')[0]}, demo data: {settings.demo_data}, jobs in-process: {settings.run_jobs})"
     )
     if settings.demo_data:
         from api.seed import DEMO_KEYS
@@ -63,16 +63,35 @@ def seed_command(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Run the migrations up to REVISION (default head)."""
-    db.upgrade(get_settings().sqlalchemy_url, revision)
+    """Run the migrations up to REVISION (default head), as LOAN_ENGINE_MIGRATION_DATABASE_URL when it is set."""
+    db.upgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
-    """Undo migrations down to REVISION."""
-    db.downgrade(get_settings().sqlalchemy_url, revision)
+    """Undo migrations down to REVISION (as the migration role when one is set)."""
+    db.downgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
+
+
+@db_app.command("grant-service-role")
+def db_grant_service_role(
+    role: Annotated[str, typer.Argument(help="The existing PostgreSQL role the service connects as.")],
+) -> None:
+    """Grant the service's role what it needs and no more: DML on the tables, INSERT and SELECT only on
+    audit_log, SELECT only on alembic_version. Runs as the migration (owner) role; run it again after migrations
+    that add tables. See docs/database-roles.md."""
+    from api import db_roles
+
+    settings = get_settings()
+    try:
+        statements = db_roles.grant_service_role(db.get_engine(settings.migration_url), role)
+    except db_roles.RoleError as exc:
+        fail(str(exc))
+    for sql in statements:
+        console.print(sql, highlight=False)
+    console.print(f"granted the service role {role}")
 
 
 @keys_app.command("create")
@@ -146,3 +165,31 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `
             after={"revoked_at": key.revoked_at.isoformat()},
         )
     console.print(f"revoked {key_id}")
+
+
+@keys_app.command("revoke-demo")
+def keys_revoke_demo() -> None:
+    """Revoke the public demo keys (needed before the service starts in production on a database that was
+    once started with demo data)."""
+    from api.security import active_demo_keys
+
+    with db_session(migrate=False) as session:
+        found = active_demo_keys(session)
+        for demo in found:
+            key = session.get(ApiKey, demo.key_id)
+            assert key is not None
+            key.revoked_at = utcnow()
+            session.add(key)
+            from models import audit
+
+            audit.record(
+                session,
+                actor_key_id=None,
+                actor_role="cli",
+                action="api-key.revoke",
+                entity_type="api_key",
+                entity_id=key.id,
+                before={"revoked_at": None},
+                after={"revoked_at": key.revoked_at.isoformat(), "reason": "demo key"},
+            )
+    console.print(f"revoked {len(found)} demo key(s)")

@@ -63,7 +63,7 @@ def db_session(migrate: bool = True) -> Iterator[Session]:
     settings = get_settings()
     url = settings.sqlalchemy_url
     if migrate and settings.auto_migrate:
-        db.upgrade(url)
+        db.upgrade(settings.migration_url)
     engine = db.get_engine(url)
     if migrate:
         from api.seed import seed

@@ -41,10 +41,24 @@ def submit_stress_test(
 
 @router.get(
     "/{job_id}/scenario-losses.csv",
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404, 410)},
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **problem_responses(
+            401,
+            403,
+            404,
+            410,
+            descriptions={
+                404: "No such stress test in your kommune, or it has not succeeded (yet): the CSV exists only "
+                "once the job's status is succeeded (rule results-ready; poll GET /v1/stress-tests/{job_id})."
+            },
+        ),
+    },
 )
 def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
-    """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV."""
+    """Per-scenario losses (total, kommune, state), forced sales and over-capacity counts, as CSV.
+
+    404 until the stress test has succeeded (queued, running, failed or cancelled jobs have no results)."""
     job = jobs.get_job(session, job_id, principal, kind=service.KIND)
     content = stored_artifact(session, job, service.ARTIFACT, "No results yet: the stress test has not succeeded.")
     return Response(content, media_type="text/csv")

@@ -12,9 +12,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.jobs.schemas import JobOut
+from api.strict import StrictNumbers
 
 
-class ScenarioIn(BaseModel):
+class ScenarioIn(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     preset: (
         Literal[
@@ -43,7 +44,7 @@ class ScenarioIn(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class StressTestCreate(BaseModel):
+class StressTestCreate(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     portfolio_id: str = Field(min_length=1, max_length=32)
     scenario: ScenarioIn = Field(default_factory=ScenarioIn)
