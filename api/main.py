@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 
 from api import problems
+from api.docs_ui import router as docs_ui
 from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
 from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,  # /docs is served offline by api.docs_ui (FastAPI's own page loads Swagger UI from a CDN)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     for router in ALL_ROUTERS:
         app.include_router(router)
+    if settings.docs_enabled:
+        app.include_router(docs_ui.router)
     return app
 
 
