@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlmodel import col, select
 
 from api.cli.common import console, db_session, fail, print_json
-from api.settings import get_settings
-from models import api_keys, db
-from models.api_keys import ApiKey, Role
-from models.common import utcnow
+from models.roles import Role
+
+# The database layer is imported inside the commands (`loan-engine --help` must not load it).
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -32,6 +29,8 @@ def serve(
 ) -> None:
     """Start the HTTP service (migrates the database and seeds the demo data first)."""
     import uvicorn
+
+    from api.settings import get_settings
 
     settings = get_settings()
     console.print(
@@ -60,6 +59,9 @@ def seed_command(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Run the migrations up to REVISION (default head)."""
+    from api.settings import get_settings
+    from models import db
+
     db.upgrade(get_settings().sqlalchemy_url, revision)
     console.print(f"database at {revision}")
 
@@ -67,6 +69,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
     """Undo migrations down to REVISION."""
+    from api.settings import get_settings
+    from models import db
+
     db.downgrade(get_settings().sqlalchemy_url, revision)
     console.print(f"database at {revision}")
 
@@ -81,6 +86,8 @@ def keys_create(
     """Create an API key. The secret is printed once and never stored."""
     if not (len(kommune) == 4 and kommune.isdigit()):
         fail("--kommune must be a 4-digit kommunenummer (rule kommune-number-format)")
+    from models import api_keys
+
     with db_session() as session:
         key, secret = api_keys.create_key(session, role=role, kommune_number=kommune, label=label)
         from models import audit
@@ -104,6 +111,11 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never the secrets)."""
+    from rich.table import Table
+    from sqlmodel import col, select
+
+    from models.api_keys import ApiKey
+
     with db_session() as session:
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
         table = Table("id", "prefix", "role", "kommune", "label", "created", "revoked")
@@ -123,6 +135,9 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")]) -> None:
     """Revoke a key at once."""
+    from models.api_keys import ApiKey
+    from models.common import utcnow
+
     with db_session() as session:
         key = session.get(ApiKey, key_id)
         if key is None:

@@ -8,23 +8,24 @@ document as the API's ``result``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from api.cli.common import console, domain_error, fail, print_json
 from loan_engine.errors import DomainError
-from loan_engine.portfolio.engine import run_stress_test
-from loan_engine.portfolio.io import load_portfolio_file, to_csv
-from loan_engine.portfolio.loans import Portfolio, portfolio_from_records
-from loan_engine.portfolio.results import summarise, to_public
-from loan_engine.portfolio.scenarios import scenario_from_dict
-from loan_engine.portfolio.synthetic import generate_portfolio
+
+if TYPE_CHECKING:
+    from loan_engine.portfolio.loans import Portfolio
+
+# The portfolio engine (NumPy, Numba) and the database layer are imported inside the commands
+# (`loan-engine --help` must not load them).
 
 
 def _load(portfolio: str, kommune: str | None) -> Portfolio:
+    from loan_engine.portfolio.io import load_portfolio_file
+    from loan_engine.portfolio.loans import portfolio_from_records
+
     path = Path(portfolio)
     if path.suffix.lower() in (".csv", ".json", ".txt") or path.exists():
         return load_portfolio_file(path)
@@ -52,6 +53,8 @@ def _nok(x: Any) -> str:
 
 
 def _table(res: dict[str, Any]) -> None:
+    from rich.table import Table
+
     el = res["expected_loss"]
     t = Table(title=f"Stress test — {res['scenarios']} scenarios, {res['horizon_years']} years, seed {res['seed']}")
     t.add_column("Figure")
@@ -113,6 +116,12 @@ def stress_test(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result document as JSON")] = False,
 ) -> None:
     """Run a Monte Carlo stress test of a startlån portfolio."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from loan_engine.portfolio.engine import run_stress_test
+    from loan_engine.portfolio.results import summarise, to_public
+    from loan_engine.portfolio.scenarios import scenario_from_dict
+
     try:
         p = _load(portfolio, kommune)
         spec_in: dict[str, Any] = {}
@@ -156,6 +165,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
     """Write a synthetic portfolio (for demos and tests) to a CSV or JSON file."""
+    from loan_engine.portfolio.io import to_csv
+    from loan_engine.portfolio.synthetic import generate_portfolio
+
     try:
         p = generate_portfolio(loans, seed)
     except DomainError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -44,7 +45,7 @@ def test_docs_routes_not_in_openapi(client: TestClient) -> None:
     assert not [p for p in paths if p.startswith("/docs")]
 
 
-def test_docs_disabled_by_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_docs_disabled_by_setting(tmp_path: Path) -> None:
     settings = Settings(
         environment="test", database_url=f"sqlite:///{tmp_path / 'x.db'}", demo_data=False, docs_enabled=False
     )
