@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import AnyRoleDep, SessionDep
+from api.deps import AnyRoleDep, CatalogueDep, EngineDep
 from api.problems import problem_responses
 from api.underwriting import service
 from api.underwriting.schemas import FinancingPlanOut, FinancingPlanRequestIn
@@ -19,9 +19,9 @@ router = APIRouter(prefix="/v1/financing-plans", tags=["underwriting"])
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
 )
 def post_financing_plan(
-    request: FinancingPlanRequestIn, session: SessionDep, principal: AnyRoleDep
+    request: FinancingPlanRequestIn, engine: EngineDep, catalogue: CatalogueDep, principal: AnyRoleDep
 ) -> FinancingPlanOut:
     """Tries the reference solution (floating rate, 30 years, full living costs), then fixed rate, a longer term
     (only where § 8-5 allows it) and the caseworker's adjusted consumption, and only then a grant: returns every
     step tried, the first that works, and the smallest whole-krone grant that makes the purchase serviceable."""
-    return service.plan(request, service.parameters_for(session, principal, request.parameter_set))
+    return service.plan(request, service.cached_parameters_for(engine, catalogue, principal, request.parameter_set))
