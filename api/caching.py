@@ -176,6 +176,13 @@ class ParameterSetCatalogue:
             self._generation += 1
             self._snapshots.clear()
 
+    def peek(self, engine: Engine) -> Sequence[CatalogueEntry] | None:
+        """The entries if they are fresh, else ``None`` (then call :meth:`entries`, which may query)."""
+        snap = self._snapshots.get(engine)
+        if snap is not None and self._clock() < snap.valid_until:
+            return snap.entries
+        return None
+
     def entries(self, engine: Engine) -> Sequence[CatalogueEntry]:
         now = self._clock()
         snap = self._snapshots.get(engine)

@@ -6,15 +6,18 @@ A calculation names the set it used (id and version); recomputing with that stor
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api import seed as seed_service
-from api.caching import ParameterSetCatalogue, forget_parameter_sets
+from api.caching import CatalogueEntry, ParameterSetCatalogue, forget_parameter_sets
 from loan_engine.errors import Conflict, NotFound
 from loan_engine.parameters import (
     ParameterSet,
@@ -89,6 +92,21 @@ def _not_in_force(on: date) -> NotFound:
     )
 
 
+def _pick(
+    entries: Sequence[CatalogueEntry], set_id: str | None, version: int | None, on: date | None, kommune: str | None
+) -> CatalogueEntry:
+    if set_id is not None:
+        entry = repo.pick_by_id(entries, set_id, version)
+        if entry is None:
+            raise _not_named(set_id, version)
+        return entry
+    day = on or date.today()
+    found = repo.pick_in_force(entries, day, kommune)
+    if found is None:
+        raise _not_in_force(day)
+    return found
+
+
 def cached_underwriting_view(
     engine: Engine,
     catalogue: ParameterSetCatalogue,
@@ -99,17 +117,8 @@ def cached_underwriting_view(
     kommune_number: str | None = None,
 ) -> UnderwritingParameters:
     """As ``underwriting_view(resolve(...))``, from the in-process catalogue: no database work while the catalogue
-    is fresh and the document is parsed already (the request hot path)."""
-    entries = catalogue.entries(engine)
-    if set_id is not None:
-        entry = repo.pick_by_id(entries, set_id, version)
-        if entry is None:
-            raise _not_named(set_id, version)
-    else:
-        day = on or date.today()
-        entry = repo.pick_in_force(entries, day, kommune_number)
-        if entry is None:
-            raise _not_in_force(day)
+    is fresh and the document is parsed already. May query (blocking) when it is not."""
+    entry = _pick(catalogue.entries(engine), set_id, version, on, kommune_number)
     hit = _parsed.get(entry.checksum)
     if hit is not None:
         return hit[1]
@@ -119,6 +128,35 @@ def cached_underwriting_view(
             catalogue.invalidate()
             raise _not_named(entry.set_id, entry.version)
         return underwriting_view(row)
+
+
+async def cached_underwriting_view_async(
+    engine: Engine,
+    catalogue: ParameterSetCatalogue,
+    *,
+    set_id: str | None = None,
+    version: int | None = None,
+    on: date | None = None,
+    kommune_number: str | None = None,
+) -> UnderwritingParameters:
+    """The same for ``async`` endpoints: answered on the event loop when everything is in memory (the usual case);
+    the database is asked in the thread pool otherwise (the event loop never blocks on it)."""
+    entries = catalogue.peek(engine)
+    if entries is not None:
+        hit = _parsed.get(_pick(entries, set_id, version, on, kommune_number).checksum)
+        if hit is not None:
+            return hit[1]
+    return await run_in_threadpool(
+        partial(
+            cached_underwriting_view,
+            engine,
+            catalogue,
+            set_id=set_id,
+            version=version,
+            on=on,
+            kommune_number=kommune_number,
+        )
+    )
 
 
 def resolve(

@@ -26,11 +26,12 @@ def parameters_for(session: Session, principal: Principal, ref: uw.ParameterSetR
     return parameter_set_service.underwriting_view(row)
 
 
-def cached_parameters_for(
+async def cached_parameters_for(
     engine: Engine, catalogue: ParameterSetCatalogue, principal: Principal, ref: uw.ParameterSetRef | None
 ) -> UnderwritingParameters:
-    """As :func:`parameters_for`, from the in-process parameter-set cache (no database work while it is fresh)."""
-    return parameter_set_service.cached_underwriting_view(
+    """As :func:`parameters_for`, from the in-process parameter-set cache (no database work while it is fresh;
+    when it is not, the database is asked in the thread pool)."""
+    return await parameter_set_service.cached_underwriting_view_async(
         engine,
         catalogue,
         set_id=ref.id if ref else None,
