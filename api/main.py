@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems
+from api import observability, problems
 from api.docs_ui import router as docs_ui
 from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
@@ -18,6 +18,7 @@ from api.parameter_sets import service as _parameter_sets  # noqa: F401  (regist
 from api.routes import ALL_ROUTERS
 from api.seed import seed
 from api.settings import Settings, get_settings
+from loan_engine import _numba_cache
 from models import db
 
 log = logging.getLogger("loan_engine.api")
@@ -38,6 +39,9 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    observability.configure_logging(settings)
+    if settings.numba_cache_dir:  # also read from the environment before Numba is imported (loan_engine._numba_cache)
+        _numba_cache.configure(settings.numba_cache_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,10 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    # outermost: request id, the request log line and the metrics cover every answer, 413s included
+    app.add_middleware(observability.RequestObservability, metrics_enabled=settings.metrics_enabled)
     for router in ALL_ROUTERS:
         app.include_router(router)
     if settings.docs_enabled:
         app.include_router(docs_ui.router)
+    if settings.metrics_enabled:
+        app.include_router(observability.metrics_router)
     return app
 
 
