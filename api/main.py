@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems, security
+from api import observability, problems, security
+from api.docs_ui import router as docs_ui
 from api.jobs.runner import JobRunner
 from api.routes import ALL_ROUTERS
 from api.seed import seed
 from api.settings import Settings, get_settings
+from loan_engine import _numba_cache
 from models import db
 
 log = logging.getLogger("loan_engine.api")
@@ -35,6 +37,9 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    observability.configure_logging(settings)
+    if settings.numba_cache_dir:  # also read from the environment before Numba is imported (loan_engine._numba_cache)
+        _numba_cache.configure(settings.numba_cache_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,  # /docs is served offline by api.docs_ui (FastAPI's own page loads Swagger UI from a CDN)
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
     )
@@ -71,8 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     security.install(app, settings)
     problems.document_framework_errors(ALL_ROUTERS)
+    # outermost: request id, the request log line and the metrics cover every answer, 413s included
+    app.add_middleware(observability.RequestObservability, metrics_enabled=settings.metrics_enabled)
     for router in ALL_ROUTERS:
         app.include_router(router)
+    if settings.docs_enabled:
+        app.include_router(docs_ui.router)
+    if settings.metrics_enabled:
+        app.include_router(observability.metrics_router)
     return app
 
 

@@ -60,6 +60,35 @@ class Settings(BaseSettings):
         "own DATABASE_URL (a role with INSERT/SELECT only on audit_log) never migrates. See docs/database-roles.md.",
     )
 
+    # --- operations: hot-path caches, Numba cache, logs, metrics (docs/operations.md) ---
+    api_key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long an accepted API key is remembered in a process (0: ask the database every request). "
+        "A key revoked through another process is refused here within this many seconds; in this process at once.",
+    )
+    parameter_set_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="How often a process re-checks (one cheap query) whether parameter sets were loaded elsewhere "
+        "(0: every request). A set loaded through another process is used here within this many seconds.",
+    )
+    numba_cache_dir: str | None = Field(
+        None,
+        description="Where compiled Numba kernels are cached (default var/numba-cache; empty: Numba's own "
+        "default). Read from the environment by loan_engine._numba_cache before Numba is imported.",
+    )
+    log_format: Literal["json", "text"] = Field("json", description="json: one JSON object per line; text: plain.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_enabled: bool = Field(
+        True,
+        description="Serve Prometheus metrics at /metrics (no personal data: route templates, statuses, counts). "
+        "Unauthenticated by design so a scraper needs no API key: restrict /metrics at the proxy or network if "
+        "the figures should not be public, or turn it off.",
+    )
+
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:
         if self.environment == "production" and "docs_enabled" not in self.model_fields_set:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.cases.kinds import CalculationKind as CalculationKind  # re-exported (defined without pydantic, for the CLI)
 from api.strict import StrictNumbers
 from api.underwriting.schemas import AffordabilityRequestIn, FinancingPlanRequestIn
 from loan_engine.cases.status import CaseStatus
@@ -47,11 +48,6 @@ class Purpose(StrEnum):
     purchase = "purchase"
     refinance = "refinance"
     financing_certificate = "financing_certificate"
-
-
-class CalculationKind(StrEnum):
-    affordability = "affordability"
-    financing_plan = "financing-plan"
 
 
 class Outcome(StrEnum):

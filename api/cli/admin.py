@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlmodel import col, select
 
 from api.cli.common import console, db_session, fail, print_json
-from api.settings import get_settings
-from models import api_keys, db
-from models.api_keys import ApiKey, Role
-from models.common import utcnow
+from models.roles import Role
+
+# The database layer is imported inside the commands (`loan-engine --help` must not load it).
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -35,9 +32,12 @@ def serve(
     Jobs run in the service's processes unless LOAN_ENGINE_RUN_JOBS=false (then run `loan-engine worker`)."""
     import uvicorn
 
+    from api.settings import get_settings
+    from models import db
+
     settings = get_settings()
     if settings.auto_migrate:
-        db.upgrade(settings.sqlalchemy_url)  # once, before the workers fork (they find the schema at head)
+        db.upgrade(settings.migration_url)  # once, before the workers fork (they find the schema at head)
     console.print(
         f"loan_engine on http://{host}:{port}  (docs: {'/docs' if settings.docs_enabled else 'off'}, database: "
         f"{settings.sqlalchemy_url.split('://')[0]}, demo data: {settings.demo_data}, jobs in-process: {settings.run_jobs})"
@@ -64,6 +64,9 @@ def seed_command(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Run the migrations up to REVISION (default head), as LOAN_ENGINE_MIGRATION_DATABASE_URL when it is set."""
+    from api.settings import get_settings
+    from models import db
+
     db.upgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
 
@@ -71,6 +74,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
     """Undo migrations down to REVISION (as the migration role when one is set)."""
+    from api.settings import get_settings
+    from models import db
+
     db.downgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
 
@@ -83,6 +89,8 @@ def db_grant_service_role(
     audit_log, SELECT only on alembic_version. Runs as the migration (owner) role; run it again after migrations
     that add tables. See docs/database-roles.md."""
     from api import db_roles
+    from api.settings import get_settings
+    from models import db
 
     settings = get_settings()
     try:
@@ -104,6 +112,8 @@ def keys_create(
     """Create an API key. The secret is printed once and never stored."""
     if not (len(kommune) == 4 and kommune.isdigit()):
         fail("--kommune must be a 4-digit kommunenummer (rule kommune-number-format)")
+    from models import api_keys
+
     with db_session() as session:
         key, secret = api_keys.create_key(session, role=role, kommune_number=kommune, label=label)
         from models import audit
@@ -127,6 +137,11 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never the secrets)."""
+    from rich.table import Table
+    from sqlmodel import col, select
+
+    from models.api_keys import ApiKey
+
     with db_session() as session:
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
         table = Table("id", "prefix", "role", "kommune", "label", "created", "revoked")
@@ -146,6 +161,9 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")]) -> None:
     """Revoke a key at once."""
+    from models.api_keys import ApiKey
+    from models.common import utcnow
+
     with db_session() as session:
         key = session.get(ApiKey, key_id)
         if key is None:
@@ -172,6 +190,8 @@ def keys_revoke_demo() -> None:
     """Revoke the public demo keys (needed before the service starts in production on a database that was
     once started with demo data)."""
     from api.security import active_demo_keys
+    from models.api_keys import ApiKey
+    from models.common import utcnow
 
     with db_session(migrate=False) as session:
         found = active_demo_keys(session)

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from api.cli.common import console, domain_error, fail
 from loan_engine.errors import DomainError
-from loan_engine.parameters import UnderwritingParameters, builtin_parameter_sets, underwriting_parameters
-from loan_engine.screening import synthetic
-from loan_engine.screening.engine import ScreeningOptions
 from loan_engine.screening.io import MAX_FILE_BYTES
-from loan_engine.screening.ranking import records_csv, records_json
-from loan_engine.screening.run import PROGRESS_TOTAL, ScreeningRun, run_screening
+
+if TYPE_CHECKING:
+    from loan_engine.parameters import UnderwritingParameters
+    from loan_engine.screening.run import ScreeningRun
+
+# The screening engine (NumPy) and the parameter sets are imported inside the command (`loan-engine --help`
+# must not load them).
 
 SAMPLE = "sample"
 MAX_ERRORS_SHOWN = 20
@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _parameters(on: date, kommune: str | None, use_db: bool) -> UnderwritingParameters:
+    from loan_engine.parameters import builtin_parameter_sets, underwriting_parameters
+
     if use_db:
         from api.cli.common import db_session
         from api.parameter_sets import service
@@ -79,6 +81,12 @@ def screen_command(
         return
     if prices is None:
         fail("--prices is required: the price table (area + price_per_m2, or area + rooms + price).")
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from loan_engine.screening.engine import ScreeningOptions
+    from loan_engine.screening.ranking import records_csv, records_json
+    from loan_engine.screening.run import PROGRESS_TOTAL, run_screening
+
     options = ScreeningOptions(
         screening_date=screening_date,
         count_bostotte=count_bostotte,
@@ -116,6 +124,8 @@ def screen_command(
 def _sample(households: int, seed: int, out: Path | None, prices_out: Path | None, on: date) -> None:
     if out is None:
         fail("--out is required: where to write the sample register.")
+    from loan_engine.screening import synthetic
+
     records = synthetic.sample_households(households, seed=seed, screening_date=on)
     try:
         out.write_text(synthetic.to_csv(records), encoding="utf-8")
@@ -130,6 +140,8 @@ def _sample(households: int, seed: int, out: Path | None, prices_out: Path | Non
 
 
 def _print(run: ScreeningRun, out: Path | None) -> None:
+    from rich.table import Table
+
     s = run.summary
     src = run.source
     console.print(

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from api.cli.common import console, domain_error, fail, print_json
 from loan_engine.errors import DomainError
-from loan_engine.portfolio.engine import StressTestRun, run_stress_test
-from loan_engine.portfolio.io import load_portfolio_file, to_csv
-from loan_engine.portfolio.loans import Portfolio, portfolio_from_records
-from loan_engine.portfolio.results import summarise, to_public
-from loan_engine.portfolio.scenarios import scenario_from_dict
-from loan_engine.portfolio.synthetic import generate_portfolio
+
+if TYPE_CHECKING:
+    from loan_engine.portfolio.engine import StressTestRun
+    from loan_engine.portfolio.loans import Portfolio
+
+# The portfolio engine (NumPy, Numba) and the database layer are imported inside the commands
+# (`loan-engine --help` must not load them).
 
 
 def _load(portfolio: str, kommune: str | None) -> Portfolio:
+    from loan_engine.portfolio.io import load_portfolio_file
+    from loan_engine.portfolio.loans import portfolio_from_records
+
     path = Path(portfolio)
     if path.suffix.lower() in (".csv", ".json", ".txt") or path.exists():
         return load_portfolio_file(path)
@@ -53,6 +55,8 @@ def _nok(x: Any) -> str:
 
 
 def _table(res: dict[str, Any]) -> None:
+    from rich.table import Table
+
     el = res["expected_loss"]
     t = Table(title=f"Stress test — {res['scenarios']} scenarios, {res['horizon_years']} years, seed {res['seed']}")
     t.add_column("Figure")
@@ -125,6 +129,12 @@ def stress_test(
     from api.settings import get_settings
 
     address = scheduler or get_settings().dask_scheduler
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from loan_engine.portfolio.results import summarise, to_public
+    from loan_engine.portfolio.scenarios import scenario_from_dict
+
     try:
         p = _load(portfolio, kommune)
         spec_in: dict[str, Any] = {}
@@ -174,6 +184,8 @@ def _run(
     seed: int,
     progress: Callable[[int, int], None] | None,
 ) -> StressTestRun:
+    from loan_engine.portfolio.engine import run_stress_test
+
     if not address:
         return run_stress_test(p, spec, scenarios, horizon_years, seed, progress=progress)
     from distributed import Client
@@ -190,6 +202,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
     """Write a synthetic portfolio (for demos and tests) to a CSV or JSON file."""
+    from loan_engine.portfolio.io import to_csv
+    from loan_engine.portfolio.synthetic import generate_portfolio
+
     try:
         p = generate_portfolio(loans, seed)
     except DomainError as exc:
