@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import console
-from api.settings import get_settings
-from models import db
+
+# The settings and the database layer are imported inside the command (`loan-engine --help` must not load them).
 
 
 def worker(
@@ -31,11 +31,13 @@ def worker(
     """Run queued jobs until stopped (SIGTERM/Ctrl-C)."""
     from api.jobs.runner import JobRunner
     from api.seed import seed
+    from api.settings import get_settings
+    from models import db
 
     settings = get_settings()
     url = settings.sqlalchemy_url
     if settings.auto_migrate:
-        db.upgrade(url)
+        db.upgrade(settings.migration_url)
     engine = db.get_engine(url)
     with db.session_scope(engine) as session:
         seed(session, demo=settings.demo_data)
