@@ -101,9 +101,10 @@ def _find_principal(engine: Engine, secret: str) -> Principal | None:
         return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
 
 
-async def authenticate(
-    request: Request, engine: EngineDep, secret: Annotated[str | None, Depends(api_key_header)]
-) -> Principal:
+async def principal_for(app: Any, engine: Engine, secret: str | None) -> Principal:
+    """Who the key ``secret`` is, from the app's API-key cache or (on a miss) the database in the thread pool;
+    a 401/503 :class:`ProblemError` otherwise. Used by the dependency below and by the upload guard in
+    :mod:`api.security`, so both authenticate the same way."""
     unauthorised = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not secret:
         raise ProblemError(
@@ -123,7 +124,7 @@ async def authenticate(
             rule="api-key-format",
             headers=unauthorised,
         )
-    cache = api_key_cache(request.app)
+    cache = api_key_cache(app)
     key_hash = api_keys.hash_key(secret)
     principal = cache.get(key_hash)
     if principal is not None:
@@ -148,20 +149,31 @@ async def authenticate(
     return principal
 
 
+async def authenticate(
+    request: Request, engine: EngineDep, secret: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    return await principal_for(request.app, engine, secret)
+
+
+def check_role(principal: Principal, roles: frozenset[Role]) -> Principal:
+    """``principal`` if its role is one of ``roles``; a 403 :class:`ProblemError` otherwise."""
+    if principal.role not in roles:
+        names = ", ".join(sorted(r.value for r in roles))
+        raise ProblemError(
+            403,
+            f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
+            slug="forbidden-role",
+            field="X-API-Key",
+            rule="role-" + "-or-".join(sorted(r.value for r in roles)),
+        )
+    return principal
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
     async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise ProblemError(
-                403,
-                f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
-                slug="forbidden-role",
-                field="X-API-Key",
-                rule="role-" + "-or-".join(sorted(r.value for r in allowed)),
-            )
-        return principal
+        return check_role(principal, allowed)
 
     return dependency
 

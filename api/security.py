@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -28,7 +27,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import authenticate, require_roles
+from api.deps import check_role, principal_for
 from api.problems import ProblemError, problem_error_response, problem_response
 from api.seed import DEMO_KEYS
 from api.settings import Settings
@@ -105,14 +104,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _check_key(engine: Engine, secret: str | None, roles: Iterable[Role]) -> ProblemError | None:
+async def _check_key(app: Any, engine: Engine, secret: str | None, roles: Iterable[Role]) -> ProblemError | None:
     """The problem the route's own authentication would give this key (None when it may proceed)."""
-    with Session(engine) as session:
-        try:
-            principal = authenticate(session, secret)
-            require_roles(*roles)(principal)
-        except ProblemError as exc:
-            return exc
+    try:
+        check_role(await principal_for(app, engine, secret), frozenset(roles))
+    except ProblemError as exc:
+        return exc
     return None
 
 
@@ -132,7 +129,7 @@ class RequestLimits:
         limit = self.max_body
         if roles is not None:
             engine: Engine = scope["app"].state.engine
-            problem = await anyio.to_thread.run_sync(_check_key, engine, _header(scope, b"x-api-key"), roles)
+            problem = await _check_key(scope["app"], engine, _header(scope, b"x-api-key"), roles)
             if problem is not None:
                 await _send_response(problem_error_response(problem, scope["path"]), scope, receive, send)
                 return
