@@ -243,7 +243,9 @@ def _macro_paths(
         k_rate = scenario_key(seed, s, STREAM_RATE)
         k_house = scenario_key(seed, s, STREAM_HOUSE)
         base = r0
-        prev = max(floor, r0 + rate_shock[0]) if n_months > 0 else r0
+        # The price index reacts to every change of the policy rate from the analysis date on, including an
+        # immediate shock in month 0 (r[-1] = r0, the unshocked rate at the analysis date).
+        prev = r0
         lh = hpi_shock_log
         for t in range(n_months):
             zr = 0.0
@@ -257,6 +259,8 @@ def _macro_paths(
             if t > 0:
                 zh = normal_at(k_house, t)
                 lh += hpi_drift_m[t - 1] - hpi_beta * (r - prev) + vol_m * (rho * zr + rho_c * zh)
+            else:
+                lh -= hpi_beta * (r - prev)
             log_hpi[j, t] = lh
             prev = r
 

@@ -1,11 +1,15 @@
 # ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from loan_engine.errors import InvalidInput
 from loan_engine.portfolio.scenarios import (
+    CRISIS_1988_1993_HPI,
+    PRESETS,
+    crisis_log_hpi_changes,
     deterministic_rate_shock,
     generate_paths,
     husbanken_floating,
@@ -123,3 +127,53 @@ def test_bad_scenario_specs(spec, rule):
     with pytest.raises(InvalidInput) as e:
         scenario_from_dict(spec)
     assert e.value.rule == rule
+
+
+_BASE_FIELDS = {
+    "rate_shock_bp": 0.0,
+    "rate_shock_ramp_months": 0,
+    "rate_path": "none",
+    "house_prices": "correlated",
+    "house_price_shock_pct": 0.0,
+}
+
+
+def _own_price_path(spec, T):  # noqa: N803
+    """The preset's price path apart from the rate response: level shock plus the crisis drift difference."""
+    d = np.zeros(T)
+    if spec.house_prices == "crisis-1988-1993":
+        n = min(T, 12 * (len(CRISIS_1988_1993_HPI) - 1))
+        d[:n] = crisis_log_hpi_changes(T)[:n] - spec.assumptions.hpi_drift / 12.0
+    own = np.concatenate([[0.0], np.cumsum(d)[:-1]])
+    return own + math.log1p(spec.house_price_shock_pct / 100.0)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_moves_house_prices_by_the_documented_rate_sensitivity(preset):
+    """log HPI(preset) − log HPI(baseline) = −β·(r(preset) − r(baseline)) + the preset's own price path, every month.
+
+    Same seed ⇒ same random numbers, so the difference isolates the deterministic parts; month 0 included (an
+    immediate shock reaches prices at once).
+    """
+    T = 72
+    spec = scenario_from_dict({"preset": preset})
+    base = generate_paths(replace(spec, **_BASE_FIELDS), seed=4, s0=0, n_scen=50, n_months=T)
+    got = generate_paths(spec, seed=4, s0=0, n_scen=50, n_months=T)
+    beta = spec.assumptions.hpi_rate_beta
+    own = np.log(got.hpi) - np.log(base.hpi) + beta * (got.policy - base.policy)
+    expected_own = _own_price_path(spec, T)
+    np.testing.assert_allclose(own, np.broadcast_to(expected_own, own.shape), atol=1e-9)
+    if np.any(got.policy != base.policy):
+        # the rate path differs from the baseline somewhere, and prices moved with it from the first month
+        first = int(np.argmax(np.any(got.policy != base.policy, axis=0)))
+        d_r = got.policy[:, first] - base.policy[:, first]
+        d_h = np.log(got.hpi[:, first]) - np.log(base.hpi[:, first]) - expected_own[first]
+        np.testing.assert_allclose(d_h, -beta * d_r, atol=1e-12)
+        assert np.any(d_h != 0.0)
+
+
+def test_immediate_200bp_moves_prices_in_month_zero():
+    flat = generate_paths(scenario_from_dict({"rate_model": "deterministic"}), 1, 0, 3, 24)
+    up = generate_paths(scenario_from_dict({"rate_model": "deterministic", "rate_shock_bp": 200}), 1, 0, 3, 24)
+    beta = scenario_from_dict({}).assumptions.hpi_rate_beta
+    np.testing.assert_allclose(np.log(up.hpi / flat.hpi), -beta * 0.02, atol=1e-12)
