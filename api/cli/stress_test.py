@@ -1,8 +1,9 @@
-"""``loan-engine stress-test PORTFOLIO`` and ``loan-engine portfolio generate``.
+"""``loan-engine stress-test [run] PORTFOLIO``, ``stress-test validate``, ``stress-test calibrate`` and
+``loan-engine portfolio generate``.
 
 PORTFOLIO is a CSV/JSON file or the name of a stored portfolio (``--kommune`` picks the kommune). The test runs in
 this process with a progress bar and prints a results table, or the JSON document with ``--json`` (the same
-document as the API's ``result``).
+document as the API's ``result``). ``stress-test PORTFOLIO`` (without ``run``) still works.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from api.cli.common import console, domain_error, fail, print_json
 from loan_engine.errors import DomainError
@@ -169,8 +171,70 @@ def generate(
     console.print(f"wrote {p.n_loans} loans to {out}")
 
 
+def validate(
+    pd: Annotated[float, typer.Option(help="Default probability of the homogeneous pool (0–1)")] = 0.02,
+    rho: Annotated[float, typer.Option(help="Asset correlation (0–1)")] = 0.12,
+    loans: Annotated[int, typer.Option(help="Loans in the pool")] = 20_000,
+    scenarios: Annotated[int, typer.Option("--scenarios", "-n", help="Scenarios")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 2024,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+) -> None:
+    """Validate the Monte Carlo machinery against the closed-form Vasicek (ASRF) loss distribution."""
+    from loan_engine.portfolio.vasicek import validate_against_closed_form
+
+    try:
+        if loans < 1 or scenarios < 2 or loans * scenarios > 2_000_000_000:
+            fail("loans ≥ 1, scenarios ≥ 2 and loans × scenarios ≤ 2·10⁹")
+        rep = validate_against_closed_form(pd, rho, loans, scenarios, seed)
+    except DomainError as exc:
+        domain_error(exc)
+    if json_out:
+        print_json(rep)
+        return
+    t = Table(title=f"Vasicek check — PD {pd:g}, ρ {rho:g}, {loans} loans × {scenarios} scenarios, seed {seed}")
+    for col in ("Level", "Simulated VaR", "± s.e.", "Closed form", "Difference / tolerance", "Result"):
+        t.add_column(col, justify="right")
+    t.add_row(
+        "mean",
+        f"{rep['mean']['simulated']:.5f}",
+        f"{rep['mean']['se']:.5f}",
+        f"{rep['mean']['closed_form']:.5f}",
+        f"{rep['mean']['z']:.2f}",
+        "ok" if rep["mean"]["ok"] else "FAIL",
+    )
+    for q in rep["quantiles"]:
+        t.add_row(
+            f"{q['level'] * 100:g} %",
+            "–" if q["simulated"] is None else f"{q['simulated']:.5f}",
+            "–" if q["se"] is None else f"{q['se']:.5f}",
+            f"{q['closed_form']:.5f}",
+            "–" if q["z"] is None else f"{q['z']:.2f}",
+            "ok" if q["ok"] else "FAIL",
+        )
+    console.print(t)
+    console.print("All within tolerance." if rep["ok"] else "[red]Outside tolerance.[/red]")
+    if not rep["ok"]:
+        raise typer.Exit(1)
+
+
+class _DefaultRun(TyperGroup):
+    """``stress-test PORTFOLIO …`` means ``stress-test run PORTFOLIO …`` (backwards compatible)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("stress-test")(stress_test)
+    st = typer.Typer(
+        cls=_DefaultRun,
+        help="Monte Carlo stress tests: run (default), validate, calibrate.",
+        no_args_is_help=True,
+    )
+    st.command("run")(stress_test)
+    st.command("validate")(validate)
+    app.add_typer(st, name="stress-test")
     portfolio_app = typer.Typer(help="Loan portfolios for stress tests.", no_args_is_help=True)
     portfolio_app.command("generate")(generate)
     app.add_typer(portfolio_app, name="portfolio")

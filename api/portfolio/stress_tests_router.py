@@ -24,8 +24,11 @@ RETRY_AFTER_SECONDS = "2"
 
 @router.get("/assumptions", response_model=list[AssumptionOut], responses=problem_responses(401, 403))
 def list_assumptions(principal: FinanceDep) -> list[AssumptionOut]:
-    """Every model assumption with its value, unit, source and status (override them in ``scenario``)."""
-    return [AssumptionOut(**a) for a in DEFAULT_ASSUMPTIONS.describe()]
+    """Every model assumption with its value, unit, source and status (override them in ``scenario``).
+
+    Values are in the unit stated for each: rates and shares in percent (``%/yr``, ``%``), as everywhere in the
+    API; ``scenario.assumptions`` overrides take the same units."""
+    return [AssumptionOut(**a) for a in DEFAULT_ASSUMPTIONS.describe_public()]
 
 
 @router.post("", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 422))

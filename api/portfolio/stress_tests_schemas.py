@@ -1,8 +1,8 @@
 """Request and response documents for stress tests (stored background jobs).
 
 Scenario shocks: basis points for rates, percent for prices/incomes, percentage points for unemployment. Model
-assumption overrides use the unit listed for each by ``GET /v1/stress-tests/assumptions`` (fractions per year for
-rates, as in the parameter documentation).
+assumption overrides use the unit listed for each by ``GET /v1/stress-tests/assumptions`` (percent for rates and
+shares: ``"policy_rate_0": 4.0`` is 4 %).
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ class ScenarioIn(BaseModel):
     unemployment_shock_pp: float | None = None
     income_shock_pct: float | None = None
     start_month: int | None = Field(None, description="Calendar month (1–12) of the analysis date.")
-    assumptions: dict[str, float] | None = Field(None, description="Model assumption overrides by name.")
+    assumptions: dict[str, float] | None = Field(
+        None,
+        description="Model assumption overrides by name, in the units of GET /v1/stress-tests/assumptions "
+        "(percent for rates and shares).",
+    )
 
     def to_domain(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -68,8 +72,8 @@ class StressTestOut(JobOut):
 
 class AssumptionOut(BaseModel):
     name: str
-    value: float
-    unit: str
+    value: float = Field(description="In ``unit`` (percent for rates and shares).")
+    unit: str = Field(description="e.g. '%/yr', '%', 'months', 'NOK'.")
     description: str
     source: str
     status: str

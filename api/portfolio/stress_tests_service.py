@@ -30,7 +30,7 @@ def validate(session: Session, params: dict[str, Any], kommune: str) -> dict[str
     """Check a request fully; returns the normalised job parameters."""
     row = portfolio_service.get_row(session, params["portfolio_id"], kommune)
     check_limits(row.loan_count, params["scenarios"], params["horizon_years"], params["seed"])
-    scenario_from_dict(params.get("scenario") or {})
+    scenario_from_dict(params.get("scenario") or {}, percent_assumptions=True)
     return {
         "portfolio_id": row.id,
         "portfolio_name": row.name,
@@ -63,7 +63,7 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     with Session(ctx.engine) as session:
         row = portfolio_service.get_row_any(session, params["portfolio_id"])
         portfolio = portfolio_service.to_domain(row)
-    spec = scenario_from_dict(params.get("scenario") or {})
+    spec = scenario_from_dict(params.get("scenario") or {}, percent_assumptions=True)
     try:
         run = run_stress_test(
             portfolio,

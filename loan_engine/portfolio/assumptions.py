@@ -5,7 +5,9 @@ parameter sets (``confirmed``, ``secondary``, ``derived``, ``not-confirmed``; se
 ``shared/reference/domain_rules.md``). A caller replaces any of them with ``ModelAssumptions.with_overrides``;
 unknown names and values outside the documented range are refused with ``InvalidInput``.
 
-Conventions: rates are fractions per year (``0.045`` = 4.5 %), amounts NOK, durations months.
+Conventions: inside the model rates are fractions per year (``0.045`` = 4.5 %), amounts NOK, durations months.
+At the edge (API, result documents) fractions are shown and taken in percent (``describe_public``,
+``with_overrides(..., percent=True)``), with the unit stated (``%/yr``, ``%``).
 """
 
 from __future__ import annotations
@@ -325,7 +327,11 @@ class ModelAssumptions:
     def names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]
 
-    def with_overrides(self, overrides: dict[str, Any] | None, *, path: str = "assumptions") -> ModelAssumptions:
+    def with_overrides(
+        self, overrides: dict[str, Any] | None, *, path: str = "assumptions", percent: bool = False
+    ) -> ModelAssumptions:
+        """Replace values by name. ``percent=True``: values (and the ranges in error messages) are in the public
+        units of :meth:`describe_public` (percent instead of fractions), as the API takes them."""
         if not overrides:
             return self
         fields = {f.name: f for f in dataclasses.fields(self)}
@@ -343,13 +349,16 @@ class ModelAssumptions:
                 )
             v = float(raw)
             md = fields[name].metadata
-            if not math.isfinite(v) or v < md["min"] or v > md["max"]:
+            scale = public_scale(md["unit"]) if percent else 1.0
+            unit = public_unit(md["unit"]) if percent else md["unit"]
+            if not math.isfinite(v) or v < md["min"] * scale or v > md["max"] * scale:
                 raise InvalidInput(
-                    f"Assumption '{name}' = {raw} is outside [{md['min']}, {md['max']}] ({md['unit']}).",
+                    f"Assumption '{name}' = {raw} is outside [{_num(md['min'] * scale)}, {_num(md['max'] * scale)}]"
+                    f" ({unit}).",
                     field=f"{path}.{name}",
                     rule="assumption-out-of-range",
                 )
-            values[name] = v
+            values[name] = v / scale
         return dataclasses.replace(self, **values)
 
     def describe(self) -> list[dict[str, Any]]:
@@ -360,9 +369,39 @@ class ModelAssumptions:
             out.append({"name": f.name, "value": getattr(self, f.name), **md})
         return out
 
+    def describe_public(self) -> list[dict[str, Any]]:
+        """:meth:`describe` in the API's units: fractions become percent (``0.04`` → ``4.0``, unit ``%/yr``)."""
+        out = []
+        for d in self.describe():
+            k = public_scale(d["unit"])
+            out.append(
+                {
+                    **d,
+                    "value": _num(d["value"] * k),
+                    "min": _num(d["min"] * k),
+                    "max": _num(d["max"] * k),
+                    "unit": public_unit(d["unit"]),
+                }
+            )
+        return out
+
     def as_array(self) -> np.ndarray:
         """Packed float64 vector in ``ModelAssumptions.names()`` order, for the kernels (see ``IDX``)."""
         return np.array([float(getattr(self, n)) for n in self.names()], dtype=np.float64)
+
+
+def public_scale(unit: str) -> float:
+    """Factor from the model unit to the API unit: 100 for fractions (shown in percent), else 1."""
+    return 100.0 if unit.startswith("fraction") else 1.0
+
+
+def public_unit(unit: str) -> str:
+    return "%" + unit[len("fraction") :] if unit.startswith("fraction") else unit
+
+
+def _num(x: float) -> float:
+    """Round away binary noise from the ×100 (0.035·100 = 3.5000000000000004)."""
+    return float(round(x, 10))
 
 
 IDX: dict[str, int] = {n: i for i, n in enumerate(ModelAssumptions.names())}

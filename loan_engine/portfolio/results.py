@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION
+from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION, public_scale, public_unit
 from loan_engine.portfolio.engine import StressTestRun
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.999)
@@ -214,12 +214,22 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
                 row[k] = v
         years.append(row)
     out["years"] = years
+    out["assumptions"] = [_public_assumption(a) for a in summary["assumptions"]]
     p = dict(summary["portfolio"])
     p["total_balance"] = round(p["total_balance"])
     for k in ("fixed_share", "second_priority_share"):
         p[k + "_pct"] = round(p.pop(k) * 100.0, 4)
     out["portfolio"] = p
     return _finite(out)
+
+
+def _public_assumption(a: dict[str, Any]) -> dict[str, Any]:
+    k = public_scale(a["unit"])
+    return {
+        **a,
+        "unit": public_unit(a["unit"]),
+        **{f: round(a[f] * k, 10) for f in ("value", "min", "max") if isinstance(a.get(f), float | int)},
+    }
 
 
 def _finite(x: Any) -> Any:

@@ -118,8 +118,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _INTS = {"rate_shock_ramp_months", "start_month"}
 
 
-def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -> ScenarioSpec:
-    """Validate a scenario specification (a preset name plus overrides, and assumption overrides)."""
+def scenario_from_dict(
+    data: dict[str, Any] | None, *, path: str = "scenario", percent_assumptions: bool = False
+) -> ScenarioSpec:
+    """Validate a scenario specification (a preset name plus overrides, and assumption overrides).
+
+    ``percent_assumptions``: assumption overrides are in the public units (percent for fractions), as the API
+    takes them."""
     data = dict(data or {})
     spec = ScenarioSpec()
     preset = data.pop("preset", None)
@@ -157,7 +162,7 @@ def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -
         raise InvalidInput(
             "assumptions must be an object of name → value.", field=f"{path}.assumptions", rule="not-an-object"
         )
-    assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions")
+    assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions", percent=percent_assumptions)
     return replace(spec, preset=preset, assumptions=assumptions, **values)
 
 

@@ -262,3 +262,13 @@ def test_restart_never_leaves_a_job_running(client, finance_headers, engine, por
         assert doc["status"] == "succeeded"
     finally:
         runner.shutdown()
+
+
+def test_assumptions_are_in_percent_with_units(client, finance_headers):
+    r = client.get("/v1/stress-tests/assumptions", headers=finance_headers)
+    assert r.status_code == 200
+    by = {a["name"]: a for a in r.json()}
+    assert by["policy_rate_0"]["unit"] == "%/yr" and by["policy_rate_0"]["value"] == 4.0
+    assert by["kommune_margin"]["max"] == 0.25 and by["kommune_loss_share"]["value"] == 25.0
+    assert by["relief_max_months"]["unit"] == "months" and by["relief_max_months"]["value"] == 36
+    assert all(not a["unit"].startswith("fraction") for a in by.values())

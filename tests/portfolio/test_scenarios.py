@@ -177,3 +177,13 @@ def test_immediate_200bp_moves_prices_in_month_zero():
     up = generate_paths(scenario_from_dict({"rate_model": "deterministic", "rate_shock_bp": 200}), 1, 0, 3, 24)
     beta = scenario_from_dict({}).assumptions.hpi_rate_beta
     np.testing.assert_allclose(np.log(up.hpi / flat.hpi), -beta * 0.02, atol=1e-12)
+
+
+def test_assumption_overrides_in_public_percent_units():
+    spec = scenario_from_dict(
+        {"assumptions": {"policy_rate_0": 5.0, "relief_max_months": 12}}, percent_assumptions=True
+    )
+    assert spec.assumptions.policy_rate_0 == pytest.approx(0.05) and spec.assumptions.relief_max_months == 12
+    with pytest.raises(InvalidInput) as e:
+        scenario_from_dict({"assumptions": {"kommune_margin": 0.5}}, percent_assumptions=True)
+    assert e.value.rule == "assumption-out-of-range" and "0.25" in str(e.value) and "%/yr" in str(e.value)
