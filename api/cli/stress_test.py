@@ -68,6 +68,8 @@ def _table(res: dict[str, Any]) -> None:
         _nok(el["state"]["value"]),
         _nok(el["total"]["se"]),
     )
+    u = res["unresolved_at_horizon"]
+    t.add_row("  of which unresolved at horizon", _nok(u["loss"]["value"]), "", "", _nok(u["loss"]["se"]))
     q = res["loss_quantiles"]
     for i, lvl in enumerate(q["total"]):
         for key, label in (("var", "VaR"), ("es", "ES")):

@@ -49,12 +49,14 @@ def submit(session: Session, runner: JobRunner, params: dict[str, Any], owner: J
 
 def _losses_csv(o: ScenarioOutputs) -> bytes:
     buf = io.StringIO()
-    buf.write("scenario,loss_total,loss_kommune,loss_state,forced_sales,over_capacity\n")
+    buf.write(
+        "scenario,loss_total,loss_kommune,loss_state,loss_unresolved_at_horizon,forced_sales,unresolved_at_horizon,over_capacity\n"
+    )
     defaults = o.defaults.sum(axis=1)
     for s in range(o.n_scenarios):
         buf.write(
-            f"{s},{o.loss_total[s]:.0f},{o.loss_kommune[s]:.0f},{o.loss_state[s]:.0f},"
-            f"{int(defaults[s])},{int(o.over_capacity[s])}\n"
+            f"{s},{o.loss_total[s]:.0f},{o.loss_kommune[s]:.0f},{o.loss_state[s]:.0f},{o.loss_unresolved[s]:.0f},"
+            f"{int(defaults[s])},{int(o.unresolved[s])},{int(o.over_capacity[s])}\n"
         )
     return buf.getvalue().encode()
 

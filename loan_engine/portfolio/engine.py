@@ -155,9 +155,11 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
 class ScenarioOutputs:
     """Per-scenario results (O(scenarios × years) memory): rows are global scenarios ``s0 …``."""
 
-    loss_total: np.ndarray
+    loss_total: np.ndarray  # realised + unresolved at horizon
     loss_kommune: np.ndarray
     loss_state: np.ndarray
+    loss_unresolved: np.ndarray  # (S,) part of loss_total from loans unresolved at the horizon
+    unresolved: np.ndarray  # (S,) loans unresolved (in arrears or in a measure) at the horizon
     over_capacity: np.ndarray
     defaults: np.ndarray  # (S, Y) forced sales in year y
     arrears: np.ndarray  # (S, Y) loans with unpaid amounts during year y
@@ -173,6 +175,8 @@ class ScenarioOutputs:
             loss_total=np.zeros(n_scen),
             loss_kommune=np.zeros(n_scen),
             loss_state=np.zeros(n_scen),
+            loss_unresolved=np.zeros(n_scen),
+            unresolved=np.zeros(n_scen, np.int64),
             over_capacity=np.zeros(n_scen, np.int64),
             defaults=np.zeros((n_scen, n_years), np.int64),
             arrears=np.zeros((n_scen, n_years), np.int64),

@@ -29,7 +29,10 @@ Per loan and month (see ``assumptions.py`` for every parameter):
 5. Book-keeping for the kommune's net interest margin: interest received, Husbanken funding cost on the
    outstanding book (kommune borrows at Husbanken floating), average balance.
 
-No terminal loss is booked for loans still in arrears at the horizon (reported by the arrears rate instead).
+6. At the horizon, a loan still *unresolved* — in arrears, or in a measure in its last month — is valued as if
+   realised then: the scenario's house price at the horizon and the same sale rules (forced-sale discount, sale
+   costs, senior bank loan first, eligible interest window, tapsdeling). That loss is included in the scenario's
+   loss (so in expected loss and the quantiles) and also reported on its own line ("unresolved at horizon").
 """
 
 from __future__ import annotations
@@ -119,12 +122,15 @@ def _one_scenario(
     ocflag: np.ndarray,
     arr_year: np.ndarray,
     rel_year: np.ndarray,
+    trouble: np.ndarray,
     af_f: np.ndarray,
     af_b: np.ndarray,
     # outputs
     loss_tot: np.ndarray,
     loss_k: np.ndarray,
     loss_st: np.ndarray,
+    loss_unres: np.ndarray,
+    n_unres: np.ndarray,
     overcap: np.ndarray,
     defaults: np.ndarray,
     arrears: np.ndarray,
@@ -166,6 +172,7 @@ def _one_scenario(
         ocflag[i] = 0
         arr_year[i] = -1
         rel_year[i] = -1
+        trouble[i] = 0
     hc = 0.0
     last_hb = np.nan
     last_bk = np.nan
@@ -236,6 +243,7 @@ def _one_scenario(
             if emp[i] == 0:
                 cap -= (1.0 - repl) * gross
             if due <= cap:
+                trouble[i] = 0
                 paid_int += interest
                 bi -= prin
                 ni -= 1
@@ -257,6 +265,7 @@ def _one_scenario(
                 paid_int += pay_i
                 unpaid = interest - pay_i
                 payfx[i] = -1.0
+                trouble[i] = 1
                 if relief_used[i] < relief_max:
                     relief_used[i] += 1
                     if rel_year[i] != y:
@@ -294,6 +303,32 @@ def _one_scenario(
         int_income[j, y] += paid_int
         funding[j, y] += book * hbm / 12.0
         avg_bal[j, y] += book / 12.0
+    # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
+    lu = 0.0
+    nu = 0
+    if T > 0:
+        h = hpi[j, T - 1]
+        rmf = (hb[j, T - 1] + margin) / 12.0
+        for i in range(L):
+            if alive[i] == 0 or (arr[i] == 0 and trouble[i] == 0):
+                continue
+            bi = b[i]
+            rm = fixed_rm[i] if fix_end[i] > T - 1 else rmf
+            interest = bi * rm
+            sale = value0[i] * h * keep_sale
+            to_bank = sale if sale < bb[i] else bb[i]
+            months = arr[i] if arr[i] < window else window
+            elig = months * interest
+            if elig > overdue[i]:
+                elig = overdue[i]
+            res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+            lt += res[0]
+            lk += res[1]
+            ls += res[2]
+            lu += res[0]
+            nu += 1
+    loss_unres[j] = lu
+    n_unres[j] = nu
     loss_tot[j] = lt
     loss_k[j] = lk
     loss_st[j] = ls
@@ -329,6 +364,8 @@ def simulate_block(
     loss_tot: np.ndarray,
     loss_k: np.ndarray,
     loss_st: np.ndarray,
+    loss_unres: np.ndarray,
+    n_unres: np.ndarray,
     overcap: np.ndarray,
     defaults: np.ndarray,
     arrears: np.ndarray,
@@ -368,6 +405,7 @@ def simulate_block(
         ocflag = np.empty(L, dtype=np.int8)
         arr_year = np.empty(L, dtype=np.int32)
         rel_year = np.empty(L, dtype=np.int32)
+        trouble = np.empty(L, dtype=np.int8)
         af_f = np.empty(nmax + 1)
         af_b = np.empty(nmax + 1)
         for j in range(c * per, min(S, (c + 1) * per)):
@@ -412,11 +450,14 @@ def simulate_block(
                 ocflag,
                 arr_year,
                 rel_year,
+                trouble,
                 af_f,
                 af_b,
                 loss_tot,
                 loss_k,
                 loss_st,
+                loss_unres,
+                n_unres,
                 overcap,
                 defaults,
                 arrears,

@@ -121,6 +121,7 @@ def simulate_paths_numpy(
     ocflag = np.zeros(shape, dtype=bool)
     arr_year = np.full(shape, -1, dtype=np.int64)
     rel_year = np.full(shape, -1, dtype=np.int64)
+    trouble = np.zeros(shape, dtype=bool)
     is_serial = (serial == 1)[None, :]
     value = value0[None, :]
     rows = np.arange(S)[:, None]
@@ -221,9 +222,29 @@ def simulate_paths_numpy(
             out.loss_state += np.where(sale, st, 0.0).sum(axis=1)
             out.defaults[:, y] += sale.sum(axis=1)
         alive = A & ~matured & ~sale
+        trouble = np.where(full, False, np.where(short, True, trouble))
         if t % 12 == 0:
             out.active[:, y] = act
         out.interest_income[:, y] += paid.sum(axis=1)
         out.funding_cost[:, y] += book * hbm / 12.0
         out.avg_balance[:, y] += book / 12.0
+    if T > 0:
+        # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
+        unres = alive & ((arr > 0) | trouble)
+        h = hpi[:, T - 1][:, None]
+        rmf = (hb[:, T - 1] + margin) / 12.0
+        rm = np.where((fix_end > T - 1)[None, :], fixed_rm[None, :], rmf[:, None])
+        interest = b * rm
+        price = value * h * keep_sale
+        to_bank = np.where(price < bb, price, bb)
+        months = np.where(arr < window, arr, window)
+        elig = months * interest
+        elig = np.where(elig > overdue, overdue, elig)
+        loss, kom, st = split_loss_np(b, elig + real_costs, overdue - elig, price - to_bank, share)
+        lu = np.where(unres, loss, 0.0).sum(axis=1)
+        out.loss_total += lu
+        out.loss_kommune += np.where(unres, kom, 0.0).sum(axis=1)
+        out.loss_state += np.where(unres, st, 0.0).sum(axis=1)
+        out.loss_unresolved += lu
+        out.unresolved += unres.sum(axis=1)
     return out

@@ -88,6 +88,14 @@ EXPLANATION: list[dict[str, str]] = [
         "interest converted into loan); only then a forced sale.",
     },
     {
+        "nb": "Lån som fortsatt er i mislighold eller har betalingslettelser ved horisonten, verdsettes som om "
+        "boligen ble solgt da (scenarioets boligpris, samme salgsregler); tapet vises på egen linje og inngår i "
+        "forventet tap og kvantilene.",
+        "en": "Loans still in arrears or in relief at the horizon are valued as if the dwelling were sold then "
+        "(the scenario's house price, the same sale rules); the loss is shown on its own line and included in "
+        "expected loss and the quantiles.",
+    },
+    {
         "nb": "Tapet deles etter § 7-5: kommunen bærer de første 25 % av restgjelden samt forfalte renter og "
         "omkostninger, staten resten.",
         "en": "The loss is split by § 7-5: the kommune bears the first 25 % of the principal plus overdue interest "
@@ -133,6 +141,14 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
             "total": mean_se(o.loss_total),
             "kommune": mean_se(o.loss_kommune),
             "state": mean_se(o.loss_state),
+        },
+        # Part of the loss above from loans still in arrears or in a measure at the horizon, valued as realised
+        # then (scenario house price, same sale rules); included in the expected loss and the quantiles.
+        "unresolved_at_horizon": {
+            "loss": mean_se(o.loss_unresolved),
+            "realised_loss": mean_se(o.loss_total - o.loss_unresolved),
+            "loans": mean_se(o.unresolved),
+            "share": ratio_se(o.unresolved, np.full(S, float(n_loans))),
         },
         "loss_share": {
             "kommune": ratio_se(o.loss_kommune, o.loss_total),
@@ -199,6 +215,13 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
             for q in qs
         ]
         for part, qs in summary["loss_quantiles"].items()
+    }
+    u = summary["unresolved_at_horizon"]
+    out["unresolved_at_horizon"] = {
+        "loss": _round_money(u["loss"]),
+        "realised_loss": _round_money(u["realised_loss"]),
+        "loans": u["loans"],
+        "share_pct": _pct(u["share"]),
     }
     oc = summary["over_capacity"]
     out["over_capacity"] = {"households": oc["households"], "share_pct": _pct(oc["share"])}

@@ -198,6 +198,11 @@ def test_stress_test_runs_to_results(client, finance_headers, portfolio_id):
     assert doc["progress"] == {"scenarios_done": 120, "scenarios_total": 120}
     res = doc["result"]
     assert set(res["expected_loss"]) == {"total", "kommune", "state"}
+    u = res["unresolved_at_horizon"]
+    assert set(u) == {"loss", "realised_loss", "loans", "share_pct"}
+    assert u["loss"]["value"] + u["realised_loss"]["value"] == pytest.approx(
+        res["expected_loss"]["total"]["value"], abs=1
+    )
     assert [q["level"] for q in res["loss_quantiles"]["total"]] == [95.0, 99.0, 99.9]
     assert len(res["years"]) == 5 and "net_interest_margin_pct" in res["years"][0]
     assert res["parameter_set"]["id"] and res["explanation"]

@@ -100,3 +100,63 @@ def test_summary_has_every_figure_with_standard_errors(small_portfolio):
         assert y[key]["se"] is not None
     share = s["loss_share"]["kommune"]["value"] + s["loss_share"]["state"]["value"]
     assert share == pytest.approx(1.0)
+
+
+def test_unresolved_at_horizon_is_valued_and_included(small_portfolio):
+    """Loans in arrears or relief at the horizon book a loss valued at the horizon's house price; it is part of the
+    total, reported on its own line, and makes the short-horizon loss no longer a fraction of the long one."""
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    short = simulate_range(inputs, spec, seed=2, s0=0, n_scen=40, horizon_months=24)
+    assert short.unresolved.sum() > 0 and short.loss_unresolved.sum() > 0
+    assert np.all(short.loss_unresolved <= short.loss_total + 1e-9)
+    np.testing.assert_allclose(short.loss_kommune + short.loss_state, short.loss_total, rtol=1e-12)
+    # Deeper price fall ⇒ larger unresolved loss (same scenarios, same households).
+    worse = scenario_from_dict({"preset": "crisis-1988-1993", "house_price_shock_pct": -20})
+    deeper = simulate_range(prepare(small_portfolio, worse.assumptions), worse, 2, 0, 40, 24)
+    assert deeper.loss_unresolved.sum() > short.loss_unresolved.sum()
+    s = summarise(run_stress_test(small_portfolio, spec, 40, 2, seed=2))
+    u = s["unresolved_at_horizon"]
+    assert u["loss"]["value"] == pytest.approx(short.loss_unresolved.mean())
+    assert u["realised_loss"]["value"] + u["loss"]["value"] == pytest.approx(s["expected_loss"]["total"]["value"])
+
+
+def test_unresolved_loss_uses_the_sale_rules():
+    """One loan in arrears at the horizon, no income: loss = claim − net sale proceeds, split by § 7-5."""
+    from loan_engine.portfolio.loans import portfolio_from_records
+    from loan_engine.portfolio.loss_split import tapsdeling
+
+    p = portfolio_from_records(
+        [
+            {
+                "balance": 1_000_000,
+                "remaining_term_months": 240,
+                "net_income_monthly": 0,
+                "living_costs_monthly": 10_000,
+                "dwelling_value": 1_000_000,
+            }
+        ]
+    )
+    over = {
+        "relief_max_months": 0,
+        "arrears_months_to_sale": 120,
+        "hpi_vol": 0.0,
+        "hpi_drift": 0.0,
+        "forced_sale_discount": 0.1,
+        "sale_cost_rate": 0.0,
+    }
+    spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
+    o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
+    assert o.unresolved[0] == 1 and o.defaults.sum() == 0
+    A = spec.assumptions  # noqa: N806
+    rm = (A.policy_rate_0 + A.husbanken_spread + A.kommune_margin) / 12
+    overdue = 12 * 1_000_000 * rm
+    elig = 6 * 1_000_000 * rm
+    expected = tapsdeling(
+        principal=1_000_000,
+        sale_price_net=900_000,
+        eligible_interest_costs=elig + A.realisation_costs,
+        excluded_interest=overdue - elig,
+    )
+    assert o.loss_unresolved[0] == pytest.approx(expected.loss, rel=1e-9)
+    assert o.loss_kommune[0] == pytest.approx(expected.kommune, rel=1e-9)
