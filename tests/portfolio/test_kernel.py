@@ -1,3 +1,4 @@
+# ruff: noqa: N806  (A: assumptions — the model's notation)
 from dataclasses import fields
 
 import numba
@@ -148,7 +149,7 @@ def test_unresolved_loss_uses_the_sale_rules():
     spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
     o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
     assert o.unresolved[0] == 1 and o.defaults.sum() == 0
-    A = spec.assumptions  # noqa: N806
+    A = spec.assumptions
     rm = (A.policy_rate_0 + A.husbanken_spread + A.kommune_margin) / 12
     overdue = 12 * 1_000_000 * rm
     elig = 6 * 1_000_000 * rm
