@@ -208,17 +208,99 @@ class ModelAssumptions:
         0.0,
         1.0,
     )
-    wage_growth: float = _p(
-        0.03, "fraction/yr", "Nominal growth of household net income.", "Placeholder.", "not-confirmed", -0.2, 0.3
-    )
-    cost_growth: float = _p(
-        0.025,
+    # --- prices and wages (CPI and wage paths, correlated with rates) ------------------------------------------
+    cpi_inflation_0: float = _p(
+        0.03,
         "fraction/yr",
-        "Nominal growth of living costs (SIFO / sosialhjelp indexation).",
-        "Placeholder near the 2 % inflation target.",
+        "CPI inflation (twelve-month rate) at the analysis date; start of every inflation path.",
+        "Placeholder near SSB's KPI twelve-month rate in 2024–2025; set to the latest SSB figure.",
+        "not-confirmed",
+        -0.1,
+        0.3,
+    )
+    cpi_target: float = _p(
+        0.02,
+        "fraction/yr",
+        "Long-run mean of CPI inflation (Norges Bank's inflation target).",
+        "Forskrift om pengepolitikken (2018): inflation target 2 %.",
+        "secondary",
+        -0.05,
+        0.2,
+    )
+    cpi_kappa: float = _p(
+        0.7,
+        "1/yr",
+        "Mean-reversion speed of CPI inflation towards the target (after a historical path ends, too).",
+        "Placeholder (half-life ≈ 1 year).",
+        "not-confirmed",
+        0.0,
+        10.0,
+    )
+    cpi_sigma: float = _p(
+        0.012,
+        "fraction/sqrt(yr)",
+        "Volatility of CPI inflation.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        0.2,
+    )
+    cpi_rate_corr: float = _p(
+        0.4,
+        "correlation",
+        "Correlation of inflation shocks with policy-rate shocks (the central bank reacts to inflation).",
+        "Placeholder.",
+        "not-confirmed",
+        -1.0,
+        1.0,
+    )
+    real_wage_growth: float = _p(
+        0.01,
+        "fraction/yr",
+        "Wage growth in excess of the inflation target in normal times.",
+        "Placeholder (Norwegian real wage growth ≈ 1 %/yr over 2010–2019, order of magnitude).",
         "not-confirmed",
         -0.2,
-        0.3,
+        0.2,
+    )
+    wage_cpi_passthrough: float = _p(
+        0.5,
+        "fraction",
+        "Share of inflation above/below target passed into wage growth the same year (the rest is a real-wage "
+        "squeeze).",
+        "Placeholder; 2022: wages +4.6 % against CPI +5.8 % (SSB).",
+        "not-confirmed",
+        0.0,
+        1.5,
+    )
+    # --- systematic income / unemployment factor ----------------------------------------------------------------
+    factor_kappa: float = _p(
+        0.5,
+        "1/yr",
+        "Mean-reversion speed of the systematic labour-market factor (its own random shocks).",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        10.0,
+    )
+    factor_sigma: float = _p(
+        0.006,
+        "fraction/sqrt(yr)",
+        "Volatility of the labour-market factor, in unemployment-rate units.",
+        "Placeholder (NAV registered unemployment moved ±1–2 pp over business cycles).",
+        "not-confirmed",
+        0.0,
+        0.2,
+    )
+    income_factor_loading: float = _p(
+        1.0,
+        "income fraction per unit",
+        "Fall in household income (all households, log) per unit rise of the labour-market factor "
+        "(hours, overtime, self-employment).",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        10.0,
     )
     # --- the kommune's measures (§ 8-8) -------------------------------------------------------------------------
     relief_max_months: float = _p(

@@ -12,6 +12,7 @@ from loan_engine.portfolio.scenarios import (
     crisis_log_hpi_changes,
     deterministic_rate_shock,
     generate_paths,
+    hikes_rate_changes,
     husbanken_floating,
     scenario_from_dict,
 )
@@ -43,11 +44,60 @@ def test_parallel_shocks_immediate_and_ramped():
     assert np.allclose(down, -0.01)
 
 
-def test_hikes_2022_2023_path():
-    shock = deterministic_rate_shock(scenario_from_dict({"preset": "hikes-2022-2023"}), 36)
-    assert shock[0] == 0 and shock[2] == pytest.approx(0.0025)
-    assert shock[23] == pytest.approx(0.04) and shock[35] == pytest.approx(0.04)
-    assert (np.diff(shock) >= 0).all()
+def test_hikes_2022_2023_path_as_it_happened_then_mean_reversion():
+    spec = scenario_from_dict({"preset": "hikes-2022-2023"})
+    p = generate_paths(spec, seed=1, s0=0, n_scen=400, n_months=120)
+    r0 = spec.assumptions.policy_rate_0
+    ch = hikes_rate_changes(36)
+    assert ch[0] == 0 and ch[2] == pytest.approx(0.0025) and ch[23] == pytest.approx(0.04) and np.isnan(ch[24])
+    # The historical months are the same in every scenario: today's rate + the changes since January 2022.
+    np.testing.assert_allclose(p.policy[:, :24], np.broadcast_to(r0 + ch[:24], (400, 24)), atol=1e-15)
+    assert (np.diff(p.policy[0, :24]) >= 0).all()
+    # Then mean reversion towards θ (not 8 % for the rest of the horizon).
+    theta = spec.assumptions.vasicek_theta
+    assert p.policy[:, -1].mean() < r0 + 0.04 - 0.02 and abs(p.policy[:, -1].mean() - theta) < 0.01
+    # CPI and wage growth of those years, then back towards the target; living costs and incomes follow.
+    assert p.cpi_inflation[0, 5] == pytest.approx(0.058) and p.cpi_inflation[0, 17] == pytest.approx(0.055)
+    assert p.wage_growth[0, 5] == pytest.approx(0.046) and p.wage_growth[0, 17] == pytest.approx(0.060)
+    assert abs(p.cpi_inflation[:, -1].mean() - spec.assumptions.cpi_target) < 0.005
+    assert p.cost_index[0, 23] == pytest.approx(math.exp((11 * math.log1p(0.058) + 12 * math.log1p(0.055)) / 12))
+    # No unemployment rise while the history runs (it did not happen): only the labour-market factor moves it.
+    base = generate_paths(scenario_from_dict({}), seed=1, s0=0, n_scen=400, n_months=120)
+    assert abs(p.unemployment[:, 23].mean() - base.unemployment[:, 23].mean()) < 0.002
+
+
+def test_cpi_and_wages_correlated_with_rates_and_drive_costs_and_incomes():
+    p = generate_paths(scenario_from_dict({}), seed=3, s0=0, n_scen=4000, n_months=25)
+    dr = p.policy[:, 24] - p.policy[:, 0]
+    dpi = p.cpi_inflation[:, 24] - p.cpi_inflation[:, 0]
+    assert np.corrcoef(dr, dpi)[0, 1] > 0.2
+    expected_cost = np.exp(np.cumsum(np.log1p(p.cpi_inflation[:, 1:]) / 12.0, axis=1))
+    np.testing.assert_allclose(p.cost_index[:, 1:], expected_cost, rtol=1e-12)
+    # Wage growth passes part of inflation through: high-inflation scenarios see a real-income squeeze.
+    hi = p.cpi_inflation[:, 12] > np.quantile(p.cpi_inflation[:, 12], 0.9)
+    real = p.wage_growth[:, 12] - p.cpi_inflation[:, 12]
+    assert real[hi].mean() < real[~hi].mean()
+    shock = generate_paths(scenario_from_dict({"cost_shock_pct": 10}), seed=3, s0=0, n_scen=5, n_months=25)
+    np.testing.assert_allclose(shock.cost_index, 1.1 * generate_paths(scenario_from_dict({}), 3, 0, 5, 25).cost_index)
+
+
+def test_numba_husbanken_rate_equals_the_reference_rule():
+    spec = scenario_from_dict({"preset": "hikes-2022-2023", "start_month": 4})
+    p = generate_paths(spec, seed=2, s0=0, n_scen=20, n_months=60)
+    A = spec.assumptions
+    np.testing.assert_array_equal(p.hb_rate, husbanken_floating(p.policy, A.policy_rate_0, A.husbanken_spread, 4))
+
+
+def test_systematic_labour_factor_has_its_own_randomness():
+    det = scenario_from_dict({"rate_model": "deterministic"})
+    a = generate_paths(det, seed=5, s0=0, n_scen=200, n_months=36)
+    assert np.ptp(a.unemployment[:, -1]) == 0.0  # deterministic: no factor noise either
+    quiet = {"vasicek_sigma": 0.0, "cpi_sigma": 0.0}
+    sto = generate_paths(scenario_from_dict({"assumptions": quiet}), seed=5, s0=0, n_scen=200, n_months=36)
+    assert np.allclose(sto.policy, sto.policy[0])  # rates identical across scenarios ...
+    assert sto.unemployment[:, -1].std() > 0.002  # ... unemployment still varies (own shocks)
+    corr = np.corrcoef(sto.unemployment[:, -1], np.log(sto.income_index[:, -1]))[0, 1]
+    assert corr < -0.9  # incomes fall when the factor raises unemployment
 
 
 def test_vasicek_exact_transition_moments():
