@@ -357,6 +357,34 @@ class ModelAssumptions:
         0,
         120,
     )
+    # --- the kommune's funding (its Husbanken borrowing) ---------------------------------------------------------
+    funding_fixed_share: float = _p(
+        0.0,
+        "fraction",
+        "Share of the kommune's Husbanken borrowing at a fixed rate (the rest floating). A kommune input.",
+        "Kommune input; 0 = all floating (the conservative default for margin risk).",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
+    funding_fixed_rate: float = _p(
+        0.04,
+        "fraction/yr",
+        "Average fixed rate on the kommune's fixed-rate Husbanken borrowing. A kommune input.",
+        "Kommune input (from its Husbanken loan statements).",
+        "not-confirmed",
+        0.0,
+        0.3,
+    )
+    funding_fixed_months: float = _p(
+        60,
+        "months",
+        "Months until the fixed-rate borrowing reprices (then it is floating). A kommune input.",
+        "Kommune input.",
+        "not-confirmed",
+        0,
+        600,
+    )
     # --- realisation and loss ----------------------------------------------------------------------------------
     forced_sale_discount: float = _p(
         0.10,

@@ -200,6 +200,15 @@ class ScenarioOutputs:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
+def funding_rate(hb: np.ndarray, assumptions: ModelAssumptions) -> np.ndarray:
+    """The kommune's funding rate per scenario and month: its fixed-rate share of Husbanken borrowing at the fixed
+    rate until it reprices, the rest (and everything after) at Husbanken's floating rate."""
+    A = assumptions
+    T = hb.shape[1]
+    w = np.where(np.arange(T) < int(A.funding_fixed_months), A.funding_fixed_share, 0.0)
+    return np.ascontiguousarray(hb * (1.0 - w)[None, :] + (w * A.funding_fixed_rate)[None, :])
+
+
 def simulate_range(
     inputs: KernelInputs,
     spec: ScenarioSpec,
@@ -220,6 +229,7 @@ def simulate_range(
         paths.separation,
         paths.income_index,
         paths.cost_index,
+        funding_rate(paths.hb_rate, spec.assumptions),
         inputs.fparams,
         inputs.iparams,
         int(seed),

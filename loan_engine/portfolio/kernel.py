@@ -27,7 +27,8 @@ Per loan and month (see ``assumptions.py`` for every parameter):
    unpaid amounts the dwelling is sold: proceeds = value × HPI × (1 − forced-sale discount) × (1 − sale costs),
    the senior bank loan first; the loss is split by :func:`loss_split.split_loss`.
 5. Book-keeping for the kommune's net interest margin: interest received, Husbanken funding cost on the
-   outstanding book (kommune borrows at Husbanken floating), average balance.
+   outstanding book at the kommune's own funding rate (its mix of floating and fixed Husbanken borrowing,
+   ``engine.funding_rate``), average balance.
 
 6. At the horizon, a loan still *unresolved* — in arrears, or in a measure in its last month — is valued as if
    realised then: the scenario's house price at the horizon and the same sale rules (forced-sale discount, sale
@@ -103,6 +104,7 @@ def _one_scenario(
     sep: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
+    fund_rate: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     # workspace
@@ -301,7 +303,7 @@ def _one_scenario(
         if t % 12 == 0:
             active[j, y] = act
         int_income[j, y] += paid_int
-        funding[j, y] += book * hbm / 12.0
+        funding[j, y] += book * fund_rate[j, t] / 12.0
         avg_bal[j, y] += book / 12.0
     # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
     lu = 0.0
@@ -356,6 +358,7 @@ def simulate_block(
     sep: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
+    fund_rate: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     seed: int,
@@ -432,6 +435,7 @@ def simulate_block(
                 sep,
                 inc_idx,
                 cost_idx,
+                fund_rate,
                 fparams,
                 iparams,
                 b,

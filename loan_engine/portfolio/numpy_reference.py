@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs
+from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs, funding_rate
 from loan_engine.portfolio.rng import (
     STREAM_LOANS,
     loan_keys_np,
@@ -76,6 +76,7 @@ def simulate_range_numpy(
         paths.cost_index,
         seed,
         s0,
+        fund_rate=funding_rate(paths.hb_rate, spec.assumptions),
     )
 
 
@@ -89,6 +90,7 @@ def simulate_paths_numpy(
     cost_idx: np.ndarray,
     seed: int,
     s0: int,
+    fund_rate: np.ndarray | None = None,
 ) -> ScenarioOutputs:
     (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0) = (
         inputs.loan_arrays()
@@ -226,7 +228,7 @@ def simulate_paths_numpy(
         if t % 12 == 0:
             out.active[:, y] = act
         out.interest_income[:, y] += paid.sum(axis=1)
-        out.funding_cost[:, y] += book * hbm / 12.0
+        out.funding_cost[:, y] += book * (hbm if fund_rate is None else fund_rate[:, t]) / 12.0
         out.avg_balance[:, y] += book / 12.0
     if T > 0:
         # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.

@@ -164,6 +164,12 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
             "share": ratio_se(o.over_capacity, np.full(S, float(n_loans))),
         },
         "defaults_total": mean_se(o.defaults.sum(axis=1)),
+        # The margin above is computed on the kommune's own funding mix (a kommune input).
+        "funding": {
+            "fixed_share_pct": run.spec.assumptions.funding_fixed_share * 100.0,
+            "fixed_rate_pct": run.spec.assumptions.funding_fixed_rate * 100.0,
+            "fixed_months": int(run.spec.assumptions.funding_fixed_months),
+        },
         "years": years,
         "assumptions": run.spec.assumptions.describe(),
         "parameter_set": {"id": ASSUMPTIONS_ID, "version": ASSUMPTIONS_VERSION},

@@ -161,3 +161,31 @@ def test_unresolved_loss_uses_the_sale_rules():
     )
     assert o.loss_unresolved[0] == pytest.approx(expected.loss, rel=1e-9)
     assert o.loss_kommune[0] == pytest.approx(expected.kommune, rel=1e-9)
+
+
+def test_funding_mix_changes_the_margin_not_the_losses(small_portfolio):
+    up = {"rate_model": "deterministic", "rate_shock_bp": 300}
+    floating = scenario_from_dict(up)
+    fixed = scenario_from_dict(
+        {
+            **up,
+            "assumptions": {"funding_fixed_share": 0.6, "funding_fixed_rate": 0.035, "funding_fixed_months": 60},
+        }
+    )
+    a = simulate_range(prepare(small_portfolio, floating.assumptions), floating, 1, 0, 10, 120)
+    b = simulate_range(prepare(small_portfolio, fixed.assumptions), fixed, 1, 0, 10, 120)
+    assert np.array_equal(a.loss_total, b.loss_total) and np.array_equal(a.interest_income, b.interest_income)
+    # Fixed funding at 3.5 % while rates are 7 %: lower funding cost for 5 years, then the same rate.
+    assert (b.funding_cost[:, :5] < a.funding_cost[:, :5]).all()
+    np.testing.assert_allclose(b.funding_cost[:, 5:], a.funding_cost[:, 5:], rtol=1e-12)
+    # The cost saved is exactly the fixed share × (floating − fixed) on the book.
+    from loan_engine.portfolio.engine import funding_rate
+    from loan_engine.portfolio.scenarios import generate_paths
+
+    hb = generate_paths(fixed, 1, 0, 10, 120).hb_rate
+    fr = funding_rate(hb, fixed.assumptions)
+    np.testing.assert_allclose(fr[:, :60], 0.4 * hb[:, :60] + 0.6 * 0.035, rtol=1e-12)
+    assert np.array_equal(fr[:, 60:], hb[:, 60:])
+    # Kernel and reference agree with a funding mix too.
+    ref = simulate_range_numpy(prepare(small_portfolio, fixed.assumptions), fixed, 1, 0, 10, 120)
+    assert_outputs_equal(b, ref, rtol=1e-9)
