@@ -302,6 +302,90 @@ class ModelAssumptions:
         0.0,
         10.0,
     )
+    # --- household events ---------------------------------------------------------------------------------------
+    life_event_rate: float = _p(
+        0.004,
+        "1/yr",
+        "Yearly probability that a household suffers a permanent income loss (illness, disability, divorce).",
+        "Calibrated: `loan-engine stress-test calibrate` fits it so the baseline's annual state loss rate on the "
+        "synthetic book matches Husbanken's net startlån losses 2010–2012 (see CALIBRATION_TARGETS).",
+        "derived",
+        0.0,
+        0.5,
+    )
+    life_event_income_factor: float = _p(
+        0.6,
+        "fraction",
+        "Household income after a permanent income loss, as a share of income before it.",
+        "Placeholder (one of two incomes lost, or uføretrygd ≈ 66 % of the basis).",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
+    dwelling_value_sd: float = _p(
+        0.10,
+        "log sd",
+        "Spread of a dwelling's value around the house-price index (idiosyncratic, log-normal, mean 1).",
+        "Placeholder (repeat-sales dispersion of individual dwellings ≈ 10 %).",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
+    prepayment_rate: float = _p(
+        0.03,
+        "1/yr",
+        "Base yearly rate of full prepayment (sale and move, inheritance) of a loan that is being paid.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
+    refinancing_rate_max: float = _p(
+        0.15,
+        "1/yr",
+        "Extra yearly rate of refinancing to a bank when the loan is well secured and real incomes have grown.",
+        "Placeholder (startlån is meant as a stepping stone to a bank loan).",
+        "not-confirmed",
+        0.0,
+        2.0,
+    )
+    refinancing_ltv: float = _p(
+        0.85,
+        "fraction",
+        "Total loan-to-value at and below which a bank may refinance (full effect refinancing_ltv_band below).",
+        "Utlånsforskriften's LTV cap for repayment mortgages (85 %; 90 % from 2025) — secondary.",
+        "secondary",
+        0.0,
+        2.0,
+    )
+    refinancing_ltv_band: float = _p(
+        0.2,
+        "fraction",
+        "LTV distance below refinancing_ltv over which the refinancing rate rises linearly to its maximum.",
+        "Modelling choice.",
+        "not-confirmed",
+        0.01,
+        2.0,
+    )
+    refinancing_income_growth: float = _p(
+        0.2,
+        "fraction",
+        "Real income growth since the analysis date at which the refinancing rate reaches its maximum.",
+        "Modelling choice.",
+        "not-confirmed",
+        0.01,
+        5.0,
+    )
+    gjeldsordning_share: float = _p(
+        0.2,
+        "fraction",
+        "Share of loans reaching realisation that go through a debt settlement (gjeldsordning) instead: the "
+        "claim beyond the dwelling's market value is written off, no sale.",
+        f"{DR} §5.1 (a completed gjeldsordning is a loss event); share is a placeholder.",
+        "not-confirmed",
+        0.0,
+        1.0,
+    )
     # --- the kommune's measures (§ 8-8) -------------------------------------------------------------------------
     relief_max_months: float = _p(
         36,

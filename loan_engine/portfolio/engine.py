@@ -20,7 +20,7 @@ from loan_engine.errors import InvalidInput, LimitExceeded
 from loan_engine.portfolio.assumptions import ModelAssumptions
 from loan_engine.portfolio.kernel import default_chunks, simulate_block
 from loan_engine.portfolio.loans import STATUS, Portfolio
-from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
 
 # Documented limits (refused with LimitExceeded naming the limit).
 MAX_SCENARIOS = 100_000
@@ -125,10 +125,25 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
             A.sale_cost_rate,
             A.realisation_costs,
             A.kommune_loss_share,
+            A.dwelling_value_sd,
+            A.life_event_rate,
+            A.life_event_income_factor,
+            A.prepayment_rate,
+            A.refinancing_rate_max,
+            A.refinancing_ltv,
+            A.refinancing_ltv_band,
+            A.refinancing_income_growth,
+            A.gjeldsordning_share,
         ]
     )
     iparams = np.array(
-        [A.relief_max_months, A.capitalisation_max_months, A.arrears_months_to_sale, A.overdue_interest_window_months],
+        [
+            A.relief_max_months,
+            A.capitalisation_max_months,
+            A.arrears_months_to_sale,
+            A.overdue_interest_window_months,
+            0,  # 1 = record each loan's loss per scenario (contributions)
+        ],
         dtype=np.int64,
     )
     c = np.ascontiguousarray
@@ -168,6 +183,8 @@ class ScenarioOutputs:
     interest_income: np.ndarray  # (S, Y) NOK received
     funding_cost: np.ndarray  # (S, Y) NOK paid to Husbanken
     avg_balance: np.ndarray  # (S, Y) NOK average outstanding
+    settlements: np.ndarray  # (S, Y) debt settlements (gjeldsordning) instead of a sale in year y
+    prepaid: np.ndarray  # (S, Y) loans prepaid or refinanced to a bank in year y
 
     @classmethod
     def zeros(cls, n_scen: int, n_years: int) -> ScenarioOutputs:
@@ -185,6 +202,8 @@ class ScenarioOutputs:
             interest_income=np.zeros((n_scen, n_years)),
             funding_cost=np.zeros((n_scen, n_years)),
             avg_balance=np.zeros((n_scen, n_years)),
+            settlements=np.zeros((n_scen, n_years), np.int64),
+            prepaid=np.zeros((n_scen, n_years), np.int64),
         )
 
     def put(self, start: int, other: ScenarioOutputs) -> None:
@@ -219,8 +238,30 @@ def simulate_range(
     n_chunks: int | None = None,
 ) -> ScenarioOutputs:
     """Simulate global scenarios ``s0 … s0+n_scen−1`` with the Numba kernel."""
-    paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+    return simulate_range_loans(inputs, spec, seed, s0, n_scen, horizon_months, n_chunks, record_loans=False)[0]
+
+
+def simulate_range_loans(
+    inputs: KernelInputs,
+    spec: ScenarioSpec,
+    seed: int,
+    s0: int,
+    n_scen: int,
+    horizon_months: int,
+    n_chunks: int | None = None,
+    *,
+    record_loans: bool = True,
+    paths: ScenarioPaths | None = None,
+) -> tuple[ScenarioOutputs, np.ndarray | None]:
+    """:func:`simulate_range`, and with ``record_loans`` each loan's loss per scenario, (n_scen, loans) — the
+    scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios."""
+    if paths is None:
+        paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
+    n_loans = inputs.bal0.shape[0]
+    loan_loss = np.zeros((n_scen, n_loans)) if record_loans else np.zeros((1, 1))
+    iparams = inputs.iparams.copy()
+    iparams[4] = 1 if record_loans else 0
     args: tuple[Any, ...] = (
         *inputs.loan_arrays(),
         paths.hb_rate,
@@ -231,15 +272,16 @@ def simulate_range(
         paths.cost_index,
         funding_rate(paths.hb_rate, spec.assumptions),
         inputs.fparams,
-        inputs.iparams,
+        iparams,
         int(seed),
         int(s0),
         int(n_chunks if n_chunks is not None else default_chunks(n_scen)),
         *out.as_tuple(),
+        loan_loss,
     )
     with _KERNEL_LOCK:
         simulate_block(*args)
-    return out
+    return out, (loan_loss if record_loans else None)
 
 
 def block_size_for(n_loans: int, horizon_months: int, n_scenarios: int) -> int:

@@ -45,7 +45,18 @@ import numpy as np
 from numba import njit, prange
 
 from loan_engine.portfolio.loss_split import split_loss
-from loan_engine.portfolio.rng import STREAM_LOANS, loan_key, mix64, month_tweak, scenario_key, to_unit_open
+from loan_engine.portfolio.rng import (
+    STREAM_DWELLING,
+    STREAM_LIFE,
+    STREAM_LOANS,
+    STREAM_PREPAY,
+    loan_key,
+    mix64,
+    month_tweak,
+    scenario_key,
+    to_unit,
+    to_unit_open,
+)
 
 
 @njit(inline="always", cache=True)
@@ -125,6 +136,11 @@ def _one_scenario(
     arr_year: np.ndarray,
     rel_year: np.ndarray,
     trouble: np.ndarray,
+    vm: np.ndarray,
+    life_m: np.ndarray,
+    go: np.ndarray,
+    ep: np.ndarray,
+    hp: np.ndarray,
     af_f: np.ndarray,
     af_b: np.ndarray,
     # outputs
@@ -141,6 +157,9 @@ def _one_scenario(
     int_income: np.ndarray,
     funding: np.ndarray,
     avg_bal: np.ndarray,
+    settlements: np.ndarray,
+    prepaid: np.ndarray,
+    loan_loss: np.ndarray,
 ) -> None:
     margin = fparams[0]
     repl = fparams[1]
@@ -154,9 +173,23 @@ def _one_scenario(
     cap_max = iparams[1]
     to_sale = iparams[2]
     window = iparams[3]
+    rec = iparams[4] == 1
+    sd_d = fparams[8]
+    lam_m = fparams[9] / 12.0
+    life_f = fparams[10]
+    pre_base = fparams[11] / 12.0
+    refi_max = fparams[12] / 12.0
+    refi_ltv = fparams[13]
+    refi_band = fparams[14]
+    refi_inc = fparams[15]
+    p_go = fparams[16]
+    prepay_on = pre_base > 0.0 or refi_max > 0.0
     L = bal0.shape[0]
     T = hb.shape[1]
     key = scenario_key(seed, s, STREAM_LOANS)
+    key_d = scenario_key(seed, s, STREAM_DWELLING)
+    key_life = scenario_key(seed, s, STREAM_LIFE)
+    key_p = scenario_key(seed, s, STREAM_PREPAY)
     for i in range(L):
         b[i] = bal0[i]
         bb[i] = prior0[i]
@@ -175,6 +208,22 @@ def _one_scenario(
         arr_year[i] = -1
         rel_year[i] = -1
         trouble[i] = 0
+        # The dwelling's own value around the index (log-normal spread, mean 1).
+        if sd_d > 0.0:
+            kd = loan_key(key_d, i)
+            u1 = to_unit_open(mix64(kd ^ month_tweak(0)))
+            u2 = to_unit(mix64(kd ^ month_tweak(1)))
+            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            vm[i] = value0[i] * math.exp(sd_d * z - 0.5 * sd_d * sd_d)
+        else:
+            vm[i] = value0[i]
+        # Permanent income loss (illness, divorce, disability): first month at exponential waiting time.
+        kl = loan_key(key_life, i)
+        life_m[i] = -math.log(to_unit_open(mix64(kl ^ month_tweak(0)))) / lam_m if lam_m > 0.0 else math.inf
+        go[i] = 1 if to_unit(mix64(kl ^ month_tweak(1))) < p_go else 0
+        # Prepayment / refinancing: event when the loan's cumulative hazard passes an exponential threshold.
+        ep[i] = -math.log(to_unit_open(mix64(loan_key(key_p, i) ^ month_tweak(0))))
+        hp[i] = 0.0
     hc = 0.0
     last_hb = np.nan
     last_bk = np.nan
@@ -238,6 +287,8 @@ def _one_scenario(
                 bdue = bbi * af_b[ni]
                 bb[i] = bbi - (bdue - bbi * rb)
             gross = income[i] * ii
+            if t >= life_m[i]:
+                gross *= life_f
             cap = gross - living[i] * ci - bdue
             if due > cap and ocflag[i] == 0:
                 ocflag[i] = 1
@@ -259,6 +310,22 @@ def _one_scenario(
                 if ni == 0:
                     alive[i] = 0
                     bi = 0.0
+                elif prepay_on:
+                    # Prepayment and refinancing to a bank: faster when the loan is well secured and incomes
+                    # have grown (not after a permanent income loss).
+                    hz = pre_base
+                    if t < life_m[i]:
+                        ltv = (bi + bb[i]) / (vm[i] * h)
+                        fl = (refi_ltv - ltv) / refi_band
+                        fl = 0.0 if fl < 0.0 else (1.0 if fl > 1.0 else fl)
+                        fi = (ii / ci - 1.0) / refi_inc
+                        fi = 0.0 if fi < 0.0 else (1.0 if fi > 1.0 else fi)
+                        hz += refi_max * fl * fi
+                    hp[i] += hz
+                    if hp[i] >= ep[i]:
+                        alive[i] = 0
+                        prepaid[j, y] += 1
+                        bi = 0.0
                 b[i] = bi
                 n[i] = ni
             else:
@@ -274,7 +341,7 @@ def _one_scenario(
                         rel_year[i] = y
                         relief[j, y] += 1
                     if unpaid > 0.0:
-                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * value0[i] * h:
+                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * h:
                             bi += unpaid
                             capm[i] += 1
                         else:
@@ -288,17 +355,28 @@ def _one_scenario(
                     arr_year[i] = y
                     arrears[j, y] += 1
                 if arr[i] >= to_sale:
-                    sale = value0[i] * h * keep_sale
-                    to_bank = sale if sale < bb[i] else bb[i]
                     months = arr[i] if arr[i] < window else window
                     elig = months * interest
                     if elig > overdue[i]:
                         elig = overdue[i]
-                    res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+                    if go[i] == 1:
+                        # Gjeldsordning instead of a sale: the household keeps the dwelling, the claim beyond its
+                        # market value (after the senior bank loan) is written off — a loss event for tapsdeling
+                        # (completed gjeldsordning without realisation), no sale discount or costs.
+                        sale = vm[i] * h
+                        to_bank = sale if sale < bb[i] else bb[i]
+                        res = split_loss(bi, elig, overdue[i] - elig, sale - to_bank, share)
+                        settlements[j, y] += 1
+                    else:
+                        sale = vm[i] * h * keep_sale
+                        to_bank = sale if sale < bb[i] else bb[i]
+                        res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+                        defaults[j, y] += 1
                     lt += res[0]
                     lk += res[1]
                     ls += res[2]
-                    defaults[j, y] += 1
+                    if rec:
+                        loan_loss[j, i] += res[0]
                     alive[i] = 0
         if t % 12 == 0:
             active[j, y] = act
@@ -317,7 +395,7 @@ def _one_scenario(
             bi = b[i]
             rm = fixed_rm[i] if fix_end[i] > T - 1 else rmf
             interest = bi * rm
-            sale = value0[i] * h * keep_sale
+            sale = vm[i] * h * keep_sale
             to_bank = sale if sale < bb[i] else bb[i]
             months = arr[i] if arr[i] < window else window
             elig = months * interest
@@ -329,6 +407,8 @@ def _one_scenario(
             ls += res[2]
             lu += res[0]
             nu += 1
+            if rec:
+                loan_loss[j, i] += res[0]
     loss_unres[j] = lu
     n_unres[j] = nu
     loss_tot[j] = lt
@@ -377,6 +457,9 @@ def simulate_block(
     int_income: np.ndarray,
     funding: np.ndarray,
     avg_bal: np.ndarray,
+    settlements: np.ndarray,
+    prepaid: np.ndarray,
+    loan_loss: np.ndarray,
 ) -> None:
     """Simulate the block of scenarios ``s0 … s0+S−1`` (rows of the path arrays) into the output rows."""
     S = hb.shape[0]
@@ -409,6 +492,11 @@ def simulate_block(
         arr_year = np.empty(L, dtype=np.int32)
         rel_year = np.empty(L, dtype=np.int32)
         trouble = np.empty(L, dtype=np.int8)
+        vm = np.empty(L)
+        life_m = np.empty(L)
+        go = np.empty(L, dtype=np.int8)
+        ep = np.empty(L)
+        hp = np.empty(L)
         af_f = np.empty(nmax + 1)
         af_b = np.empty(nmax + 1)
         for j in range(c * per, min(S, (c + 1) * per)):
@@ -455,6 +543,11 @@ def simulate_block(
                 arr_year,
                 rel_year,
                 trouble,
+                vm,
+                life_m,
+                go,
+                ep,
+                hp,
                 af_f,
                 af_b,
                 loss_tot,
@@ -470,6 +563,9 @@ def simulate_block(
                 int_income,
                 funding,
                 avg_bal,
+                settlements,
+                prepaid,
+                loan_loss,
             )
 
 

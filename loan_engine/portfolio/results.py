@@ -125,6 +125,8 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
                 "default_rate": ratio_se(o.defaults[:, y], o.active[:, y]),
                 "arrears_rate": ratio_se(o.arrears[:, y], o.active[:, y]),
                 "measures_rate": ratio_se(o.relief[:, y], o.active[:, y]),
+                "settlement_rate": ratio_se(o.settlements[:, y], o.active[:, y]),
+                "prepayment_rate": ratio_se(o.prepaid[:, y], o.active[:, y]),
                 "interest_income": mean_se(o.interest_income[:, y]),
                 "funding_cost": mean_se(o.funding_cost[:, y]),
                 "net_interest_income": mean_se(nii),
@@ -178,7 +180,16 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
 
 
 # --- presentation at the edge (API / CLI): money in whole kroner, ratios in percent ----------------------------
-_RATIO_KEYS = {"default_rate", "arrears_rate", "measures_rate", "net_interest_margin", "share", "kommune_share"}
+_RATIO_KEYS = {
+    "default_rate",
+    "arrears_rate",
+    "measures_rate",
+    "settlement_rate",
+    "prepayment_rate",
+    "net_interest_margin",
+    "share",
+    "kommune_share",
+}
 _MONEY_KEYS = {
     "total",
     "kommune",

@@ -145,6 +145,7 @@ def test_unresolved_loss_uses_the_sale_rules():
         "hpi_drift": 0.0,
         "forced_sale_discount": 0.1,
         "sale_cost_rate": 0.0,
+        "dwelling_value_sd": 0.0,
     }
     spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
     o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
@@ -189,3 +190,36 @@ def test_funding_mix_changes_the_margin_not_the_losses(small_portfolio):
     # Kernel and reference agree with a funding mix too.
     ref = simulate_range_numpy(prepare(small_portfolio, fixed.assumptions), fixed, 1, 0, 10, 120)
     assert_outputs_equal(b, ref, rtol=1e-9)
+
+
+def test_structure_prepayment_settlements_dwelling_spread_and_life_events(small_portfolio):
+    spec = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"life_event_rate": 0.05}})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    a = simulate_range(inputs, spec, seed=3, s0=0, n_scen=12, horizon_months=120)
+    assert a.prepaid.sum() > 0 and a.settlements.sum() > 0 and a.defaults.sum() > 0
+    # Every counted exit is a distinct loan: prepaid + sold + settled ≤ loans, per scenario.
+    assert ((a.prepaid.sum(1) + a.defaults.sum(1) + a.settlements.sum(1)) <= small_portfolio.n_loans).all()
+    # No refinancing and no base prepayment: nothing prepaid, more loans reach trouble.
+    none = scenario_from_dict(
+        {
+            "preset": "crisis-1988-1993",
+            "assumptions": {"prepayment_rate": 0, "refinancing_rate_max": 0, "life_event_rate": 0.05},
+        }
+    )
+    b = simulate_range(prepare(small_portfolio, none.assumptions), none, 3, 0, 12, 120)
+    assert b.prepaid.sum() == 0 and b.loss_total.sum() > a.loss_total.sum()
+    # All debt settlements instead of sales: no forced sales, and a smaller loss (no discount or sale costs).
+    allgo = scenario_from_dict(
+        {"preset": "crisis-1988-1993", "assumptions": {"gjeldsordning_share": 1.0, "life_event_rate": 0.05}}
+    )
+    c = simulate_range(prepare(small_portfolio, allgo.assumptions), allgo, 3, 0, 12, 120)
+    assert c.defaults.sum() == 0 and c.settlements.sum() > 0
+    # More permanent income losses ⇒ more losses.
+    calm = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"life_event_rate": 0.0}})
+    d = simulate_range(prepare(small_portfolio, calm.assumptions), calm, 3, 0, 12, 120)
+    assert d.loss_total.sum() < a.loss_total.sum()
+    # Kernel and reference agree with every structural element switched on.
+    for sp in (spec, allgo):
+        ref = simulate_range_numpy(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
+        got = simulate_range(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
+        assert_outputs_equal(got, ref, rtol=1e-9)
