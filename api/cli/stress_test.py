@@ -219,6 +219,50 @@ def validate(
         raise typer.Exit(1)
 
 
+def calibrate(
+    loans: Annotated[int, typer.Option(help="Synthetic loans")] = 2000,
+    scenarios: Annotated[int, typer.Option("--scenarios", "-n", help="Scenarios per evaluation")] = 200,
+    years: Annotated[int, typer.Option(help="Horizon in years")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed (book and scenarios)")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Write the fitted assumption overrides (JSON)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the fit as JSON")] = False,
+) -> None:
+    """Fit the baseline to the published targets (Husbanken's net startlån losses) and print fit against target."""
+    import json
+
+    from loan_engine.portfolio.calibration import calibrate as fit
+
+    try:
+        rep = fit(n_loans=loans, n_scenarios=scenarios, years=years, seed=seed)
+    except DomainError as exc:
+        domain_error(exc)
+    if out is not None:
+        out.write_text(json.dumps({"life_event_rate": rep["life_event_rate"]}, indent=2))
+    if json_out:
+        print_json(rep)
+        return
+    t = Table(title=f"Calibration — {loans} synthetic loans × {scenarios} scenarios × {years} years, seed {seed}")
+    for col in ("Target", "Model", "Published", "Band", "Within"):
+        t.add_column(col)
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x * 100:.4f} %"
+
+    for r in rep["targets"]:
+        band = "–" if r["low"] is None else f"{pct(r['low'])} – {pct(r['high'])}"
+        within = {True: "yes", False: "NO", None: "no target"}[r["within_band"]]
+        t.add_row(r["name"], pct(r["model"]), pct(r["value"]), band, within)
+    console.print(t)
+    for r in rep["targets"]:
+        console.print(f"  {r['name']}: {r['source']}")
+    b = rep["baseline"]
+    console.print(
+        f"fitted life_event_rate = {rep['life_event_rate']:.5f} /yr; baseline total loss {pct(b['total_annual_loss_rate'])}"
+        f"/yr, state {pct(b['state_annual_loss_rate'])}/yr, defaults {pct(b['annual_default_rate'])}/yr, "
+        f"arrears {pct(b['annual_arrears_share'])}/yr"
+    )
+
+
 class _DefaultRun(TyperGroup):
     """``stress-test PORTFOLIO …`` means ``stress-test run PORTFOLIO …`` (backwards compatible)."""
 
@@ -236,6 +280,7 @@ def register(app: typer.Typer) -> None:
     )
     st.command("run")(stress_test)
     st.command("validate")(validate)
+    st.command("calibrate")(calibrate)
     app.add_typer(st, name="stress-test")
     portfolio_app = typer.Typer(help="Loan portfolios for stress tests.", no_args_is_help=True)
     portfolio_app.command("generate")(generate)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION, public_scale, public_unit
+from loan_engine.portfolio.calibration import public_targets
 from loan_engine.portfolio.engine import StressTestRun
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.999)
@@ -175,6 +176,7 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
         "years": years,
         "assumptions": run.spec.assumptions.describe(),
         "parameter_set": {"id": ASSUMPTIONS_ID, "version": ASSUMPTIONS_VERSION},
+        "calibration_targets": public_targets(),
         "explanation": EXPLANATION,
     }
 
