@@ -106,6 +106,27 @@ def _table(res: dict[str, Any]) -> None:
     console.print(y)
 
 
+def _segments(rc: dict[str, Any]) -> None:
+    t = Table(title=f"Where the risk sits (ES {rc['level_pct']:g} %, {rc['tail_scenarios']} tail scenarios)")
+    for col in ("Segment", "Loans", "Expected loss", "EL %", "ES contribution", "ES %"):
+        t.add_column(col, justify="right")
+    for typ, rows in rc["segments"].items():
+        for r in rows:
+
+            def p(x: Any) -> str:
+                return "–" if x is None else f"{x:.1f}"
+
+            t.add_row(
+                f"{typ}: {r['segment']}",
+                str(r["loans"]),
+                _nok(r["expected_loss"]),
+                p(r["expected_loss_share_pct"]),
+                _nok(r["es_contribution"]),
+                p(r["es_share_pct"]),
+            )
+    console.print(t)
+
+
 def stress_test(
     portfolio: Annotated[str, typer.Argument(help="CSV/JSON file or stored portfolio name")],
     scenarios: Annotated[int, typer.Option("--scenarios", "-n", help="Monte Carlo scenarios (≤ 100 000)")] = 1000,
@@ -115,6 +136,10 @@ def stress_test(
     rate_shock_bp: Annotated[float | None, typer.Option("--rate-shock-bp", help="Parallel shift, bp")] = None,
     kommune: Annotated[str | None, typer.Option(help="Kommune of a stored portfolio")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result document as JSON")] = False,
+    contributions: Annotated[
+        bool, typer.Option("--contributions", help="Expected loss and ES 99 % contribution by segment")
+    ] = False,
+    segments_csv: Annotated[Path | None, typer.Option("--segments-csv", help="Write the segments as CSV")] = None,
 ) -> None:
     """Run a Monte Carlo stress test of a startlån portfolio."""
     try:
@@ -125,8 +150,9 @@ def stress_test(
         if rate_shock_bp is not None:
             spec_in["rate_shock_bp"] = rate_shock_bp
         spec = scenario_from_dict(spec_in)
+        contributions = contributions or segments_csv is not None
         if json_out:
-            run = run_stress_test(p, spec, scenarios, horizon_years, seed)
+            run = run_stress_test(p, spec, scenarios, horizon_years, seed, contributions=contributions)
         else:
             with Progress(
                 TextColumn("[bold]scenarios"),
@@ -144,14 +170,21 @@ def stress_test(
                     horizon_years,
                     seed,
                     progress=lambda done, total: bar.update(task, completed=done),
+                    contributions=contributions,
                 )
     except DomainError as exc:
         domain_error(exc)
     res = to_public(summarise(run))
+    if segments_csv is not None and run.contributions is not None:
+        from loan_engine.portfolio.contributions import segments_csv as to_segments_csv
+
+        segments_csv.write_bytes(to_segments_csv(run.contributions))
     if json_out:
         print_json(res)
     else:
         _table(res)
+        if "risk_contributions" in res:
+            _segments(res["risk_contributions"])
 
 
 def generate(

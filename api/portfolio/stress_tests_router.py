@@ -83,3 +83,20 @@ def scenario_losses(job_id: str, session: SessionDep, principal: FinanceDep) -> 
     if art is None:
         raise NotFound("No results yet: the stress test has not succeeded.", field="id", rule="results-ready")
     return Response(art.content, media_type="text/csv")
+
+
+@router.get(
+    "/{job_id}/segments.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404)}
+)
+def segments(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
+    """Expected loss and contribution to ES 99 % by segment (rate type, LTV band, income band, origination year,
+    priority), as plain CSV (NOK; shares in percent)."""
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
+    art = jobs.get_artifact(session, job.id, service.SEGMENTS_ARTIFACT)
+    if art is None:
+        raise NotFound(
+            "No segment contributions: the stress test has not succeeded or ran without contributions.",
+            field="id",
+            rule="results-ready",
+        )
+    return Response(art.content, media_type="text/csv")

@@ -54,6 +54,12 @@ class StressTestCreate(BaseModel):
     scenarios: int = Field(1000, description="Number of Monte Carlo scenarios (limit 100 000).")
     horizon_years: int = Field(30, description="Projection horizon in years (limit 50).")
     seed: int = Field(0, description="Random seed; the same inputs and seed give identical numbers.")
+    contributions: bool = Field(
+        True,
+        description="Also where the risk sits: expected loss and contribution to ES 99 % by segment (rate type, "
+        "LTV band, income band, origination year, priority) and the loans with the largest contributions "
+        "(result.risk_contributions; CSV at /segments.csv).",
+    )
 
 
 class Progress(BaseModel):

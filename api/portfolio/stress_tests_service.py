@@ -16,6 +16,7 @@ from sqlmodel import Session
 from api.jobs import runner as jobs
 from api.jobs.runner import JobCancelled, JobContext, JobOwner, JobRunner
 from api.portfolio import portfolios_service as portfolio_service
+from loan_engine.portfolio.contributions import segments_csv
 from loan_engine.portfolio.engine import Cancelled, ScenarioOutputs, check_limits, run_stress_test
 from loan_engine.portfolio.results import summarise, to_public
 from loan_engine.portfolio.scenarios import scenario_from_dict
@@ -24,6 +25,7 @@ from models.jobs import Job
 KIND = "stress-test"
 
 ARTIFACT = "scenario-losses.csv"
+SEGMENTS_ARTIFACT = "segments.csv"
 
 
 def validate(session: Session, params: dict[str, Any], kommune: str) -> dict[str, Any]:
@@ -39,6 +41,7 @@ def validate(session: Session, params: dict[str, Any], kommune: str) -> dict[str
         "scenarios": params["scenarios"],
         "horizon_years": params["horizon_years"],
         "seed": params["seed"],
+        "contributions": bool(params.get("contributions", True)),
     }
 
 
@@ -75,10 +78,13 @@ def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
             int(params["seed"]),
             progress=ctx.progress,
             cancelled=ctx.cancelled,
+            contributions=bool(params.get("contributions", False)),
         )
     except Cancelled as exc:
         raise JobCancelled(str(exc)) from None
     ctx.save_artifact(ARTIFACT, "text/csv", _losses_csv(run.outputs))
+    if run.contributions is not None:
+        ctx.save_artifact(SEGMENTS_ARTIFACT, "text/csv", segments_csv(run.contributions))
     result = to_public(summarise(run))
     result["portfolio"]["id"] = params["portfolio_id"]
     result["portfolio"]["name"] = params.get("portfolio_name")

@@ -297,6 +297,7 @@ class StressTestRun:
     seed: int
     spec: ScenarioSpec
     portfolio_summary: dict[str, Any]
+    contributions: dict[str, Any] | None = None  # contributions.Contributions.to_dict() when asked for
 
 
 def run_stress_test(
@@ -309,12 +310,19 @@ def run_stress_test(
     block_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    contributions: bool = False,
+    es_level: float = 0.99,
 ) -> StressTestRun:
+    """Run the stress test in scenario blocks. ``contributions``: also each loan's contribution to expected loss
+    and to ES at ``es_level``, by segment (``contributions.py``); the scenario outputs are the same either way."""
+    from loan_engine.portfolio import contributions as contrib
+
     check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
     T = horizon_years * 12
     inputs = prepare(portfolio, spec.assumptions)
     bs = block_size or block_size_for(portfolio.n_loans, T, n_scenarios)
     out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
+    acc = contrib.ContributionAccumulator(portfolio.n_loans, n_scenarios, es_level) if contributions else None
     done = 0
     if progress:
         progress(0, n_scenarios)
@@ -322,8 +330,18 @@ def run_stress_test(
         if cancelled is not None and cancelled():
             raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
         k = min(bs, n_scenarios - done)
-        out.put(done, simulate_range(inputs, spec, seed, done, k, T))
+        part, loan_loss = simulate_range_loans(inputs, spec, seed, done, k, T, record_loans=acc is not None)
+        out.put(done, part)
+        if acc is not None and loan_loss is not None:
+            acc.add(done, part.loss_total, loan_loss)
         done += k
         if progress:
             progress(done, n_scenarios)
-    return StressTestRun(outputs=out, horizon_months=T, seed=seed, spec=spec, portfolio_summary=portfolio.summary())
+    return StressTestRun(
+        outputs=out,
+        horizon_months=T,
+        seed=seed,
+        spec=spec,
+        portfolio_summary=portfolio.summary(),
+        contributions=contrib.build(portfolio, acc).to_dict() if acc is not None else None,
+    )

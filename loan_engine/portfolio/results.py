@@ -25,6 +25,7 @@ import numpy as np
 
 from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION, public_scale, public_unit
 from loan_engine.portfolio.calibration import public_targets
+from loan_engine.portfolio.contributions import to_public as contributions_public
 from loan_engine.portfolio.engine import StressTestRun
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.999)
@@ -177,6 +178,7 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
         "assumptions": run.spec.assumptions.describe(),
         "parameter_set": {"id": ASSUMPTIONS_ID, "version": ASSUMPTIONS_VERSION},
         "calibration_targets": public_targets(),
+        "risk_contributions": run.contributions,
         "explanation": EXPLANATION,
     }
 
@@ -235,6 +237,8 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
         ]
         for part, qs in summary["loss_quantiles"].items()
     }
+    if summary.get("risk_contributions") is not None:
+        out["risk_contributions"] = contributions_public(summary["risk_contributions"])
     u = summary["unresolved_at_horizon"]
     out["unresolved_at_horizon"] = {
         "loss": _round_money(u["loss"]),

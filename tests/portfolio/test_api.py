@@ -208,6 +208,13 @@ def test_stress_test_runs_to_results(client, finance_headers, portfolio_id):
     assert res["parameter_set"]["id"] and res["explanation"]
     csv = client.get(url + "/scenario-losses.csv", headers=finance_headers)
     assert csv.status_code == 200 and len(csv.text.splitlines()) == 121
+    rc = res["risk_contributions"]
+    assert rc["level_pct"] == 99.0 and set(rc["segments"]) >= {"rate_type", "ltv_band", "priority"}
+    assert sum(r["expected_loss"] for r in rc["segments"]["priority"]) == pytest.approx(
+        res["expected_loss"]["total"]["value"], abs=3
+    )
+    seg = client.get(url + "/segments.csv", headers=finance_headers)
+    assert seg.status_code == 200 and seg.text.startswith("segment_type,segment,loans")
     # Same request, same seed: identical numbers.
     again = _wait(
         client, finance_headers, client.post("/v1/stress-tests", json=body, headers=finance_headers).headers["location"]

@@ -77,3 +77,14 @@ def test_benchmark_help_prints_help_without_running():
         [sys.executable, "-m", "benchmarks.stress_test", "--help"], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0 and "--quick" in out.stdout and "loan-months" not in out.stdout
+
+
+def test_stress_test_contributions_table_and_csv(tmp_path):
+    path = tmp_path / "b.csv"
+    runner.invoke(app, ["portfolio", "generate", "--loans", "120", "--out", str(path)])
+    seg = tmp_path / "seg.csv"
+    args = ["stress-test", str(path), "-n", "200", "--horizon-years", "5", "--preset", "crisis-1988-1993"]
+    r = runner.invoke(app, [*args, "--contributions", "--segments-csv", str(seg)])
+    assert r.exit_code == 0, r.output
+    assert "Where the risk sits" in r.stdout and "ltv_band" in r.stdout
+    assert seg.read_text().splitlines()[0].startswith("segment_type,segment")
