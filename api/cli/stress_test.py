@@ -183,7 +183,7 @@ def stress_test(
         print_json(res)
     else:
         _table(res)
-        if "risk_contributions" in res:
+        if res.get("risk_contributions"):
             _segments(res["risk_contributions"])
 
 
