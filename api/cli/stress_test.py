@@ -134,6 +134,9 @@ def stress_test(
     horizon_years: Annotated[int, typer.Option("--horizon-years", help="Years (≤ 50)")] = 30,
     preset: Annotated[str | None, typer.Option(help="Scenario preset, e.g. hikes-2022-2023")] = None,
     rate_shock_bp: Annotated[float | None, typer.Option("--rate-shock-bp", help="Parallel shift, bp")] = None,
+    scenario_file: Annotated[
+        Path | None, typer.Option("--scenario-file", help="Your own paths (CSV/JSON, see scenario_files.py)")
+    ] = None,
     kommune: Annotated[str | None, typer.Option(help="Kommune of a stored portfolio")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result document as JSON")] = False,
     contributions: Annotated[
@@ -149,6 +152,14 @@ def stress_test(
             spec_in["preset"] = preset
         if rate_shock_bp is not None:
             spec_in["rate_shock_bp"] = rate_shock_bp
+        if scenario_file is not None:
+            import json as _json
+
+            text = scenario_file.read_text(encoding="utf-8-sig")
+            if scenario_file.suffix.lower() == ".json":
+                spec_in["paths"] = _json.loads(text)
+            else:
+                spec_in["paths_csv"] = text
         spec = scenario_from_dict(spec_in)
         contributions = contributions or segments_csv is not None
         if json_out:

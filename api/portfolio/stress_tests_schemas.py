@@ -37,6 +37,14 @@ class ScenarioIn(BaseModel):
     unemployment_shock_pp: float | None = None
     income_shock_pct: float | None = None
     start_month: int | None = Field(None, description="Calendar month (1–12) of the analysis date.")
+    cost_shock_pct: float | None = Field(None, description="One-off level shift of living costs, percent.")
+    paths: list[dict[str, Any]] | None = Field(
+        None,
+        description="Your own scenario(s): rows with scenario (optional), month, policy_rate (%/yr), "
+        "cpi_inflation (%/yr), wage_growth (%/yr), house_price_index, unemployment (%). Replaces the model's "
+        "macro paths; errors name the row and column.",
+    )
+    paths_csv: str | None = Field(None, description="The same rows as CSV text (header line first).")
     assumptions: dict[str, float] | None = Field(
         None,
         description="Model assumption overrides by name, in the units of GET /v1/stress-tests/assumptions "

@@ -31,8 +31,10 @@ import numpy as np
 from numba import njit, prange
 
 from loan_engine.errors import InvalidInput
+from loan_engine.portfolio import scenario_files
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS, ModelAssumptions
 from loan_engine.portfolio.rng import STREAM_CPI, STREAM_HOUSE, STREAM_INCOME, STREAM_RATE, normal_at, scenario_key
+from loan_engine.portfolio.scenario_files import CustomPaths
 
 # Norges Bank policy rate, 2022–2023, by month offset from January 2022 (level in %).
 # Sources (SECONDARY, press): finansavisen.no 2022-06-23 (0.75 → 1.25), dagsavisen.no 2022-11-03 (March +0.25,
@@ -111,6 +113,7 @@ class ScenarioSpec:
     start_month: int = 1  # calendar month of t = 0 (Husbanken's reset calendar)
     preset: str | None = None
     assumptions: ModelAssumptions = field(default_factory=lambda: DEFAULT_ASSUMPTIONS)
+    custom: CustomPaths | None = None  # user paths (scenario_files.py) replace the model's macro paths
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +128,7 @@ class ScenarioSpec:
             "income_shock_pct": self.income_shock_pct,
             "cost_shock_pct": self.cost_shock_pct,
             "start_month": self.start_month,
+            "custom_paths": None if self.custom is None else self.custom.summary(),
         }
 
 
@@ -165,6 +169,18 @@ def scenario_from_dict(
             )
         values.update(PRESETS[preset])
     overrides = data.pop("assumptions", None)
+    custom = None
+    if "paths" in data or "paths_csv" in data:
+        rows = data.pop("paths", None)
+        text = data.pop("paths_csv", None)
+        if rows is not None and text is not None:
+            raise InvalidInput("Give either paths or paths_csv, not both.", field=f"{path}.paths", rule="one-of")
+        if text is not None:
+            if not isinstance(text, str):
+                raise InvalidInput("paths_csv must be CSV text.", field=f"{path}.paths_csv", rule="not-text")
+            custom = scenario_files.load_paths(scenario_files.parse_csv(text))
+        else:
+            custom = scenario_files.load_paths(scenario_files.parse_json(rows))
     for k, v in data.items():
         if k in _CHOICES:
             if v not in _CHOICES[k]:
@@ -190,7 +206,7 @@ def scenario_from_dict(
             "assumptions must be an object of name → value.", field=f"{path}.assumptions", rule="not-an-object"
         )
     assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions", percent=percent_assumptions)
-    return replace(spec, preset=preset, assumptions=assumptions, **values)
+    return replace(spec, preset=preset, assumptions=assumptions, custom=custom, **values)
 
 
 @dataclass(frozen=True)
@@ -418,18 +434,19 @@ def _macro_paths(
             hb[j, t] = cur_hb
 
 
-def husbanken_floating(policy: np.ndarray, r0: float, spread: float, start_month: int) -> np.ndarray:
+def husbanken_floating(policy: np.ndarray, r0: float | np.ndarray, spread: float, start_month: int) -> np.ndarray:
     """Husbanken's floating rate with the bi-monthly reset calendar and two-month lag (vectorised over S).
 
     The reference for the same rule inside :func:`_macro_paths` (tests compare them)."""
     n_scen, n_months = policy.shape
     hb = np.empty_like(policy)
-    cur = np.full(n_scen, max(0.0, r0 + spread))
+    r0v = np.broadcast_to(np.asarray(r0, dtype=np.float64), (n_scen,))
+    cur = np.maximum(0.0, r0v + spread)
     for t in range(n_months):
         cal = (start_month - 1 + t) % 12  # 0 = January
         if cal % 2 == 0:  # 1 Jan, Mar, May, Jul, Sep, Nov
-            a = policy[:, t - 4] if t - 4 >= 0 else np.full(n_scen, r0)
-            b = policy[:, t - 3] if t - 3 >= 0 else np.full(n_scen, r0)
+            a = policy[:, t - 4] if t - 4 >= 0 else r0v
+            b = policy[:, t - 3] if t - 3 >= 0 else r0v
             cur = np.maximum(0.0, 0.5 * (a + b) + spread)
         hb[:, t] = cur
     return hb
@@ -471,6 +488,8 @@ def macro_params(spec: ScenarioSpec) -> np.ndarray:
 
 def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
     """Macro paths for global scenarios ``s0 … s0+n_scen−1`` (independent of how scenarios are chunked)."""
+    if spec.custom is not None:
+        return _custom_paths(spec, spec.custom, s0, n_scen, n_months)
     A = spec.assumptions
     rate_shock = deterministic_rate_shock(spec, n_months)
     drift = np.full(n_months, (A.hpi_drift - 0.5 * A.hpi_vol**2) / 12.0)
@@ -519,4 +538,34 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
         cpi_inflation=cpi,
         wage_growth=wage,
         unemployment=unemp,
+    )
+
+
+def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
+    """Macro paths from a user file (deterministic per file scenario), with the spec's shocks on top."""
+    A = spec.assumptions
+    w = c.window(s0, n_scen, n_months)
+    shock = deterministic_rate_shock(spec, n_months)[None, :]
+    policy = w["policy"] + shock
+    hb = husbanken_floating(policy, w["policy"][:, 0], A.husbanken_spread, spec.start_month)
+    log_hpi = np.log(w["hpi"]) + math.log1p(spec.house_price_shock_pct / 100.0) - A.hpi_rate_beta * shock
+
+    def index(rate: np.ndarray) -> np.ndarray:
+        lg = np.zeros_like(rate)
+        lg[:, 1:] = np.cumsum(np.log1p(rate[:, 1:]) / 12.0, axis=1)
+        return np.exp(lg)
+
+    u = np.clip(w["unemployment"] + spec.unemployment_shock_pp / 100.0, 0.0, 0.5)
+    return ScenarioPaths(
+        s0=s0,
+        policy=policy,
+        hb_rate=hb,
+        bank_rate=policy + A.bank_loan_spread,
+        hpi=np.exp(log_hpi),
+        separation=np.minimum(1.0, A.job_finding_rate * u / (1.0 - u)),
+        income_index=index(w["wage_growth"]) * (1.0 + spec.income_shock_pct / 100.0),
+        cost_index=index(w["cpi_inflation"]) * (1.0 + spec.cost_shock_pct / 100.0),
+        cpi_inflation=w["cpi_inflation"],
+        wage_growth=w["wage_growth"],
+        unemployment=u,
     )

@@ -284,3 +284,27 @@ def test_assumptions_are_in_percent_with_units(client, finance_headers):
     assert by["kommune_margin"]["max"] == 0.25 and by["kommune_loss_share"]["value"] == 25.0
     assert by["relief_max_months"]["unit"] == "months" and by["relief_max_months"]["value"] == 36
     assert all(not a["unit"].startswith("fraction") for a in by.values())
+
+
+def test_own_scenario_paths_via_the_api(client, finance_headers, portfolio_id):
+    rows = [
+        {
+            "month": t,
+            "policy_rate": 7.0,
+            "cpi_inflation": 5,
+            "wage_growth": 3,
+            "house_price_index": 100,
+            "unemployment": 4,
+        }
+        for t in range(24)
+    ]
+    body = {"portfolio_id": portfolio_id, "scenario": {"paths": rows}, "scenarios": 8, "horizon_years": 2}
+    r = client.post("/v1/stress-tests", json=body, headers=finance_headers)
+    assert r.status_code == 202, r.text
+    doc = _wait(client, finance_headers, r.headers["location"])
+    assert doc["status"] == "succeeded" and doc["result"]["scenario"]["custom_paths"] == {"scenarios": 1, "months": 24}
+    bad = [dict(rows[0]), {**rows[1], "policy_rate": "x"}]
+    r = client.post("/v1/stress-tests", json={**body, "scenario": {"paths": bad}}, headers=finance_headers)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    err = r.json()["errors"][0]
+    assert err["field"] == "paths[1].policy_rate" and err["rule"] == "not-a-number"
