@@ -186,6 +186,8 @@ def _one_scenario(
     prepay_on = pre_base > 0.0 or refi_max > 0.0
     L = bal0.shape[0]
     T = hb.shape[1]
+    # Very small books (one household): a table rebuild per rate change costs more than one factor per loan.
+    direct = af_f.shape[0] > L * 8
     key = scenario_key(seed, s, STREAM_LOANS)
     key_d = scenario_key(seed, s, STREAM_DWELLING)
     key_life = scenario_key(seed, s, STREAM_LIFE)
@@ -235,12 +237,12 @@ def _one_scenario(
         y = t // 12
         hbm = hb[j, t]
         rmf = (hbm + margin) / 12.0
-        if hbm != last_hb:
+        if hbm != last_hb and not direct:
             fill_annuity_table(af_f, rmf)
             last_hb = hbm
         bkm = bank_rate[j, t]
         rb = bkm / 12.0
-        if bkm != last_bk:
+        if bkm != last_bk and not direct:
             fill_annuity_table(af_b, rb)
             last_bk = bkm
         h = hpi[j, t]
@@ -279,12 +281,12 @@ def _one_scenario(
                     payfx[i] = bi * annuity_factor(rm, ni)
                 prin = payfx[i] - interest
             else:
-                prin = bi * af_f[ni] - interest
+                prin = bi * (annuity_factor(rmf, ni) if direct else af_f[ni]) - interest
             due = interest + prin
             bdue = 0.0
             bbi = bb[i]
             if bbi > 0.0:
-                bdue = bbi * af_b[ni]
+                bdue = bbi * (annuity_factor(rb, ni) if direct else af_b[ni])
                 bb[i] = bbi - (bdue - bbi * rb)
             gross = income[i] * ii
             if t >= life_m[i]:
