@@ -21,8 +21,11 @@ router = APIRouter(prefix="/v1/stress-tests", tags=["stress-tests"])
 
 @router.get("/assumptions", response_model=list[AssumptionOut], responses=problem_responses(401, 403))
 def list_assumptions(principal: FinanceDep) -> list[AssumptionOut]:
-    """Every model assumption with its value, unit, source and status (override them in ``scenario``)."""
-    return [AssumptionOut(**a) for a in DEFAULT_ASSUMPTIONS.describe()]
+    """Every model assumption with its value, unit, source and status (override them in ``scenario``).
+
+    Values are in the unit stated for each: rates and shares in percent (``%/yr``, ``%``), as everywhere in the
+    API; ``scenario.assumptions`` overrides take the same units."""
+    return [AssumptionOut(**a) for a in DEFAULT_ASSUMPTIONS.describe_public()]
 
 
 @router.post("", status_code=202, response_model=StressTestOut, responses=problem_responses(401, 403, 404, 422))
@@ -73,3 +76,19 @@ add_job_routes(
     principal=FinanceDep,
     route_names=("get_stress_test", "cancel_stress_test", "cancel_stress_test_post"),
 )
+
+
+@router.get(
+    "/{job_id}/segments.csv", responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404, 410)}
+)
+def segments(job_id: str, session: SessionDep, principal: FinanceDep) -> Response:
+    """Expected loss and contribution to ES 99 % by segment (rate type, LTV band, income band, origination year,
+    priority), as plain CSV (NOK; shares in percent)."""
+    job = jobs.get_job(session, job_id, principal, kind=service.KIND)
+    content = stored_artifact(
+        session,
+        job,
+        service.SEGMENTS_ARTIFACT,
+        "No segment contributions: the stress test has not succeeded or ran without contributions.",
+    )
+    return Response(content, media_type="text/csv")
