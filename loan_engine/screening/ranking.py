@@ -254,10 +254,13 @@ def records_csv(records: list[dict[str, Any]]) -> bytes:
     return results_csv(records)
 
 
-def results_json(columns: dict[str, Any], summary: dict[str, Any]) -> bytes:
-    """``{"summary": …, "households": […]}`` built piece by piece (no list of every record at once)."""
+def results_json(columns: dict[str, Any], summary: dict[str, Any], extra: dict[str, Any] | None = None) -> bytes:
+    """``{"summary": …, [extra keys …,] "households": […]}`` built piece by piece (no list of every record)."""
     n = len(columns["row"])
-    parts = ['{"summary": ', json.dumps(summary, ensure_ascii=False), ', "households": [']
+    parts = ['{"summary": ', json.dumps(summary, ensure_ascii=False)]
+    for key, value in (extra or {}).items():
+        parts.append(f", {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    parts.append(', "households": [')
     for a in range(0, n, PIECE_ROWS):
         text = json.dumps(records_from_columns(columns, a, a + PIECE_ROWS), ensure_ascii=False)
         parts.append(("" if a == 0 else ", ") + text[1:-1])
