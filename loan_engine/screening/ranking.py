@@ -153,10 +153,9 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
         for k, v in zip(np.flatnonzero(dated).tolist(), iso, strict=True):
             contract_end[k] = v
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
-    pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)
-    uniq, inv = np.unique(pairs, return_inverse=True)
-    words = [f"fixed {int(p // 1000)} y, {int(p % 1000)} y" for p in uniq.tolist()]
-    best_terms = [words[k] for k in inv.tolist()]
+    pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
+    words = {p: f"fixed {p // 1000} y, {p % 1000} y" for p in set(pairs.tolist())}
+    best_terms = [words[p] for p in pairs.tolist()]
 
     def nullable(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64).copy()

@@ -908,7 +908,14 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         errs.add_many(np.arange(n), "required", "area is empty")
         errs.flush("area")
 
-    dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
+    arr = col("dwelling")
+    if arr is not None and _is_text(arr):  # unique per household as a rule: array-wise, not per distinct value
+        dw = pc.replace_substring(
+            pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(arr.fill_null("")), 0, MAX_ID_LENGTH), "\x00", ""
+        )
+        dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
+    else:
+        dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
     low_results, low_codes = per_unique("permanently_low_income", _flag_value, False)
     low = np.array([r is True for r in low_results], dtype=bool)[low_codes]
     car_results, car_codes = per_unique("car", _car_value, Car.NONE.value)
