@@ -26,8 +26,9 @@ from api.parameter_sets import service as parameter_set_service
 from loan_engine.errors import InvalidInput
 from loan_engine.exports import Lang
 from loan_engine.parameters import UnderwritingParameters
+from loan_engine.screening import io as screening_io
 from loan_engine.screening.engine import ScreeningOptions
-from loan_engine.screening.io import MAX_ROWS, open_columns
+from loan_engine.screening.io import open_columns
 from loan_engine.screening.ranking import (
     results_csv,
     results_json,
@@ -48,7 +49,7 @@ RESULTS_JSON = "results.json"
 
 
 def check_register(
-    data: bytes, max_bytes: int, *, allow_unknown_columns: bool = False, max_rows: int = MAX_ROWS
+    data: bytes, max_bytes: int, *, allow_unknown_columns: bool = False, max_rows: int | None = None
 ) -> dict[str, Any]:
     """File-level checks of an uploaded register; raises domain errors (a problem+json answer, not a failed job).
 
@@ -57,6 +58,7 @@ def check_register(
     the limit + 1; a Parquet file is refused from its metadata (rows, uncompressed sizes), and its dictionaries are
     checked before anything is expanded.
     """
+    max_rows = screening_io.MAX_ROWS if max_rows is None else max_rows
     reader = open_columns(data, what="register", max_bytes=max_bytes, max_rows=max_rows)
     try:
         RegisterValidator(reader.header, allow_unknown_columns=allow_unknown_columns)
