@@ -40,7 +40,7 @@ from loan_engine.screening import synthetic
 from loan_engine.screening.engine import ScreeningOptions, Solution, screen, screen_one, split_unpriced
 from loan_engine.screening.io import open_table
 from loan_engine.screening.prices import prices_from_records
-from loan_engine.screening.ranking import kommune_summary, result_columns, results_csv
+from loan_engine.screening.ranking import kommune_summary, result_columns, results_csv, write_results_csv
 from loan_engine.screening.register import concat
 from loan_engine.screening.run import read_register, run_screening
 from loan_engine.screening.validation import RegisterValidator
@@ -70,7 +70,8 @@ def _floor(path: Path, out: Path) -> None:
 
 def _end_to_end(path: Path, out: Path, prices: object, params: object, options: ScreeningOptions) -> None:
     run = run_screening(path, prices, params, options)  # type: ignore[arg-type]
-    out.write_bytes(results_csv(run.columns))
+    with out.open("wb") as f:
+        write_results_csv(run.columns, f)
 
 
 def _row_by_row_read(path: Path) -> None:

@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -321,15 +321,23 @@ def _join_lines(cols: list[Any], delimiter: str, eol: str) -> bytes:
 
 def to_csv(table: Table, lang: Lang = "nb", excel: bool = True, header: Literal["label", "key"] = "label") -> bytes:
     """The table as CSV bytes (see the module docstring)."""
+    out = io.BytesIO()
+    write_csv(table, out, lang=lang, excel=excel, header=header)
+    return out.getvalue()
+
+
+def write_csv(
+    table: Table, out: BinaryIO, lang: Lang = "nb", excel: bool = True, header: Literal["label", "key"] = "label"
+) -> int:
+    """:func:`to_csv` written to ``out`` piece by piece (a million rows never become one string); bytes written."""
     if lang not in ("nb", "en"):
         raise ValueError(f"lang must be 'nb' or 'en'; got {lang!r}")
     comma = excel and lang == "nb"
     delimiter = ";" if excel else ","
     eol = "\r\n" if excel else "\n"
     heads = [c.key if header == "key" else c.header(lang) for c in table.columns]
-    parts = [
-        ((("\ufeff") if excel else "") + delimiter.join(_text_strings(heads, delimiter).to_pylist()) + eol).encode()
-    ]
+    first = ("\ufeff" if excel else "") + delimiter.join(_text_strings(heads, delimiter).to_pylist()) + eol
+    written = out.write(first.encode("utf-8"))
     n = len(table)
     for a in range(0, n, _PIECE_ROWS):
         b = min(n, a + _PIECE_ROWS)
@@ -337,8 +345,8 @@ def to_csv(table: Table, lang: Lang = "nb", excel: bool = True, header: Literal[
             _csv_column(c, table.column_values(k)[a:b], lang, comma, excel, delimiter)
             for k, c in enumerate(table.columns)
         ]
-        parts.append(_join_lines(cols, delimiter, eol))
-    return b"".join(parts)
+        written += out.write(_join_lines(cols, delimiter, eol))
+    return written
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from loan_engine.parameters import UnderwritingParameters, builtin_parameter_set
 from loan_engine.screening import synthetic
 from loan_engine.screening.engine import ScreeningOptions
 from loan_engine.screening.io import MAX_FILE_BYTES
-from loan_engine.screening.ranking import results_csv, results_json, results_xlsx
+from loan_engine.screening.ranking import results_json, results_xlsx, write_results_csv
 from loan_engine.screening.run import PROGRESS_TOTAL, ScreeningRun, run_screening
 
 SAMPLE = "sample"
@@ -145,9 +145,16 @@ def screen_command(
         elif suffix == ".json":
             data = results_json(run.columns, run.summary)
         else:
-            data = results_csv(run.columns, lang=chosen, excel=True) if (lang or excel) else results_csv(run.columns)
+            data = None  # written piece by piece below
         try:
-            out.write_bytes(data)
+            if data is not None:
+                out.write_bytes(data)
+            else:
+                with out.open("wb") as f:
+                    if lang or excel:
+                        write_results_csv(run.columns, f, lang=chosen, excel=True)
+                    else:
+                        write_results_csv(run.columns, f)
         except OSError as exc:
             fail(f"{out}: cannot write ({exc.strerror}).")
     _print(run, out, screen_console)

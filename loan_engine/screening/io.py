@@ -436,9 +436,8 @@ def open_columns(
         raise
 
 
-def _header_offset(data: bytes) -> tuple[int, int, str]:
-    """(byte offset after the header line, its spreadsheet row, the header line) of UTF-8 ``data``."""
-    pos = 0
+def _header_offset(data: bytes, pos: int = 0) -> tuple[int, int, str]:
+    """(byte offset after the header line, its spreadsheet row, the header line) of UTF-8 ``data`` from ``pos``."""
     row = 1
     while True:
         end = data.find(b"\n", pos)
@@ -456,14 +455,16 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
     import pyarrow.csv as pacsv
 
     encoding = detect_encoding(stream, what)
-    raw = stream.read()
+    raw = stream.getvalue() if isinstance(stream, io.BytesIO) else stream.read()  # BytesIO: the caller's bytes
     stream.close()
+    start = 0
     if encoding == "utf-8-sig":
-        data = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+        data = raw
+        start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
     else:  # Windows-1252 or UTF-16 (checked above): to UTF-8 once, for pyarrow
         data = raw.decode(encoding).encode("utf-8")
     del raw
-    offset, header_row, first = _header_offset(data)
+    offset, header_row, first = _header_offset(data, start)
     if not first.strip():
         raise InvalidInput(
             f"The {what} file has no header line (it is empty or blank).", field=what, rule="file-not-empty"

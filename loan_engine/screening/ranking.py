@@ -15,16 +15,18 @@ Kommune summary (no personal details)
 
 from __future__ import annotations
 
+import io
 import json
 import math
-from typing import Any
+from datetime import date
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
-from loan_engine.exports import Column, Kind, Lang, Table, key_value_table, to_csv, to_xlsx
+from loan_engine.exports import Column, Kind, Lang, Table, key_value_table, to_csv, to_xlsx, write_csv
 from loan_engine.screening.engine import ScreeningResult, Solution
-from loan_engine.screening.register import NO_END, days
+from loan_engine.screening.register import EPOCH_ORDINAL, NO_END, days
 from loan_engine.screening.validation import ValidationReport
 
 MIN_CELL = 5
@@ -137,21 +139,19 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     """The ranked list as whole columns (ranked order; arrays, NaN/None for empty cells), keyed by RESULT_COLUMNS."""
     reg = result.register
     order = ranking_order(result)
-    n = len(order)
     potential = result.within_reach_with_grant[order]
     sol = result.solution[order]
     none_code, grant_code = int(Solution.NONE), int(Solution.GRANT)
     solved = sol != none_code
     rank = np.cumsum(potential).astype(np.float64)
     rank[~potential] = np.nan
-    slug_of = np.array([Solution(k).slug for k in range(max(Solution) + 1)])  # the codes are 0, 1, 2, …
+    slug_of = [Solution(k).slug for k in range(max(Solution) + 1)]  # the codes are 0, 1, 2, …
     ends = reg.contract_end[order]
-    dated = ends != NO_END
-    contract_end: list[str | None] = [None] * n
-    if dated.any():
-        iso = np.datetime_as_string(ends[dated].astype("datetime64[D]"), unit="D").tolist()
-        for k, v in zip(np.flatnonzero(dated).tolist(), iso, strict=True):
-            contract_end[k] = v
+    distinct, which = np.unique(ends, return_inverse=True)  # few distinct dates: one string object each
+    iso: list[str | None] = [
+        None if d == NO_END else date.fromordinal(int(d) + EPOCH_ORDINAL).isoformat() for d in distinct.tolist()
+    ]
+    contract_end = [iso[k] for k in which.tolist()]
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
     pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
     words = {p: f"fixed {p // 1000} y, {p % 1000} y" for p in set(pairs.tolist())}
@@ -186,7 +186,7 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
         "margin": result.margin[order],
         "within_reach_without_grant": result.within_reach_without_grant[order],
         "within_reach_with_grant": potential,
-        "solution": slug_of[sol].tolist(),
+        "solution": [slug_of[c] for c in sol.tolist()],  # shared strings, not one per household
         "term_years": nullable(result.solution_term_years[order], solved),
         "fixation_years": nullable(fixation, solved & (fixation != 0)),
         "grant_needed": np.where(solved, np.where(sol == grant_code, grant, 0), np.nan),
@@ -242,10 +242,19 @@ def results_csv(columns: dict[str, Any] | list[dict[str, Any]], *, lang: Lang = 
     UTF-8 with BOM, decimal point, ``yes``/``no`` and solution codes. ``excel=True`` or ``lang="nb"``: headers and
     values in that language, bokmål with decimal comma and dates DD.MM.YYYY.
     """
+    out = io.BytesIO()
+    write_results_csv(columns, out, lang=lang, excel=excel)
+    return out.getvalue()
+
+
+def write_results_csv(
+    columns: dict[str, Any] | list[dict[str, Any]], out: BinaryIO, *, lang: Lang = "en", excel: bool = False
+) -> int:
+    """:func:`results_csv` written to ``out`` piece by piece; bytes written."""
     table = results_table(columns)
     if lang == "en" and not excel:
-        return to_csv(table, lang="en", excel=True, header="key")
-    return to_csv(table, lang=lang, excel=True)
+        return write_csv(table, out, lang="en", excel=True, header="key")
+    return write_csv(table, out, lang=lang, excel=True)
 
 
 def records_csv(records: list[dict[str, Any]]) -> bytes:
