@@ -204,8 +204,13 @@ def _csv_cell(col: Column, v: Any, lang: Lang, comma: bool, excel: bool = True) 
     return _fmt_float(x, col.decimals, comma)
 
 
-_NEEDS_QUOTES = {";": r'[;"\r\n]', ",": r'[,"\r\n]'}
-_FORMULA_START = r"^[=+\-@\t\r]"
+def _triggers() -> Any:
+    import pyarrow as pa
+
+    return pa.array(list(FORMULA_TRIGGERS), pa.string())
+
+
+_TRIGGERS = _triggers()
 _PIECE_ROWS = 100_000  # rows formatted at a time (bounded memory for a million rows)
 
 
@@ -214,7 +219,10 @@ def _quote(strings: Any, delimiter: str) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    need = pc.match_substring_regex(strings, _NEEDS_QUOTES[delimiter])
+    need = None
+    for ch in (delimiter, '"', "\n", "\r"):  # literal searches: faster than one regex
+        hit = pc.match_substring(strings, ch)
+        need = hit if need is None else pc.or_(need, hit)
     if not pc.any(need).as_py():
         return strings
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(strings, '"', '""'), '"', "")
@@ -224,16 +232,28 @@ def _quote(strings: Any, delimiter: str) -> Any:
 def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
     """Text cells as an Arrow string array: empty for None, neutralised, quoted where needed."""
     import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type):
+        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    else:
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        try:
+            arr = pa.array(values, pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
+    arr = arr.fill_null("")
+    enc = arr.dictionary_encode() if len(arr) > 1000 else None
+    if enc is not None and len(enc.dictionary) * 4 < len(arr):  # few distinct values (areas …): once each
+        return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
+    return _neutral_quoted(arr, delimiter)
+
+
+def _neutral_quoted(arr: Any, delimiter: str) -> Any:
     import pyarrow.compute as pc
 
-    if isinstance(values, np.ndarray):
-        values = values.tolist()
-    try:
-        arr = pa.array(values, pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
-    arr = arr.fill_null("")
-    risky = pc.match_substring_regex(arr, _FORMULA_START)
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    risky = pc.is_in(first, value_set=_TRIGGERS)
     if pc.any(risky).as_py():
         arr = pc.if_else(risky, pc.binary_join_element_wise("'", arr, ""), arr)
     return _quote(arr, delimiter)
@@ -252,6 +272,8 @@ def _csv_column(
 
     if col.kind == "text" and col.labels is None:
         return _text_strings(values, delimiter)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        values = values.to_pylist()
     if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and col.kind == "int":
         arr = values
         if arr.dtype.kind == "f":
@@ -394,6 +416,8 @@ def to_xlsx(tables: Iterable[Table], lang: Lang = "nb") -> bytes:
             values = table.column_values(j)
             if isinstance(values, np.ndarray):
                 values = values.tolist()
+            elif hasattr(values, "to_pylist"):  # an Arrow array
+                values = values.to_pylist()
             width = max(6, min(40, max((len(w) for w in head.split()), default=6) + 2))
             fmt = formats.get(col.kind)
             if col.kind == "float" and col.decimals is not None:

@@ -23,6 +23,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loan_engine.exports import Column, Kind, Lang, Table, key_value_table, to_csv, to_xlsx, write_csv
 from loan_engine.screening.engine import ScreeningResult, Solution
@@ -166,14 +168,14 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     rent = reg.rent[order]
     fixation = result.solution_fixation_years[order]
     grant = result.grant[order]
-    idx = order.tolist()
-    dwelling = [reg.dwelling[i] or None for i in idx]
+    take = pa.array(order)
+    dwelling = pc.if_else(pc.equal(pa.array(reg.dwelling, pa.string()), ""), None, pa.array(reg.dwelling, pa.string()))
     return {
         "rank": rank,
         "row": reg.row[order],
-        "household_id": [reg.household_id[i] for i in idx],
-        "area": [reg.area[i] for i in idx],
-        "dwelling": dwelling,
+        "household_id": pa.array(reg.household_id, pa.string()).take(take),  # Arrow strings: no list per column
+        "area": pa.array(reg.area, pa.string()).take(take),
+        "dwelling": dwelling.take(take),
         "contract_end": contract_end,
         "household_size": reg.size[order],
         "suitable_rooms": np.asarray(result.rooms)[order],
@@ -210,6 +212,8 @@ def _py_column(key: str, values: Any, a: int, b: int) -> list[Any]:
                 return [None if v != v else int(v) for v in part.tolist()]
             return [int(v) for v in part.tolist()]
         return part.tolist()
+    if isinstance(part, pa.Array):
+        return part.to_pylist()
     return list(part)
 
 

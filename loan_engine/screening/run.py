@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.engine import ScreeningOptions, ScreeningResult, screen, split_unpriced
@@ -23,7 +25,7 @@ from loan_engine.screening.io import (
     open_columns,
     open_table,
 )
-from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices
+from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices, suitable_arrays
 from loan_engine.screening.ranking import kommune_summary, records_from_columns, result_columns
 from loan_engine.screening.register import Register, concat
 from loan_engine.screening.validation import RegisterValidator, ValidationReport, validate_columns
@@ -112,6 +114,21 @@ def read_register(
     return concat(parts), report, source_info
 
 
+def _all_priced(reg: Register, table: PriceTable) -> bool:
+    """Whether every household's area has a price for its suitable dwelling: once per distinct (area, size)."""
+    if not len(reg):
+        return True
+    rooms, m2 = suitable_arrays(reg.size)
+    codes: dict[str, int] = {}
+    area_code = np.fromiter((codes.setdefault(k, len(codes)) for k in reg.area_key), dtype=np.int64, count=len(reg))
+    keys = list(codes)
+    width = int(rooms.max()) + 1
+    present = np.flatnonzero(np.bincount(area_code * width + rooms, minlength=len(keys) * width))
+    m2_of = dict(zip(rooms.tolist(), m2.tolist(), strict=True))  # a suitable size's m² (whether it has a price
+    # depends only on the area and the rooms; the m² only sizes the price)
+    return all(table.lookup(keys[int(c) // width], int(c) % width, m2_of[int(c) % width]) is not None for c in present)
+
+
 def run_screening(
     register: Source,
     prices: PriceTable | Source | list[dict[str, Any]],
@@ -134,7 +151,8 @@ def run_screening(
         progress=progress,
         allow_unknown_columns=allow_unknown_columns,
     )
-    reg = split_unpriced(reg, table, report)
+    if not _all_priced(reg, table):
+        reg = split_unpriced(reg, table, report)  # the households without a price, each with its row error
 
     def screening_progress(done: int, total: int) -> None:
         if progress is not None:

@@ -573,6 +573,27 @@ def _by_unique(arr: Any, fn: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
     return results, np.asarray(enc.indices, dtype=np.int64)
 
 
+def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None:
+    """(values, blank) when every cell is empty or a plain number without a dot (``12500``, ``-5``): one cast.
+
+    None otherwise (a dot, a comma, a space, a currency, text …): then the cells are looked at one form at a time.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring(arr, ".")).as_py():
+        return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
+    blank = _np_bool(pc.equal(arr, ""))
+    try:
+        values = pc.cast(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
+    if not np.isfinite(x[~blank]).all():  # 'nan', 'inf', '1e400': the per-value rule explains why not
+        return None
+    return x.copy(), blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
+
+
 def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], list[tuple[int, str]]]:
     """(values, blank, errors) of a number column: plain forms array-wise, the rest by :func:`parse_number`."""
     import pyarrow as pa
@@ -582,6 +603,9 @@ def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], 
     values = np.full(n, np.nan)
     errors: list[tuple[int, str]] = []
     if _is_text(arr):
+        fast = _plain_numbers(arr)
+        if fast is not None:
+            return fast[0], fast[1], errors
         s = pc.utf8_trim_whitespace(arr)
         blank = ~_np_bool(pc.greater(pc.utf8_length(s), 0))
         plain = _np_bool(pc.match_substring_regex(s, _PLAIN_NUMBER)) & ~_np_bool(
