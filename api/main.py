@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems
+from api import openapi, problems
 from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
 from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
@@ -28,11 +27,6 @@ Underwriting and portfolio risk engine for Norwegian municipalities' **startlån
 * Errors are RFC 9457 `application/problem+json` documents naming the field and the rule.
 * Authenticate with an API key in the `X-API-Key` header (roles: caseworker, finance, admin).
 """
-
-
-def _operation_id(route: APIRoute) -> str:
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -63,12 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=openapi.operation_id,
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     for router in ALL_ROUTERS:
         app.include_router(router)
