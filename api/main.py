@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from api import openapi, problems
+from api.i18n import LanguageMiddleware
 from api.jobs.runner import JobRunner
 from api.middleware import BodySizeLimit
 from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(LanguageMiddleware)
     for router in ALL_ROUTERS:
         app.include_router(router)
     return app

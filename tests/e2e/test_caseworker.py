@@ -232,8 +232,10 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
                 },
                 "income": {"net_monthly": 30000},
             },
+            headers={"Accept-Language": "nb"},  # as the page asks: the problem in bokmål
         ).json()
     error = problem["errors"][0]
+    assert error["message"] == "Må være høyst 120"
     assert error["field"] == "household.members.0.age"
     item = summary.find_element(By.CSS_SELECTOR, "li")
     assert item.get_attribute("data-error-field") == error["field"]
@@ -252,4 +254,4 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
     type_into(key, "le_not-a-real-key-000000000")
     page.find_element(By.ID, "calculate").click()
     wait_until(lambda: key.get_attribute("aria-invalid") == "true", 10, "the key field to be marked")
-    assert "unknown or revoked" in page.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "ukjent eller trukket tilbake" in page.find_element(By.CSS_SELECTOR, ".error-summary").text

@@ -173,7 +173,7 @@ def test_finance_page_shows_the_apis_problem_for_a_bad_run(page: Any, live_serve
             "horizon_years": 10,
             "seed": 0,
         }
-        problem = api.post("/v1/stress-tests", json=bad).json()
+        problem = api.post("/v1/stress-tests", json=bad, headers={"Accept-Language": "nb"}).json()
     page.get(f"{live_server.url}/app/finance.html")
     wait_until(lambda: page.find_element(By.ID, "api-key").get_attribute("value"), 10, "the demo key")
     select = page.find_element(By.ID, "portfolio")
