@@ -27,6 +27,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "get_liveness",
     ("GET", "/readyz"): "get_readiness",
+    ("GET", "/v1/me"): "get_current_key",
     ("POST", "/v1/affordability"): "calculate_affordability",
     ("POST", "/v1/schedules"): "calculate_schedule",
     ("POST", "/v1/financing-plans"): "calculate_financing_plan",
@@ -84,6 +85,7 @@ TAGS: list[dict[str, str]] = [
         "description": "Startlån cases: application, assessments (stored calculations), decision (with advice "
         "against when the calculation says so), appeal or payout, and the audit trail.",
     },
+    {"name": "access", "description": "Who the calling API key is (role, kommune, label)."},
     {"name": "admin", "description": "API keys (admin only; a secret is shown once)."},
     {
         "name": "portfolios",
