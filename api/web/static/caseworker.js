@@ -481,6 +481,28 @@ document.getElementById("add-debt").addEventListener("click", () => {
   addDebt().querySelector("input").focus();
 });
 document.getElementById("print").addEventListener("click", () => window.print());
+// The figures calculated here become a stored case (POST /v1/cases), opened on the cases page to assess and decide.
+document.getElementById("save-case").addEventListener("click", async (ev) => {
+  const button = ev.currentTarget;
+  const saveStatus = document.getElementById("save-status");
+  setBusy(button, true);
+  saveStatus.textContent = t("cw.save_case.saving");
+  try {
+    const { affordability, plan } = last.request;
+    const application = { purpose: plan ? "purchase" : "financing_certificate", affordability };
+    if (plan) application.financing_plan = plan;
+    const reference = document.getElementById("case-ref").value.trim();
+    const { body: created } = await api("/v1/cases", {
+      role: "caseworker", json: { ...(reference ? { reference } : {}), application },
+    });
+    location.href = `cases.html#case=${encodeURIComponent(created.id)}`;
+  } catch (error) {
+    saveStatus.textContent = "";
+    showProblem(results, error);
+  } finally {
+    setBusy(button, false);
+  }
+});
 form.addEventListener("submit", calculate);
 i18n.onChange(() => {
   renumber();
