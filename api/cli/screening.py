@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.common import console, domain_error, fail
+from api.cli.common import console, domain_error, err_console, fail
 from loan_engine.errors import DomainError
 from loan_engine.parameters import UnderwritingParameters, builtin_parameter_sets, underwriting_parameters
 from loan_engine.screening import synthetic
@@ -59,7 +59,12 @@ def screen_command(
     as_json: Annotated[bool, typer.Option("--json", help="Write JSON (summary + ranked households).")] = False,
     on: Annotated[str | None, typer.Option("--date", help="Screening date YYYY-MM-DD (default today).")] = None,
     count_bostotte: Annotated[bool, typer.Option(help="Count today's bostøtte as income.")] = False,
-    max_grant_share: Annotated[float, typer.Option(help="Largest grant as a share of the price.")] = 0.25,
+    max_grant_percent: Annotated[
+        float, typer.Option("--max-grant-percent", help="Largest grant, percent of the price (as on the web page).")
+    ] = 25.0,
+    max_grant_share: Annotated[
+        float | None, typer.Option(hidden=True, help="Old form: largest grant as a share (0.25).")
+    ] = None,
     max_grant: Annotated[float | None, typer.Option(help="Largest grant, NOK.")] = None,
     purchase_costs_percent: Annotated[float, typer.Option(help="Purchase costs, percent of the price.")] = 0.0,
     kommune: Annotated[str | None, typer.Option(help="Kommune number for --db parameter sets.")] = None,
@@ -82,7 +87,7 @@ def screen_command(
     options = ScreeningOptions(
         screening_date=screening_date,
         count_bostotte=count_bostotte,
-        max_grant_share=max_grant_share,
+        max_grant_share=max_grant_share if max_grant_share is not None else max_grant_percent / 100,
         max_grant=max_grant,
         purchase_costs_percent=purchase_costs_percent,
     )
@@ -93,7 +98,7 @@ def screen_command(
             BarColumn(),
             TaskProgressColumn(),
             TimeElapsedColumn(),
-            console=console,
+            console=err_console if as_json and out is None else console,  # stdout carries only the JSON
             transient=False,
         ) as bar:
             task = bar.add_task(f"screening {Path(file).name}", total=PROGRESS_TOTAL)
@@ -104,6 +109,13 @@ def screen_command(
             run = run_screening(Path(file), prices, params, options, max_bytes=max_bytes, progress=progress)
     except DomainError as exc:
         domain_error(exc)
+    if as_json and out is None:
+        # --json without --out: the JSON document on standard output (and nothing else there).
+        import sys
+
+        sys.stdout.buffer.write(records_json(run.records, run.summary))
+        sys.stdout.buffer.write(b"\n")
+        return
     if out is not None:
         data = records_json(run.records, run.summary) if as_json else records_csv(run.records)
         try:
@@ -130,6 +142,8 @@ def _sample(households: int, seed: int, out: Path | None, prices_out: Path | Non
 
 
 def _print(run: ScreeningRun, out: Path | None) -> None:
+    from api.cli.human import num
+
     s = run.summary
     src = run.source
     console.print(
@@ -156,7 +170,7 @@ def _print(run: ScreeningRun, out: Path | None) -> None:
         ("could own, contract ending within 12 months", "could_own_contract_ending_within_12_months"),
     ):
         v = s.get(key)
-        table.add_row(label, f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
+        table.add_row(label, num(v) if isinstance(v, int | float) else str(v))
     console.print(table)
     for a in s["assumptions"]:
         console.print(f"  [dim]• {a}[/]")
