@@ -100,7 +100,7 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
 
     with live_server.client(Role.finance) as api:
         job = api.get(location).json()
-        losses_csv = api.get(f"{location}/scenario-losses.csv").text
+        losses_csv = api.get(f"{location}/scenario-losses.csv", params={"format": "machine"}).text
     assert job["params"]["scenario"] == {"preset": "rate-up-200bp"} and job["params"]["seed"] == 7
     r = job["result"]
 
@@ -148,6 +148,26 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
         svg = page.find_element(By.CSS_SELECTOR, f"#{chart_id} svg[role=img]")
         assert svg.get_attribute("aria-labelledby")
 
+    # Downloads: the Excel-ready CSV (";", BOM, bokmål headers, the API's filename) and the XLSX workbook.
+    csv_download = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.loanEngineFinance.download('csv').then(done, (e) => done({error: String(e)}));"
+    )
+    job_id = location.rsplit("/", 1)[1]
+    assert csv_download["name"] == f"stresstest-{job_id}-tap-per-scenario.csv", csv_download
+    assert csv_download["head"][:3] == [0xEF, 0xBB, 0xBF], "UTF-8 BOM"
+    lines = csv_download["text"].lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("scenario;tap totalt (kr);kommunens tap (kr);statens tap (kr)")
+    assert len(lines) == 401
+    assert [float(x.split(";")[1]) for x in lines[1:]] == [round(x) for x in losses]
+    xlsx_download = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.loanEngineFinance.download('xlsx').then(done, (e) => done({error: String(e)}));"
+    )
+    assert xlsx_download["name"] == f"stresstest-{job_id}.xlsx", xlsx_download
+    assert xlsx_download["head"] == [0x50, 0x4B, 0x03, 0x04] and xlsx_download["size"] > 5000
+    assert page.find_element(By.ID, "download-csv").is_displayed()
+
     problems = a11y_problems(page)
     assert problems == [], problems
     screenshot("finance-nb")
@@ -191,3 +211,43 @@ def test_finance_page_shows_the_apis_problem_for_a_bad_run(page: Any, live_serve
     if problem["errors"][0]["field"] == "scenarios":
         assert page.find_element(By.ID, "scenarios").get_attribute("aria-invalid") == "true"
     assert page.find_element(By.ID, "results").get_attribute("hidden") is not None
+
+
+def test_finance_page_says_why_the_first_run_waits(page: Any, live_server: LiveServer) -> None:
+    """While no scenario is done the page shows a moving (indeterminate) bar, the seconds, and the Numba note."""
+    page.get(f"{live_server.url}/app/finance.html")
+    wait_until(lambda: page.execute_script("return !!window.loanEngineFinance"), 10, "the page script")
+    job = {"status": "running", "progress": {"scenarios_done": 0, "scenarios_total": 1000}}
+    early = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 500)", job)
+    late = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 12500)", job)
+    assert early["warming"] is False
+    assert late == {"warming": True, "elapsed": "Starter beregningsmotoren … 12 s"}
+    job["progress"]["scenarios_done"] = 10
+    moving = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 12500)", job)
+    assert moving == {"warming": False, "elapsed": "Brukt tid: 12 s"}
+    note = page.find_element(By.ID, "warmup-note")
+    assert "Numba" in note.get_attribute("textContent") and "halvt minutt" in note.get_attribute("textContent")
+
+
+def test_finance_page_uploads_a_portfolio_file(page: Any, live_server: LiveServer) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "portfolio.csv"
+    page.get(f"{live_server.url}/app/finance.html")
+    wait_until(lambda: page.find_element(By.ID, "api-key").get_attribute("value"), 10, "the demo key")
+    page.find_element(By.CSS_SELECTOR, "#upload summary").click()
+    page.find_element(By.ID, "upload-file").send_keys(str(example))
+    type_into(page.find_element(By.ID, "upload-name"), "E2E-opplastet")
+    page.find_element(By.ID, "upload-portfolio").click()
+    status = page.find_element(By.ID, "upload-status")
+    wait_until(lambda: "E2E-opplastet" in status.text, 30, "the upload")
+    rows = len(example.read_text(encoding="utf-8").strip().splitlines()) - 1
+    with live_server.client(Role.finance) as api:
+        listed = {p["name"]: p for p in api.get("/v1/portfolios").json()["items"]}
+    assert listed["E2E-opplastet"]["loan_count"] == rows
+    assert f"{rows} lån" in status.text
+    select = page.find_element(By.ID, "portfolio")
+    assert select.get_attribute("value") == listed["E2E-opplastet"]["id"]
+    # A second upload with the same name: the API's 409 problem, in bokmål, next to the name field.
+    page.find_element(By.ID, "upload-file").send_keys(str(example))
+    page.find_element(By.ID, "upload-portfolio").click()
+    summary = wait_visible(page, "#portfolio-form .error-summary", 15)
+    assert "navnet" in summary.text

@@ -4,7 +4,7 @@
 // the kommune/state split and the net interest margin, each chart with its figures beside it.
 
 import {
-  api, clearErrors, el, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
+  api, ApiError, clearErrors, el, getKey, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
 } from "./app.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
@@ -13,6 +13,7 @@ import { chart } from "./plots.js";
 const ROLE = "finance";
 const POLL_MS = 700;
 const HISTOGRAM_BINS = 15;
+const WARMUP_AFTER_MS = 1500;
 
 const portfolioSelect = document.getElementById("portfolio");
 const portfolioForm = document.getElementById("portfolio-form");
@@ -102,10 +103,26 @@ export function request() {
   };
 }
 
+/** What the progress line says: while nothing is done after WARMUP_AFTER_MS, that the engine is starting. */
+export function progressMessage(job, elapsedMs) {
+  const done = job.progress.scenarios_done;
+  const waiting = ["queued", "running"].includes(job.status) && done === 0 && elapsedMs >= WARMUP_AFTER_MS;
+  const seconds = Math.floor(elapsedMs / 1000);
+  return { warming: waiting, elapsed: waiting ? t("fin.warmup.elapsed", { seconds })
+    : t("fin.elapsed", { seconds }) };
+}
+
 function showProgress(job) {
   const { scenarios_done: done, scenarios_total: total } = job.progress;
+  const elapsed = current ? Date.now() - current.startedAt : 0;
+  const message = progressMessage(job, elapsed);
+  // While the engine compiles nothing is done: an indeterminate (moving) bar, the seconds, and why.
+  document.getElementById("warmup-note").hidden = !message.warming;
+  document.getElementById("progress-elapsed").textContent = message.elapsed;
+  progressBox.dataset.warming = String(message.warming);
   progressBar.max = Math.max(total, 1);
-  progressBar.value = done;
+  if (message.warming) progressBar.removeAttribute("value");
+  else progressBar.value = done;
   progressBar.setAttribute("aria-valuetext", t("fin.progress.text", { done: num(done), total: num(total) }));
   // Announce at most every quarter, so screen readers are not flooded.
   const quarter = total ? Math.floor((4 * done) / total) : 0;
@@ -127,7 +144,8 @@ async function start(ev) {
   lastAnnounced = -1;
   try {
     const { body: job, headers } = await api("/v1/stress-tests", { role: ROLE, json: request() });
-    current = { location: headers.get("Location") || `/v1/stress-tests/${job.id}`, job, losses: null };
+    current = { location: headers.get("Location") || `/v1/stress-tests/${job.id}`, job, losses: null,
+      startedAt: Date.now() };
     progressBox.hidden = false;
     cancelButton.hidden = false;
     showProgress(job);
@@ -146,7 +164,8 @@ async function poll() {
     current.job = job;
     showProgress(job);
     if (job.status === "succeeded") {
-      const { body: csv } = await api(`${current.location}/scenario-losses.csv`, { role: ROLE, accept: "text/csv" });
+      const { body: csv } = await api(`${current.location}/scenario-losses.csv?format=machine`, {
+        role: ROLE, accept: "text/csv" });
       current.losses = parseLosses(csv);
       render();
       results.hidden = false;
@@ -158,6 +177,7 @@ async function poll() {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (current.job.progress.scenarios_done === 0) showProgress(current.job); // the seconds keep counting
   }
 }
 
@@ -317,7 +337,77 @@ function render() {
   });
 }
 
+// ----- Downloads and upload --------------------------------------------------------------------------------
+
+const DOWNLOADS = {
+  csv: { path: "scenario-losses.csv", accept: "text/csv", fallback: "tap-per-scenario.csv" },
+  xlsx: { path: "results.xlsx", accept: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    fallback: "stresstest.xlsx" },
+};
+
+/** Fetch a download of the current stress test (with the key), in the page's language: {name, blob}. */
+export async function fetchDownload(kind) {
+  const d = DOWNLOADS[kind];
+  const lang = i18n.currentLang() === "en" ? "en" : "nb";
+  const response = await fetch(`${current.location}/${d.path}?lang=${lang}`, {
+    headers: { "X-API-Key": getKey(ROLE), Accept: `${d.accept}, application/problem+json`, "Accept-Language": lang },
+  });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || d.fallback;
+  return { name, blob: await response.blob() };
+}
+
+async function download(kind, button) {
+  const statusEl = document.getElementById("download-status");
+  setBusy(button, true);
+  try {
+    const { name, blob } = await fetchDownload(kind);
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    statusEl.textContent = t("fin.download.saved", { name });
+  } catch (error) {
+    showProblem(document.getElementById("downloads"), error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+async function uploadPortfolio() {
+  clearErrors(portfolioForm);
+  const button = document.getElementById("upload-portfolio");
+  const file = document.getElementById("upload-file").files[0];
+  const uploadStatus = document.getElementById("upload-status");
+  if (!file) {
+    showProblem(portfolioForm, new ApiError(422, { detail: t("fin.upload.no_file"),
+      errors: [{ field: "file", message: t("fin.upload.no_file") }] }));
+    return;
+  }
+  const name = document.getElementById("upload-name").value.trim() || file.name.replace(/\.[^.]+$/, "");
+  const form = new FormData();
+  form.append("file", file);
+  form.append("name", name);
+  setBusy(button, true);
+  try {
+    const { body: p } = await api("/v1/portfolios/upload", { role: ROLE, form });
+    await loadPortfolios(p.id);
+    uploadStatus.textContent = t("fin.upload.done", { name: p.name, loans: num(p.loan_count) });
+  } catch (error) {
+    showProblem(portfolioForm, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
 // ----- Start ------------------------------------------------------------------------------------------------
+
+document.getElementById("download-csv").addEventListener("click", (ev) => download("csv", ev.currentTarget));
+document.getElementById("download-xlsx").addEventListener("click", (ev) => download("xlsx", ev.currentTarget));
+document.getElementById("upload-portfolio").addEventListener("click", uploadPortfolio);
 
 portfolioSelect.addEventListener("change", describePortfolio);
 document.getElementById("create-synthetic").addEventListener("click", createSynthetic);
@@ -337,4 +427,12 @@ i18n.onChange(() => {
 });
 await initPage({ role: ROLE });
 await loadPortfolios();
-window.loanEngineFinance = { request, histogram, parseLosses, location: () => current?.location ?? null };
+window.loanEngineFinance = {
+  request, histogram, parseLosses, progressMessage, location: () => current?.location ?? null,
+  download: async (kind) => {
+    const { name, blob } = await fetchDownload(kind);
+    const head = new Uint8Array(await blob.slice(0, 4).arrayBuffer());
+    return { name, size: blob.size, type: blob.type, head: Array.from(head), text: kind === "csv" ? await blob.text()
+      : null };
+  },
+};
