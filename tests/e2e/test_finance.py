@@ -26,18 +26,24 @@ pytestmark = pytest.mark.e2e
 BINS = 15
 
 
-def histogram(losses: list[float]) -> list[int]:
-    """The page's rule: scenarios without loss, then 15 equal bins over (0, max], bin i = (i·w, (i+1)·w]."""
+def histogram(losses: list[float], width: float) -> list[int]:
+    """The page's rule: scenarios without loss, then bins of the given width over (0, max], bin i = (i·w, (i+1)·w]."""
     top = max([0.0, *losses])
     counts = [sum(1 for x in losses if x <= 0)]
     if top > 0:
-        w = top / BINS
-        bins = [0] * BINS
+        n = max(1, math.ceil(top / width - 1e-9))
+        bins = [0] * n
         for x in losses:
             if x > 0:
-                bins[min(BINS - 1, math.ceil(x / w) - 1)] += 1
+                bins[min(n - 1, math.ceil(x / width - 1e-9) - 1)] += 1
         counts += bins
     return counts
+
+
+def is_round(step: float) -> bool:
+    """1, 2 or 5 × 10^k (d3's tick steps)."""
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    return any(abs(mantissa - m) < 1e-9 for m in (1, 2, 5, 10))
 
 
 def cell_values(page: Any, table_css: str, column: int) -> list[float | None]:
@@ -123,7 +129,15 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     # Loss distribution: the histogram equals the API's per-scenario losses; the VaR/ES table equals the API's.
     losses = [float(row["loss_total"]) for row in csv.DictReader(io.StringIO(losses_csv))]
     assert len(losses) == 400
-    assert cell_values(page, "#loss-chart-table", 0) == histogram(losses)
+    bins = page.execute_script("return window.loanEngineFinance.histogram(arguments[0])", losses)
+    width = bins[1]["to"] - bins[1]["from"] if len(bins) > 1 else 1.0
+    assert is_round(width) and bins[-1]["to"] >= max(losses), "round bin edges that cover the largest loss"
+    assert cell_values(page, "#loss-chart-table", 0) == histogram(losses, width)
+    # Round axis ticks (d3-scale), labelled with one format, and round bin labels.
+    for chart_id in ("loss-chart", "defaults-chart", "split-chart", "nim-chart"):
+        ticks = [float(x.get_attribute("data-tick")) for x in page.find_elements(By.CSS_SELECTOR, f"#{chart_id} .tick[data-tick]")]
+        steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:], strict=False)}
+        assert len(steps) == 1 and is_round(steps.pop()), (chart_id, ticks)
     assert sum(v or 0 for v in cell_values(page, "#loss-chart-table", 0)) == 400
     assert cell_values(page, "#quantiles-table", 0) == [q["var"] for q in r["loss_quantiles"]["total"]]
     assert cell_values(page, "#quantiles-table", 1) == [q["es"] for q in r["loss_quantiles"]["total"]]

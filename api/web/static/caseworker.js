@@ -380,9 +380,9 @@ function renderSchedule(s, req) {
     categories: years.map((y) => String(y.year)),
     series: [{ name: t("cw.r.balance"), values: years.map((y) => y.balance) }],
     format: (v) => kr(v),
-    axisFormat: (v) => num(v / 1000, 0) + (lang() === "en" ? "k" : "k"),
+    divisor: 1e6, // ticks 0; 0,5; 1; … with the unit said once on the axis
     xLabel: t("common.year"),
-    yLabel: lang() === "en" ? "NOK 1000" : "1000 kr",
+    yLabel: t("cw.r.mnok"),
   });
   section.append(el("div", { class: "table-scroll", tabindex: "0", role: "region",
     "aria-labelledby": "schedule-caption" },

@@ -201,26 +201,32 @@ export function parseLosses(csv) {
 }
 
 /**
- * Histogram of losses: one bar for scenarios without loss, then HISTOGRAM_BINS equal-width bins over
- * (0, max]; bin i holds losses in (i·w, (i+1)·w] with w = max / HISTOGRAM_BINS.
+ * Histogram of losses: one bar for scenarios without loss, then bins of a round width w (d3's tick step for about
+ * HISTOGRAM_BINS bins over (0, max]: 1, 2 or 5 × 10^k kroner); bin i holds losses in (i·w, (i+1)·w].
  */
 export function histogram(losses) {
   const max = Math.max(0, ...losses);
   const zero = losses.filter((x) => x <= 0).length;
   const bins = [{ from: 0, to: 0, count: zero }];
   if (max > 0) {
-    const w = max / HISTOGRAM_BINS;
-    for (let i = 0; i < HISTOGRAM_BINS; i++) bins.push({ from: i * w, to: (i + 1) * w, count: 0 });
+    const w = globalThis.d3.tickStep(0, max, HISTOGRAM_BINS);
+    const n = Math.max(1, Math.ceil(max / w - 1e-9));
+    for (let i = 0; i < n; i++) bins.push({ from: i * w, to: (i + 1) * w, count: 0 });
     for (const x of losses) {
       if (x <= 0) continue;
-      const i = Math.min(HISTOGRAM_BINS - 1, Math.ceil(x / w) - 1);
+      const i = Math.min(n - 1, Math.ceil(x / w - 1e-9) - 1);
       bins[i + 1].count += 1;
     }
   }
   return bins;
 }
 
-const millions = (v) => num(v / 1e6, v >= 1e7 ? 0 : 1);
+/** Bin labels in millions with the decimals the bin width needs: "0–2", "2–4" or "0–0,5", "0,5–1". */
+function binLabel(bin, width) {
+  const decimals = Math.max(0, globalThis.d3.precisionFixed(width / 1e6));
+  return `${num(bin.from / 1e6, decimals)}–${num(bin.to / 1e6, decimals)}`;
+}
+
 
 function withSe(value, se, fmt) {
   if (value === null || value === undefined) return t("fin.r.too_few");
@@ -290,9 +296,10 @@ function render() {
     id: "loss-chart",
     title: t("fin.r.hist_title", { n: num(current.losses.length) }),
     kind: "bar",
-    categories: bins.map((b, i) => (i === 0 ? t("fin.r.no_loss") : `${millions(b.from)}–${millions(b.to)}`)),
+    categories: bins.map((b, i) => (i === 0 ? t("fin.r.no_loss") : binLabel(b, bins[1].to - bins[1].from))),
     series: [{ name: t("fin.r.scenarios"), values: bins.map((b) => b.count) }],
     format: (v) => num(v),
+    integer: true,
     xLabel: t("fin.r.loss_axis"),
     yLabel: t("fin.r.scenarios"),
   });
@@ -306,7 +313,6 @@ function render() {
       { name: t("fin.r.arrears_rate"), values: years.map((y) => y.arrears_rate_pct.value) },
     ],
     format: (v) => (v === null || v === undefined ? "–" : pct(v, 2)),
-    axisFormat: (v) => pct(v, 1),
     xLabel: t("common.year"),
     yLabel: "%",
   });
@@ -321,7 +327,7 @@ function render() {
       { name: t("fin.r.state"), values: [el_.state.value, ...levels.map((row) => q("state", row.level).var)] },
     ],
     format: (v) => kr(v),
-    axisFormat: (v) => millions(v),
+    divisor: 1e6,
     yLabel: t("fin.r.mnok"),
   });
   chart(hostNim, {
@@ -331,7 +337,6 @@ function render() {
     categories: yearLabels,
     series: [{ name: t("fin.r.nim"), values: years.map((y) => y.net_interest_margin_pct.value) }],
     format: (v) => (v === null || v === undefined ? "–" : pct(v, 3)),
-    axisFormat: (v) => pct(v, 2),
     xLabel: t("common.year"),
     yLabel: "%",
   });
