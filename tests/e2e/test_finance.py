@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -135,8 +136,11 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     assert cell_values(page, "#loss-chart-table", 0) == histogram(losses, width)
     # Round axis ticks (d3-scale), labelled with one format, and round bin labels.
     for chart_id in ("loss-chart", "defaults-chart", "split-chart", "nim-chart"):
-        ticks = [float(x.get_attribute("data-tick")) for x in page.find_elements(By.CSS_SELECTOR, f"#{chart_id} .tick[data-tick]")]
-        steps = {round(b - a, 12) for a, b in zip(ticks, ticks[1:], strict=False)}
+        ticks = [
+            float(x.get_attribute("data-tick"))
+            for x in page.find_elements(By.CSS_SELECTOR, f"#{chart_id} .tick[data-tick]")
+        ]
+        steps = {round(b - a, 12) for a, b in itertools.pairwise(ticks)}
         assert len(steps) == 1 and is_round(steps.pop()), (chart_id, ticks)
     assert sum(v or 0 for v in cell_values(page, "#loss-chart-table", 0)) == 400
     assert cell_values(page, "#quantiles-table", 0) == [q["var"] for q in r["loss_quantiles"]["total"]]
