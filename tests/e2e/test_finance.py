@@ -235,7 +235,7 @@ def test_finance_page_says_why_the_first_run_waits(page: Any, live_server: LiveS
     """While no scenario is done the page shows a moving (indeterminate) bar, the seconds, and the Numba note."""
     page.get(f"{live_server.url}/app/finance.html")
     wait_until(lambda: page.execute_script("return !!window.loanEngineFinance"), 10, "the page script")
-    job = {"status": "running", "progress": {"scenarios_done": 0, "scenarios_total": 1000}}
+    job: dict[str, Any] = {"status": "running", "progress": {"scenarios_done": 0, "scenarios_total": 1000}}
     early = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 500)", job)
     late = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 12500)", job)
     assert early["warming"] is False
