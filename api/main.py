@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import observability, problems, security
+from api import observability, openapi, problems, security
 from api.docs_ui import router as docs_ui
+from api.i18n import LanguageMiddleware
 from api.jobs.runner import JobRunner
 from api.routes import ALL_ROUTERS
 from api.seed import seed
@@ -28,11 +28,6 @@ Underwriting and portfolio risk engine for Norwegian municipalities' **startlån
 * Errors are RFC 9457 `application/problem+json` documents naming the field and the rule.
 * Authenticate with an API key in the `X-API-Key` header (roles: caseworker, finance, admin).
 """
-
-
-def _operation_id(route: APIRoute) -> str:
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,15 +62,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=openapi.operation_id,
         docs_url=None,  # /docs is served offline by api.docs_ui (FastAPI's own page loads Swagger UI from a CDN)
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     security.install(app, settings)
     problems.document_framework_errors(ALL_ROUTERS)
+    # outside the security middleware, so its 401/413 answers are in the request's language
+    app.add_middleware(LanguageMiddleware)
     # outermost: request id, the request log line and the metrics cover every answer, 413s included
     app.add_middleware(observability.RequestObservability, metrics_enabled=settings.metrics_enabled)
     for router in ALL_ROUTERS:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import i18n
 from loan_engine.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 
 log = logging.getLogger("loan_engine.api")
@@ -111,6 +112,7 @@ def problem_response(
     body["errors"] = errors or []
     if extra:
         body.update(extra)
+    i18n.localise_problem(body, slug, i18n.current_language())
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -145,14 +147,15 @@ def _body_not_json(exc: RequestValidationError) -> bool:
     return any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes) for e in exc.errors())
 
 
-def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def validation_errors(exc: RequestValidationError, lang: str = "en") -> list[dict[str, str]]:
+    """``{field, rule, message}`` per pydantic error, the message from the catalogue (``api.i18n``) in ``lang``."""
     out = []
     for err in exc.errors():
         out.append(
             {
                 "field": _loc_to_field(err.get("loc", ())),
                 "rule": _rule_from_pydantic(err),
-                "message": str(err.get("msg", "invalid value")),
+                "message": i18n.pydantic_message(err, lang),
             }
         )
     return out
@@ -173,7 +176,7 @@ def install(app: FastAPI) -> None:
                     {"field": "Content-Type", "rule": "media-type-application-json", "message": "application/json"}
                 ],
             )
-        errors = validation_errors(exc)
+        errors = validation_errors(exc, i18n.current_language())
         if any(e["rule"] == "json-invalid" for e in errors):
             return problem_response(
                 400,
@@ -182,10 +185,9 @@ def install(app: FastAPI) -> None:
                 instance=request.url.path,
                 errors=errors,
             )
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem_response(
             422,
-            f"The request does not follow the rules: {summary}",
+            i18n.validation_summary(errors, "en"),
             slug="validation",
             instance=request.url.path,
             errors=errors,

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.cases import router as cases
 from api.health import router as health
+from api.keys import me_router as me
 from api.keys import router as admin_keys
 from api.parameter_sets import admin_router as parameter_set_admin
 from api.parameter_sets import router as parameter_sets
@@ -18,6 +19,7 @@ from api.web import router as web
 
 ALL_ROUTERS: list[APIRouter] = [
     health.router,
+    me.router,
     web.router,
     affordability.router,
     schedules.router,

@@ -135,15 +135,32 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List keys (never the secrets)."""
     from rich.table import Table
     from sqlmodel import col, select
 
+    from api.cli.human import when
     from models.api_keys import ApiKey
 
     with db_session() as session:
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": k.id,
+                        "prefix": k.prefix,
+                        "role": k.role,
+                        "kommune_number": k.kommune_number,
+                        "label": k.label,
+                        "created_at": k.created_at.isoformat(),
+                        "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                    }
+                    for k in rows
+                ]
+            )
+            return
         table = Table("id", "prefix", "role", "kommune", "label", "created", "revoked")
         for k in rows:
             table.add_row(
@@ -152,8 +169,8 @@ def keys_list() -> None:
                 k.role,
                 k.kommune_number,
                 k.label,
-                k.created_at.isoformat(timespec="seconds"),
-                k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+                when(k.created_at),
+                when(k.revoked_at) if k.revoked_at else "",
             )
     console.print(table)
 

@@ -94,7 +94,9 @@ def assess(
         print_json(out.model_dump(mode="json"))
     else:
         advice = {True: "serviceable", False: "NOT serviceable", None: "no advice"}[out.serviceable]
-        max_loan = f", max loan {out.max_loan:,.0f} NOK".replace(",", " ") if out.max_loan is not None else ""
+        from api.cli.human import nok
+
+        max_loan = f", max loan {nok(out.max_loan)}" if out.max_loan is not None else ""
         console.print(
             f"case {case_id} assessed: calculation {out.id} ({out.kind.value}, parameter set "
             f"{out.parameter_set.id} v{out.parameter_set.version}): {advice}{max_loan}"
@@ -126,10 +128,12 @@ def decide(
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
+        from api.cli.human import day, nok
+
         d = out.decisions[-1]
         console.print(
-            f"case {case_id} decided: {d.outcome.value}, loan {d.loan_amount:,.0f} NOK, grant {d.grant_amount:,.0f} "
-            f"NOK, valid until {d.valid_until or '-'}, appeal deadline {d.appeal_deadline}"
+            f"case {case_id} decided: {d.outcome.value}, loan {nok(d.loan_amount)}, grant {nok(d.grant_amount)}, "
+            f"valid until {day(d.valid_until)}, appeal deadline {day(d.appeal_deadline)}"
             + (" — granted AGAINST the calculation's advice (frarådning given)" if d.against_advice else "")
         )
 
@@ -139,6 +143,7 @@ def appeal(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     reason: Annotated[str, typer.Option(help="What the applicant appeals against.")],
     received_on: Annotated[str | None, typer.Option(help="Date received (YYYY-MM-DD), default today.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Register an appeal (klage) against the latest decision."""
     from api.cases import service
@@ -152,6 +157,9 @@ def appeal(
             out = service.appeal(session, CLI_ACTOR, case_id, body, expected_version=_current_version(case_id))
     except DomainError as exc:
         domain_error(exc)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
     console.print(f"case {case_id}: appeal registered (status {out.status.value})")
 
 
@@ -159,6 +167,7 @@ def appeal(
 def payout(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     amount: Annotated[float | None, typer.Option(help="Amount paid out, NOK (default: as granted).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Register the payout of a granted loan."""
     from api.cases import service
@@ -171,7 +180,13 @@ def payout(
             out = service.pay_out(session, CLI_ACTOR, case_id, body, expected_version=_current_version(case_id))
     except DomainError as exc:
         domain_error(exc)
-    console.print(f"case {case_id}: paid out (status {out.status.value})")
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    from api.cli.human import nok
+
+    paid = out.payout.amount if out.payout else None
+    console.print(f"case {case_id}: paid out {nok(paid)} (status {out.status.value})")
 
 
 @cases_app.command("show")
@@ -212,6 +227,8 @@ def list_cases(
     if as_json:
         print_json(page.model_dump(mode="json"))
         return
+    from api.cli.human import when
+
     table = Table("id", "kommune", "status", "version", "reference", "purpose", "created")
     for c in page.items:
         table.add_row(
@@ -221,7 +238,7 @@ def list_cases(
             str(c.version),
             c.reference or "",
             c.purpose or "",
-            c.created_at.isoformat(timespec="seconds"),
+            when(c.created_at),
         )
     console.print(table)
     if page.next_cursor:
@@ -232,6 +249,7 @@ def list_cases(
 def expire(
     today: Annotated[str | None, typer.Option(help="Treat this date as today (YYYY-MM-DD).")] = None,
     kommune: Annotated[str | None, typer.Option(help="Only this kommune's cases.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Expire granted promises (tilsagn) not paid out before their valid_until date."""
     from api.cases import service
@@ -243,6 +261,9 @@ def expire(
         fail("--today must be a date YYYY-MM-DD")
     with db_session() as session:
         report = service.expire_due(session, CLI_ACTOR, today=day, kommune_number=kommune)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
     console.print(
         f"expired {len(report.expired)} case(s)"
         + (f"; {len(report.skipped_changed)} changed meanwhile and were left alone" if report.skipped_changed else "")
@@ -252,7 +273,9 @@ def expire(
 
 
 @parameter_sets_app.command("load")
-def load(file: Annotated[Path, typer.Argument(help="A parameter-set JSON document.")]) -> None:
+def load(
+    file: Annotated[Path, typer.Argument(help="A parameter-set JSON document.")], as_json: JsonOpt = False
+) -> None:
     """Validate and store a new parameter set (or a new version). Stored versions are never changed."""
     from api.parameter_sets import service as parameter_set_service
     from models import audit
@@ -281,6 +304,9 @@ def load(file: Annotated[Path, typer.Argument(help="A parameter-set JSON documen
             set_id, version, valid_from = row.set_id, row.version, row.valid_from
     except DomainError as exc:
         domain_error(exc)
+    if as_json:
+        print_json({"id": set_id, "version": version, "valid_from": valid_from.isoformat()})
+        return
     console.print(f"loaded parameter set {set_id} v{version} (valid from {valid_from.isoformat()})")
 
 
@@ -306,12 +332,14 @@ def list_sets(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from api.cli.human import day
+
     table = Table("id", "version", "valid from", "kommune", "description", "checksum")
     for r in rows:
         table.add_row(
             str(r["id"]),
             str(r["version"]),
-            str(r["valid_from"]),
+            day(str(r["valid_from"])),
             str(r["kommune_number"] or "national"),
             str(r["description"])[:60],
             str(r["checksum"]),

@@ -82,7 +82,12 @@ def screen_command(
     ] = False,
     on: Annotated[str | None, typer.Option("--date", help="Screening date YYYY-MM-DD (default today).")] = None,
     count_bostotte: Annotated[bool, typer.Option(help="Count today's bostøtte as income.")] = False,
-    max_grant_share: Annotated[float, typer.Option(help="Largest grant as a share of the price.")] = 0.25,
+    max_grant_percent: Annotated[
+        float, typer.Option("--max-grant-percent", help="Largest grant, percent of the price (as on the web page).")
+    ] = 25.0,
+    max_grant_share: Annotated[
+        float | None, typer.Option(hidden=True, help="Old form: largest grant as a share (0.25).")
+    ] = None,
     max_grant: Annotated[float | None, typer.Option(help="Largest grant, NOK.")] = None,
     purchase_costs_percent: Annotated[float, typer.Option(help="Purchase costs, percent of the price.")] = 0.0,
     kommune: Annotated[str | None, typer.Option(help="Kommune number for --db parameter sets.")] = None,
@@ -117,7 +122,7 @@ def screen_command(
     options = ScreeningOptions(
         screening_date=screening_date,
         count_bostotte=count_bostotte,
-        max_grant_share=max_grant_share,
+        max_grant_share=max_grant_share if max_grant_share is not None else max_grant_percent / 100,
         max_grant=max_grant,
         purchase_costs_percent=purchase_costs_percent,
     )
@@ -194,6 +199,8 @@ def _sample(households: int, seed: int, out: Path | None, prices_out: Path | Non
 def _print(run: ScreeningRun, out: Path | None, console: Console = console) -> None:
     from rich.table import Table
 
+    from api.cli.human import num
+
     s = run.summary
     src = run.source
     console.print(
@@ -221,7 +228,7 @@ def _print(run: ScreeningRun, out: Path | None, console: Console = console) -> N
         ("could own, contract ending within 12 months", "could_own_contract_ending_within_12_months"),
     ):
         v = s.get(key)
-        table.add_row(label, f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
+        table.add_row(label, num(v) if isinstance(v, int | float) else str(v))
     console.print(table)
     for a in s["assumptions"]:
         console.print(f"  [dim]• {a}[/]")

@@ -53,15 +53,23 @@ def _load(portfolio: str, kommune: str | None) -> Portfolio:
 
 
 def _nok(x: Any) -> str:
-    return "–" if x is None else f"{x:,.0f}".replace(",", " ")
+    """Whole kroner, Norwegian grouping (the column says the unit)."""
+    from api.cli.human import num
+
+    return num(None if x is None else round(x))
 
 
 def _table(res: dict[str, Any]) -> None:
     from rich.table import Table
 
     el = res["expected_loss"]
+    from api.cli.human import num
+    from api.cli.human import pct as percent
 
-    t = Table(title=f"Stress test — {res['scenarios']} scenarios, {res['horizon_years']} years, seed {res['seed']}")
+    t = Table(
+        title=f"Stresstest / stress test — {num(res['scenarios'])} scenarioer, {res['horizon_years']} år, "
+        f"seed {res['seed']}"
+    )
     t.add_column("Figure")
     t.add_column("Total (NOK)", justify="right")
     t.add_column("Kommune", justify="right")
@@ -80,7 +88,7 @@ def _table(res: dict[str, Any]) -> None:
     for i, lvl in enumerate(q["total"]):
         for key, label in (("var", "VaR"), ("es", "ES")):
             t.add_row(
-                f"{label} {lvl['level']:g} %",
+                f"{label} {num(lvl['level'], 1 if lvl['level'] % 1 else 0)}\u00a0%",
                 _nok(lvl[key]),
                 _nok(q["kommune"][i][key]),
                 _nok(q["state"][i][key]),
@@ -90,8 +98,8 @@ def _table(res: dict[str, Any]) -> None:
     share = res["loss_share_pct"]["kommune"]["value"]
     oc = res["over_capacity"]["households"]
     console.print(
-        f"Kommune's share of the loss: {share if share is None else round(share, 2)} %   "
-        f"Households over capacity: {oc['value']:.1f} ± {oc['se']:.1f}"
+        f"Kommunens andel av tapet / kommune's share of the loss: {percent(share, 1)}   "
+        f"Husstander over betjeningsevne / households over capacity: {num(oc['value'], 1)} ± {num(oc['se'], 1)}"
     )
     y = Table(title="Per year")
     for col in ("Year", "Default %", "Arrears %", "Measures %", "Net interest income", "NIM %"):
@@ -99,7 +107,7 @@ def _table(res: dict[str, Any]) -> None:
     for row in res["years"]:
 
         def pct(d: dict[str, Any]) -> str:
-            return "–" if d["value"] is None else f"{d['value']:.3f}"
+            return num(d["value"], 2)
 
         y.add_row(
             str(row["year"]),
@@ -139,7 +147,7 @@ def stress_test(
     portfolio: Annotated[str, typer.Argument(help="CSV/JSON file or stored portfolio name")],
     scenarios: Annotated[int, typer.Option("--scenarios", "-n", help="Monte Carlo scenarios (≤ 100 000)")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
-    horizon_years: Annotated[int, typer.Option("--horizon-years", help="Years (≤ 50)")] = 30,
+    horizon_years: Annotated[int, typer.Option("--horizon-years", help="Years (≤ 50); 10 as on the web page")] = 10,
     preset: Annotated[str | None, typer.Option(help="Scenario preset, e.g. hikes-2022-2023")] = None,
     rate_shock_bp: Annotated[float | None, typer.Option("--rate-shock-bp", help="Parallel shift, bp")] = None,
     scenario_file: Annotated[

@@ -67,7 +67,10 @@ def _lang(lang: str) -> Literal["nb", "en"]:
 
 
 def _kr(x: float) -> str:
-    return f"{x:,.0f}".replace(",", " ")
+    """Whole kroner without the unit, Norwegian grouping: ``1 000 000``."""
+    from api.cli.human import num
+
+    return num(round(x))
 
 
 def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
@@ -118,11 +121,13 @@ def affordability(
         domain_error(exc)
     if _emit(out, as_json):
         return
+    from api.cli.human import nok, pct
+
     rows = [
-        ("Største startlån / maximum loan", f"{out.max_loan:,} kr".replace(",", " ")),
+        ("Største startlån / maximum loan", nok(out.max_loan)),
         ("Disponibelt / disposable (per month)", f"{_kr(out.disposable_monthly)} kr"),
         ("Til startlån / for the startlån (per month)", f"{_kr(out.available_for_startlan_monthly)} kr"),
-        ("Stressrente / stress rate", f"{out.stress_rate:.2f} % ({out.stress_rate_source})"),
+        ("Stressrente / stress rate", f"{pct(out.stress_rate, 2)} ({out.stress_rate_source})"),
         ("Livsopphold / living costs", f"{_kr(out.living_costs.amount)} kr ({out.living_costs.source.value})"),
         ("Løpetid / term", f"{out.term_years} år, {out.repayment.value}, {out.rate_type.value}"),
         ("Utbetalt / payout", f"{_kr(out.payout)} kr"),
@@ -151,16 +156,18 @@ def schedule(
         domain_error(exc)
     if _emit(out, as_json):
         return
+    from api.cli.human import num, ore
+
     console.print(
         _kv(
             "Nedbetalingsplan / schedule",
             [
                 ("Måneder / months", str(out.term_months)),
-                ("Første betaling / first payment", f"{out.first_payment:,.2f} kr".replace(",", " ")),
-                ("Høyeste betaling / highest payment", f"{out.max_payment:,.2f} kr".replace(",", " ")),
-                ("Sum renter / total interest", f"{out.totals.interest:,.2f} kr".replace(",", " ")),
-                ("Sum avdrag / total principal", f"{out.totals.principal:,.2f} kr".replace(",", " ")),
-                ("Sum betalt / total paid", f"{out.totals.payment:,.2f} kr".replace(",", " ")),
+                ("Første betaling / first payment", ore(out.first_payment)),
+                ("Høyeste betaling / highest payment", ore(out.max_payment)),
+                ("Sum renter / total interest", ore(out.totals.interest)),
+                ("Sum avdrag / total principal", ore(out.totals.principal)),
+                ("Sum betalt / total paid", ore(out.totals.payment)),
             ],
         )
     )
@@ -176,11 +183,11 @@ def schedule(
             continue
         table.add_row(
             str(r.period),
-            f"{r.annual_rate:.3f}",
-            f"{r.payment:,.2f}",
-            f"{r.interest:,.2f}",
-            f"{r.principal:,.2f}",
-            f"{r.balance:,.2f}",
+            num(r.annual_rate, 3),
+            num(r.payment, 2),
+            num(r.interest, 2),
+            num(r.principal, 2),
+            num(r.balance, 2),
         )
     console.print(table)
 

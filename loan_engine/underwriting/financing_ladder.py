@@ -39,6 +39,20 @@ from loan_engine.underwriting.affordability import (
 )
 from loan_engine.underwriting.living_costs import LivingCosts, choose_living_costs
 
+# Words for the explanation text (bokmål, English): ladder steps and living-cost sources.
+STEP_WORDS: dict[str, tuple[str, str]] = {
+    "reference": ("referanseløsningen", "the reference solution"),
+    "fixed_rate": ("fast rente", "fixed rate"),
+    "longer_term": ("lengre løpetid", "longer term"),
+    "adjusted_consumption": ("tilpasset forbruk", "adjusted consumption"),
+    "grant": ("tilskudd", "grant"),
+}
+SOURCE_WORDS: dict[str, tuple[str, str]] = {
+    "sifo": ("SIFO", "SIFO"),
+    "caseworker": ("saksbehandlers tall", "caseworker's figure"),
+    "floor": ("sosialhjelpssatsen", "social-assistance floor"),
+}
+
 
 @dataclass(frozen=True)
 class FinancingPlanRequest:
@@ -205,9 +219,9 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
         res,
         required,
         f"Referanseløsning: flytende rente, {ref_term} år, fullt livsopphold ({kr_nb(full.amount)}, "
-        f"{full.source.value}), stressrente {pct_nb(res.stress_rate)}: største lån {kr_nb(res.max_loan)}.",
+        f"{SOURCE_WORDS[full.source.value][0]}), stressrente {pct_nb(res.stress_rate)}: største lån {kr_nb(res.max_loan)}.",
         f"Reference solution: floating rate, {ref_term} years, full living costs ({kr_en(full.amount)}, "
-        f"{full.source.value}), stress rate {pct_en(res.stress_rate)}: maximum loan {kr_en(res.max_loan)}.",
+        f"{SOURCE_WORDS[full.source.value][1]}), stress rate {pct_en(res.stress_rate)}: maximum loan {kr_en(res.max_loan)}.",
     )
     steps.append(step)
     best = res
@@ -349,7 +363,9 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     else:
         explanation.append(
             ExplanationStep(
-                "conclusion", f"Første løsning som holder: {solution}.", f"First solution that works: {solution}."
+                "conclusion",
+                f"Første løsning som holder: {STEP_WORDS[solution][0]}.",
+                f"First solution that works: {STEP_WORDS[solution][1]}.",
             )
         )
     return FinancingPlan(

@@ -20,7 +20,7 @@ def test_generate_and_stress_test_json_and_table(tmp_path):
     assert r1.stdout == r2.stdout  # reproducible
     r = runner.invoke(app, [*args, "--preset", "hikes-2022-2023"])
     assert r.exit_code == 0, r.output
-    assert "Expected loss" in r.stdout and "VaR 99 %" in r.stdout and "NIM %" in r.stdout
+    assert "Expected loss" in r.stdout and "VaR 99\u00a0%" in r.stdout and "NIM %" in r.stdout
 
 
 def test_bad_input_is_a_red_line_not_a_traceback(tmp_path):
