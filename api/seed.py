@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models import api_keys
-from models.api_keys import Role
+from models.api_keys import ApiKey, Role
+from models.common import insert_if_absent
 
 DEMO_KOMMUNE = "0301"
 DEMO_KEYS: dict[Role, str] = {
@@ -25,8 +26,12 @@ DEMO_KEYS: dict[Role, str] = {
     Role.admin: "le_demo-admin-0301-secret",
 }
 
-# Further seeders (built-in parameter sets, demo portfolio, ...) register here: fn(session, demo) -> None.
-SEEDERS: list[Callable[[Session, bool], None]] = []
+
+def _seeders() -> list[Callable[[Session, bool], None]]:
+    """Every seeder, listed explicitly: fn(session, demo) -> None, each insert-if-absent."""
+    from api.parameter_sets.service import seed_builtin_sets
+
+    return [seed_builtin_sets]
 
 
 DEMO_PORTFOLIO = "demo-portefølje"
@@ -52,12 +57,17 @@ class SeedReport:
 
 
 def seed_demo_keys(session: Session) -> int:
+    """Insert-if-absent (by key hash): safe when several processes seed at once; a revoked demo key stays revoked."""
     created = 0
     for role, secret in DEMO_KEYS.items():
-        if api_keys.find_active(session, secret) is None:
-            api_keys.create_key(
-                session, role=role, kommune_number=DEMO_KOMMUNE, label=f"demo {role.value}", secret=secret
-            )
+        key = ApiKey(
+            key_hash=api_keys.hash_key(secret),
+            prefix=secret[:10],
+            role=role.value,
+            kommune_number=DEMO_KOMMUNE,
+            label=f"demo {role.value}",
+        )
+        if insert_if_absent(session, key, ["key_hash"]):
             created += 1
     return created
 
@@ -137,7 +147,7 @@ def seed_demo_cases(session: Session) -> int:
 def seed(session: Session, *, demo: bool) -> SeedReport:
     """Idempotent: safe to run at every start."""
     report = SeedReport()
-    for seeder in SEEDERS:
+    for seeder in _seeders():
         seeder(session, demo)
     if demo:
         report.keys_created = seed_demo_keys(session)

@@ -27,13 +27,12 @@ Kinds
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -205,54 +204,171 @@ def _csv_cell(col: Column, v: Any, lang: Lang, comma: bool, excel: bool = True) 
     return _fmt_float(x, col.decimals, comma)
 
 
-def _csv_column(col: Column, values: Sequence[Any] | np.ndarray, lang: Lang, comma: bool, excel: bool) -> list[str]:
-    """One column formatted; whole NumPy int/float columns without formatting choices go array-wise."""
-    if isinstance(values, np.ndarray) and col.kind in ("int", "float") and values.dtype.kind in "iuf":
+def _triggers() -> Any:
+    import pyarrow as pa
+
+    return pa.array(list(FORMULA_TRIGGERS), pa.string())
+
+
+_TRIGGERS = _triggers()
+_PIECE_ROWS = 100_000  # rows formatted at a time (bounded memory for a million rows)
+
+
+def _quote(strings: Any, delimiter: str) -> Any:
+    """CSV quoting where needed (the separator, a quote or a line break in the cell), array-wise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    need = None
+    for ch in (delimiter, '"', "\n", "\r"):  # literal searches: faster than one regex
+        hit = pc.match_substring(strings, ch)
+        need = hit if need is None else pc.or_(need, hit)
+    if not pc.any(need).as_py():
+        return strings
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(strings, '"', '""'), '"', "")
+    return pc.if_else(need, quoted, strings).cast(pa.string())
+
+
+def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
+    """Text cells as an Arrow string array: empty for None, neutralised, quoted where needed."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type):
+        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    else:
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        try:
+            arr = pa.array(values, pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
+    arr = arr.fill_null("")
+    enc = arr.dictionary_encode() if len(arr) > 1000 else None
+    if enc is not None and len(enc.dictionary) * 4 < len(arr):  # few distinct values (areas …): once each
+        return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
+    return _neutral_quoted(arr, delimiter)
+
+
+def _neutral_quoted(arr: Any, delimiter: str) -> Any:
+    import pyarrow.compute as pc
+
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    risky = pc.is_in(first, value_set=_TRIGGERS)
+    if pc.any(risky).as_py():
+        arr = pc.if_else(risky, pc.binary_join_element_wise("'", arr, ""), arr)
+    return _quote(arr, delimiter)
+
+
+def _csv_column(
+    col: Column, values: Sequence[Any] | np.ndarray, lang: Lang, comma: bool, excel: bool, delimiter: str
+) -> Any:
+    """One column formatted to CSV cells (already quoted where needed), as an Arrow string array.
+
+    Array-wise where the values allow it (text, integers, whole NumPy columns); otherwise once per distinct value
+    (booleans, dates, labels and most floats repeat), so a 100 000-row list costs a few array operations.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if col.kind == "text" and col.labels is None:
+        return _text_strings(values, delimiter)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        values = values.to_pylist()
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and col.kind == "int":
         arr = values
         if arr.dtype.kind == "f":
             bad = ~np.isfinite(arr)
-            if col.kind == "int":
+            with np.errstate(invalid="ignore"):
                 rounded = np.where(arr >= 0, np.floor(arr + 0.5), -np.floor(-arr + 0.5))
-                text = np.where(bad, 0, rounded).astype(np.int64).astype(str)
-            elif col.decimals is not None:
-                text = np.char.mod(f"%.{col.decimals}f", np.where(bad, 0.0, arr))
-            else:
-                return [_csv_cell(col, v, lang, comma, excel) for v in arr.tolist()]
-            if comma and col.kind == "float":
-                text = np.char.replace(text, ".", ",")
-            out: list[str] = text.tolist()
-            if bad.any():
-                for k in np.flatnonzero(bad).tolist():
-                    out[k] = ""
-            return out
-        if col.kind == "int":
-            return arr.astype(np.int64).astype(str).tolist()
+            ints = pa.array(np.where(bad, 0, rounded).astype(np.int64), mask=bad)
+        else:
+            ints = pa.array(arr.astype(np.int64))
+        return pc.cast(ints, pa.string()).fill_null("")
+    if isinstance(values, np.ndarray) and values.dtype.kind == "b" and col.kind == "bool":
+        yes, no = _BOOL_WORDS[lang]
+        return pa.array(np.where(values, yes, no).tolist(), pa.string())
+    try:  # once per distinct value, array-wise around it
+        enc = pa.array(values, from_pandas=True).dictionary_encode()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        enc = None
+    if enc is not None and len(enc.dictionary) <= max(1000, len(enc) // 4):
+        formatted = [_csv_cell(col, v, lang, comma, excel) for v in enc.dictionary.to_pylist()]
+        strings = pa.array(formatted, pa.string()).take(enc.indices).fill_null("")
+        if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in formatted):
+            return _quote(strings, delimiter)
+        return strings
     if isinstance(values, np.ndarray):
         values = values.tolist()
-    if col.kind == "text" and col.labels is None:
-        out = []
-        for v in values:
-            if v is None or v == "":
-                out.append("")
-            else:
-                s = v if isinstance(v, str) else str(v)
-                out.append("'" + s if s[0] in FORMULA_TRIGGERS else s)
-        return out
-    return [_csv_cell(col, v, lang, comma, excel) for v in values]
+    memo: dict[Any, str] = {}
+    out: list[str] = []
+    append = out.append
+    for v in values:
+        try:
+            cell = memo.get(v)
+        except TypeError:  # unhashable: format it on its own
+            append(_csv_cell(col, v, lang, comma, excel))
+            continue
+        if cell is None:
+            cell = memo[v] = _csv_cell(col, v, lang, comma, excel)
+        append(cell)
+    strings = pa.array(out, pa.string())
+    if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in memo.values()):
+        return _quote(strings, delimiter)
+    return strings
+
+
+def _join_lines(cols: list[Any], delimiter: str, eol: str) -> bytes:
+    """Cells joined into lines, each ending with ``eol``, without a Python string per cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if not cols:
+        return b""
+    try:  # the fast writer, when no cell needed quotes (it refuses structural characters with quoting "none")
+        out = io.BytesIO()
+        table = pa.table({f"c{k}": c for k, c in enumerate(cols)})
+        options = pacsv.WriteOptions(include_header=False, delimiter=delimiter, eol=eol, quoting_style="none")
+        pacsv.write_csv(table, out, options)
+        return out.getvalue()
+    except pa.ArrowInvalid:
+        pass
+    lines = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, delimiter)
+    lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.string()), eol)
+    lines = pa.concat_arrays([lines]) if lines.offset else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[: len(lines) + 1]
+    data = lines.buffers()[2]
+    return bytes(data[int(offsets[0]) : int(offsets[-1])]) if data is not None else b""
 
 
 def to_csv(table: Table, lang: Lang = "nb", excel: bool = True, header: Literal["label", "key"] = "label") -> bytes:
     """The table as CSV bytes (see the module docstring)."""
+    out = io.BytesIO()
+    write_csv(table, out, lang=lang, excel=excel, header=header)
+    return out.getvalue()
+
+
+def write_csv(
+    table: Table, out: BinaryIO, lang: Lang = "nb", excel: bool = True, header: Literal["label", "key"] = "label"
+) -> int:
+    """:func:`to_csv` written to ``out`` piece by piece (a million rows never become one string); bytes written."""
     if lang not in ("nb", "en"):
         raise ValueError(f"lang must be 'nb' or 'en'; got {lang!r}")
     comma = excel and lang == "nb"
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
-    w.writerow([neutralise(c.key if header == "key" else c.header(lang)) for c in table.columns])
-    cols = [_csv_column(c, table.column_values(k), lang, comma, excel) for k, c in enumerate(table.columns)]
-    w.writerows(zip(*cols, strict=True))
-    text = buf.getvalue()
-    return (("\ufeff" + text) if excel else text).encode("utf-8")
+    delimiter = ";" if excel else ","
+    eol = "\r\n" if excel else "\n"
+    heads = [c.key if header == "key" else c.header(lang) for c in table.columns]
+    first = ("\ufeff" if excel else "") + delimiter.join(_text_strings(heads, delimiter).to_pylist()) + eol
+    written = out.write(first.encode("utf-8"))
+    n = len(table)
+    for a in range(0, n, _PIECE_ROWS):
+        b = min(n, a + _PIECE_ROWS)
+        cols = [
+            _csv_column(c, table.column_values(k)[a:b], lang, comma, excel, delimiter)
+            for k, c in enumerate(table.columns)
+        ]
+        written += out.write(_join_lines(cols, delimiter, eol))
+    return written
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -300,6 +416,8 @@ def to_xlsx(tables: Iterable[Table], lang: Lang = "nb") -> bytes:
             values = table.column_values(j)
             if isinstance(values, np.ndarray):
                 values = values.tolist()
+            elif hasattr(values, "to_pylist"):  # an Arrow array
+                values = values.to_pylist()
             width = max(6, min(40, max((len(w) for w in head.split()), default=6) + 2))
             fmt = formats.get(col.kind)
             if col.kind == "float" and col.decimals is not None:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.cases.kinds import CalculationKind as CalculationKind  # re-exported (defined without pydantic, for the CLI)
+from api.strict import StrictNumbers
 from api.underwriting.schemas import AffordabilityRequestIn, FinancingPlanRequestIn
 from loan_engine.cases.status import CaseStatus
 
@@ -29,7 +31,7 @@ def has_nul(value: Any) -> bool:
     return False
 
 
-class InputDocument(BaseModel):
+class InputDocument(StrictNumbers):
     """Request documents: unknown fields are refused, and so are NUL characters in any text."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,17 +50,12 @@ class Purpose(StrEnum):
     financing_certificate = "financing_certificate"
 
 
-class CalculationKind(StrEnum):
-    affordability = "affordability"
-    financing_plan = "financing-plan"
-
-
 class Outcome(StrEnum):
     granted = "granted"
     refused = "refused"
 
 
-class Application(BaseModel):
+class Application(StrictNumbers):
     """What the household applies for. ``affordability`` is an ``/v1/affordability`` request (household, income,
     costs, debts, loan wish, bank loan, dwelling); ``financing_plan`` a ``/v1/financing-plans`` request for a
     concrete purchase. A financing certificate (finansieringsbevis) has no dwelling yet: the assessment gives
@@ -90,7 +87,7 @@ class CaseCreate(InputDocument):
     application: Application
 
 
-class ParameterSetRef(BaseModel):
+class ParameterSetRef(StrictNumbers):
     id: str = Field(min_length=1, max_length=64)
     version: int = Field(ge=1, le=2**31 - 1)
 
@@ -128,7 +125,7 @@ class RecomputeOut(BaseModel):
     result: dict[str, Any]
 
 
-class DecisionTerms(BaseModel):
+class DecisionTerms(StrictNumbers):
     model_config = ConfigDict(extra="forbid")  # inside DecisionIn, which refuses NUL characters
 
     term_years: int = Field(ge=1, le=50)

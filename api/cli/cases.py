@@ -8,25 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from api.cases import service
-from api.cases.schemas import (
-    AppealIn,
-    AssessmentRequest,
-    CalculationKind,
-    CaseCreate,
-    DecisionIn,
-    ParameterSetRef,
-    PayoutIn,
-)
-from api.cases.service import CLI_ACTOR
+from api.cases.kinds import CalculationKind
 from api.cli.common import console, db_session, domain_error, fail, parse_model, print_json, read_json_file
-from api.parameter_sets import service as parameter_set_service
 from loan_engine.cases.status import CaseStatus
 from loan_engine.errors import DomainError
-from models import audit
-from models import parameter_sets as parameter_set_repo
+
+# The services, schemas and the database layer are imported inside the commands (`loan-engine --help` must not
+# load them).
 
 cases_app = typer.Typer(help="Startlån cases: create, assess, decide, appeal, pay out, expire.", no_args_is_help=True)
 parameter_sets_app = typer.Typer(help="Versioned parameter sets: load a new one, list them.", no_args_is_help=True)
@@ -40,6 +29,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _current_version(case_id: str) -> int:
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     with db_session() as session:
         return service.visible_case(session, CLI_ACTOR, case_id).version
 
@@ -51,6 +43,10 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a case (draft) from an application file."""
+    from api.cases import service
+    from api.cases.schemas import CaseCreate
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(CaseCreate, read_json_file(file), str(file))
     try:
         with db_session() as session:
@@ -75,6 +71,10 @@ def assess(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the calculation with the parameter set in force and store it; the case becomes assessed."""
+    from api.cases import service
+    from api.cases.schemas import AssessmentRequest, ParameterSetRef
+    from api.cases.service import CLI_ACTOR
+
     try:
         on_date = date.fromisoformat(on) if on else None
     except ValueError:
@@ -114,6 +114,10 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide the case (vedtak). The file's `version` is checked if given (else the current version is used)."""
+    from api.cases import service
+    from api.cases.schemas import DecisionIn
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(DecisionIn, read_json_file(file), str(file))
     try:
         version = _versioned_command(case_id, body.version)
@@ -142,6 +146,10 @@ def appeal(
     as_json: JsonOpt = False,
 ) -> None:
     """Register an appeal (klage) against the latest decision."""
+    from api.cases import service
+    from api.cases.schemas import AppealIn
+    from api.cases.service import CLI_ACTOR
+
     data = {"reason": reason, "received_on": received_on}
     body = parse_model(AppealIn, data, "appeal")
     try:
@@ -162,6 +170,10 @@ def payout(
     as_json: JsonOpt = False,
 ) -> None:
     """Register the payout of a granted loan."""
+    from api.cases import service
+    from api.cases.schemas import PayoutIn
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(PayoutIn, {"amount": amount}, "payout")
     try:
         with db_session() as session:
@@ -180,6 +192,9 @@ def payout(
 @cases_app.command("show")
 def show(case_id: Annotated[str, typer.Argument(help="The case id.")]) -> None:
     """Print the case with its calculations and decisions as JSON."""
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         with db_session() as session:
             out = service.case_out(session, CLI_ACTOR, service.visible_case(session, CLI_ACTOR, case_id))
@@ -197,6 +212,11 @@ def list_cases(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, newest first."""
+    from rich.table import Table
+
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         with db_session() as session:
             page = service.list_cases(
@@ -232,6 +252,9 @@ def expire(
     as_json: JsonOpt = False,
 ) -> None:
     """Expire granted promises (tilsagn) not paid out before their valid_until date."""
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:
@@ -254,6 +277,9 @@ def load(
     file: Annotated[Path, typer.Argument(help="A parameter-set JSON document.")], as_json: JsonOpt = False
 ) -> None:
     """Validate and store a new parameter set (or a new version). Stored versions are never changed."""
+    from api.parameter_sets import service as parameter_set_service
+    from models import audit
+
     document = read_json_file(file)
     if not isinstance(document, dict):
         fail(f"{file}: a parameter set is a JSON object")
@@ -287,6 +313,10 @@ def load(
 @parameter_sets_app.command("list")
 def list_sets(as_json: JsonOpt = False) -> None:
     """Every stored parameter set and version, newest first."""
+    from rich.table import Table
+
+    from models import parameter_sets as parameter_set_repo
+
     with db_session() as session:
         rows = [
             {

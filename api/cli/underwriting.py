@@ -9,21 +9,21 @@ Parameter sets: the built-in sets by default (the request's ``parameter_set`` or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from pydantic import BaseModel
-from rich.table import Table
 
 from api.cli.common import console, domain_error, parse_model, print_json, read_json_file
-from api.underwriting import schemas as uw
 from loan_engine.errors import DomainError
-from loan_engine.parameters import (
-    UnderwritingParameters,
-    builtin_parameter_set,
-    default_parameter_set,
-    underwriting_parameters,
-)
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+    from loan_engine.parameters import UnderwritingParameters
+
+# The schemas and the calculations are imported inside the commands (`loan-engine --help` must not load them).
 
 FileArg = Annotated[Path, typer.Argument(help="Request JSON file (same document as the HTTP request body).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON instead of tables.")]
@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | None) -> UnderwritingParameters:
+    from loan_engine.parameters import builtin_parameter_set, default_parameter_set, underwriting_parameters
+
     if from_database:
         from api.cli.common import db_session
         from api.parameter_sets import service
@@ -72,6 +74,8 @@ def _kr(x: float) -> str:
 
 
 def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
+    from rich.table import Table
+
     table = Table(title="Forklaring" if lang == "nb" else "Explanation", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Steg" if lang == "nb" else "Step", overflow="fold")
@@ -81,6 +85,8 @@ def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
 
 
 def _kv(title: str, rows: list[tuple[str, str]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
@@ -103,6 +109,8 @@ def affordability(
     kommune: KommuneOpt = None,
 ) -> None:
     """Debt-service capacity and the maximum startlån for a household."""
+    from api.underwriting import schemas as uw
+
     language = _lang(lang)
     request = parse_model(uw.AffordabilityRequestIn, read_json_file(file), str(file))
     try:
@@ -135,6 +143,10 @@ def schedule(
     all_rows: Annotated[bool, typer.Option("--all", help="Print every row (default: the first and last 12).")] = False,
 ) -> None:
     """A repayment schedule and its totals."""
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+
     request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
     try:
         from api.underwriting.service import schedule as calculate
@@ -188,6 +200,10 @@ def financing_plan(
     kommune: KommuneOpt = None,
 ) -> None:
     """The financing ladder for a concrete purchase and the smallest grant."""
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+
     language = _lang(lang)
     request = parse_model(uw.FinancingPlanRequestIn, read_json_file(file), str(file))
     try:

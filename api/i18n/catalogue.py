@@ -197,7 +197,22 @@ RULES: dict[str, str] = {
     "column-required": "Registeret mangler en påkrevd kolonne; første linje må være overskriften.",
     "max-file-bytes-{n}": "Filen er større enn {n} byte.",
     "max-rows-{n}": "Filen har flere enn {n} rader.",
+    "max-decoded-bytes-{n}": "Filen er større enn {n} byte når den er pakket ut.",
     "max-areas-{n}": "Pristabellen har flere enn {n} rader.",
+    # Added with the durable jobs, the stress-test model and the screening checks (merged later)
+    "results-removed": "De lagrede resultatene av denne jobben er slettet; bare antallene er tatt vare på.",
+    "calibration-size": "Kalibreringen trenger minst 50 lån, 10 scenarioer og 1 år.",
+    "column-looks-like-known": "En kolonne ligner på en kjent kolonne; gi den riktig navn, eller kjør med "
+    "--allow-unknown-columns (API: allow_unknown_columns=true) for å se bort fra den.",
+    "empty-file": "Scenariofilen er tom.",
+    "max-household-scenarios": "For mange scenarioer for én husholdning.",
+    "max-scenario-rows": "Scenariofilen har flere rader enn tillatt.",
+    "min-10-scenarios": "Antall scenarioer må være et helt tall, minst 10.",
+    "missing-column": "Scenariofilen mangler en påkrevd kolonne.",
+    "not-text": "paths_csv må være CSV-tekst.",
+    "one-of": "Oppgi enten paths eller paths_csv, ikke begge.",
+    "scenario-numbering": "Scenarioene må være nummerert fra 0 uten hull.",
+    "years-range": "Antall år er utenfor det tillatte området.",
 }
 
 # Request validation (pydantic) by error type; {placeholders} are pydantic's context values.

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.strict import StrictNumbers
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import ExplanationStep
 from loan_engine.underwriting.affordability import (
@@ -52,7 +53,7 @@ def _ore(x: float) -> float:
     return round(x, 2)
 
 
-class _In(BaseModel):
+class _In(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
 
 
