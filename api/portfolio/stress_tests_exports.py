@@ -150,26 +150,60 @@ def summary_table(job: dict[str, Any], result: dict[str, Any], lang: Lang) -> Ta
     return key_value_table(items, name_nb="Sammendrag", name_en="Summary", lang=lang)
 
 
-def segments_table(result: dict[str, Any]) -> Table | None:
-    """Per-segment figures when the result carries them (a list of flat objects); None otherwise."""
-    segments = result.get("segments")
-    if not isinstance(segments, list) or not segments or not isinstance(segments[0], dict):
+SEGMENT_COLUMNS = (
+    Column("segment_type", "segmenttype", "segment type", "text"),
+    Column("segment", "segment", "segment", "text"),
+    Column("loans", "lån", "loans", "int"),
+    Column("balance_nok", "saldo (kr)", "balance (NOK)", "int"),
+    Column("expected_loss_nok", "forventet tap (kr)", "expected loss (NOK)", "int"),
+    Column("expected_loss_share", "andel av forventet tap", "share of expected loss", "percent", decimals=1),
+    Column("es_contribution_nok", "bidrag til ES (kr)", "contribution to ES (NOK)", "int"),
+    Column("es_share", "andel av ES", "share of ES", "percent", decimals=1),
+)
+
+
+def segments_table(segments_csv: bytes | None) -> Table | None:
+    """Expected loss and ES contribution by segment, from the job's ``segments.csv`` (None when it has none)."""
+    if not segments_csv:
         return None
-    keys = list(segments[0].keys())
-    columns = []
-    for k in keys:
-        sample = next((s.get(k) for s in segments if s.get(k) is not None), None)
-        kind = "float" if isinstance(sample, float) else "int" if isinstance(sample, int) else "text"
-        columns.append(Column(k, k.replace("_", " "), k.replace("_", " "), kind))  # type: ignore[arg-type]
-    rows = [{k: (_value(s.get(k)) if isinstance(s.get(k), dict) else s.get(k)) for k in keys} for s in segments]
-    return Table(columns, rows=rows, name_nb="Segmenter", name_en="Segments")
+    reader = csv.reader(io.StringIO(segments_csv.decode("utf-8-sig")))
+    header = next(reader, None)
+    if not header:
+        return None
+    rows: list[list[Any]] = []
+    for raw in reader:
+        if len(raw) < len(SEGMENT_COLUMNS):
+            continue
+
+        def number(text: str, scale: float = 1.0) -> float | None:
+            return None if text == "" else float(text) / scale
+
+        rows.append(
+            [
+                raw[0],
+                raw[1],
+                number(raw[2]),
+                number(raw[3]),
+                number(raw[4]),
+                number(raw[5], 100),
+                number(raw[6]),
+                number(raw[7], 100),
+            ]
+        )
+    return Table(SEGMENT_COLUMNS, rows=rows, name_nb="Segmenter", name_en="Segments")
 
 
-def results_xlsx(job: dict[str, Any], result: dict[str, Any], machine_csv: bytes | None, lang: Lang) -> bytes:
+def results_xlsx(
+    job: dict[str, Any],
+    result: dict[str, Any],
+    machine_csv: bytes | None,
+    lang: Lang,
+    segments_csv: bytes | None = None,
+) -> bytes:
     tables = [summary_table(job, result, lang), quantiles_table(result), years_table(result)]
     if machine_csv is not None:
         tables.append(scenario_table(machine_csv))
-    segments = segments_table(result)
+    segments = segments_table(segments_csv)
     if segments is not None:
         tables.append(segments)
     return to_xlsx(tables, lang=lang)

@@ -144,5 +144,7 @@ def results_xlsx(
     content = stored_artifact(session, job, service.ARTIFACT, "No results yet: the stress test has not succeeded.")
     if job.result is None:
         raise NotFound("No results yet: the stress test has not succeeded.", field="id", rule="results-ready")
-    body = exports.results_xlsx(service.view(job), job.result, content, _language(lang))
+    segments_art = jobs.get_artifact(session, job.id, service.SEGMENTS_ARTIFACT)
+    segments = bytes(segments_art.content) if segments_art is not None else None
+    body = exports.results_xlsx(service.view(job), job.result, content, _language(lang), segments)
     return Response(body, media_type=XLSX_MEDIA_TYPE, headers=_download_headers(f"stresstest-{job.id}.xlsx"))

@@ -32,6 +32,7 @@ def finished(client: TestClient, finance_headers: dict[str, str]) -> dict[str, A
         "scenarios": SCENARIOS,
         "horizon_years": YEARS,
         "seed": 3,
+        "contributions": True,
     }
     started = client.post("/v1/stress-tests", json=body, headers=finance_headers)
     assert started.status_code == 202, started.text
@@ -91,7 +92,13 @@ def test_results_xlsx(client: TestClient, finance_headers: dict[str, str], finis
     assert answer.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert answer.headers["content-disposition"] == f'attachment; filename="stresstest-{finished["id"]}.xlsx"'
     book = load_workbook(io.BytesIO(answer.content))
-    assert book.sheetnames == ["Sammendrag", "Kvantiler", "Per år", "Tap per scenario"]
+    segments = client.get(f"/v1/stress-tests/{finished['id']}/segments.csv", headers=finance_headers)
+    assert segments.status_code == 200, segments.text
+    assert book.sheetnames == ["Sammendrag", "Kvantiler", "Per år", "Tap per scenario", "Segmenter"]
+    segment_rows = list(book["Segmenter"].iter_rows(min_row=2, values_only=True))
+    assert len(segment_rows) == len(segments.text.strip().splitlines()) - 1 > 0
+    first = next(csv.reader(io.StringIO(segments.text.splitlines()[1])))
+    assert segment_rows[0][:3] == (first[0], first[1], int(first[2]))
     result = finished["result"]
     summary = {row[0]: row[2] for row in book["Sammendrag"].iter_rows(min_row=2, values_only=True)}
     assert summary["el_total"] == result["expected_loss"]["total"]["value"]
