@@ -183,6 +183,7 @@ class ScreeningResult:
     options: ScreeningOptions
     parameter_set: dict[str, Any]
     assumptions: list[str] = field(default_factory=list)
+    assumptions_nb: list[str] = field(default_factory=list)  # the same sentences in bokmål, in the same order
 
     def __len__(self) -> int:
         return len(self.register)
@@ -534,8 +535,21 @@ def screen(
         "Bostøtte " + ("counted" if options.count_bostotte else "not counted") + " as income.",
         f"Purchase costs {options.purchase_costs_percent:g} % of the price.",
     ]
+    share_nb = f"{options.max_grant_share * 100:.0f}".replace(".", ",")
+    assumptions_nb = [
+        "Passende bolig etter husstandens størrelse: "
+        + ", ".join(f"{s} pers. → {suitable_dwelling(s)[0]} rom/{suitable_dwelling(s)[1]:g} m²" for s in range(1, 7))
+        + " (forutsetning for screeningen, ikke en nasjonal norm).",
+        f"Tilskudd regnes som innen rekkevidde bare opp til {share_nb} % av prisen"
+        + (f" og {options.max_grant:,.0f} kr".replace(",", "\u00a0") if options.max_grant is not None else "")
+        + " (kommunens valg; ingen nasjonal grense).",
+        "Løpetid på 50 år prøves bare der registeret viser varig lav inntekt (§ 8-5 a; b–d forutsatt).",
+        "Bostøtte " + ("regnes" if options.count_bostotte else "regnes ikke") + " som inntekt.",
+        "Omkostninger ved kjøp: " + f"{options.purchase_costs_percent:g}".replace(".", ",") + " % av prisen.",
+    ]
     if not np.any(running > 0):
         assumptions.append("The price table gives no monthly running costs: owning costs are loan payments only.")
+        assumptions_nb.append("Pristabellen har ingen månedlige bokostnader: å eie koster da bare lånebetalingene.")
     if progress:
         progress(4, 4)
     return ScreeningResult(
@@ -568,6 +582,7 @@ def screen(
         options=options,
         parameter_set={"id": params.set_id, "version": params.version},
         assumptions=assumptions,
+        assumptions_nb=assumptions_nb,
     )
 
 

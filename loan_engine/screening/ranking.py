@@ -450,6 +450,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         "parameter_set": result.parameter_set,
         "options": result.options.as_dict(),
         "assumptions": list(result.assumptions),
+        "assumptions_nb": list(result.assumptions_nb),
     }
     if report is not None:
         summary["rows_read"] = report.rows_read

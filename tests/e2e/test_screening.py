@@ -124,6 +124,12 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     assert api_errors[0]["message"].replace("\u00a0", " ") in shown[0].text
     assert page.find_element(By.ID, "prices-errors-none")
 
+    # The assumptions ("Forutsetninger") in bokmål on the bokmål page, in English on the English one.
+    shown_assumptions = [li.text for li in page.find_elements(By.CSS_SELECTOR, "#assumptions li")]
+    assert shown_assumptions == [a.replace("\u00a0", " ") for a in s["assumptions_nb"]]
+    assert any("Bostøtte regnes ikke som inntekt" in a for a in shown_assumptions)
+    assert not any(" the price" in a or "counted" in a for a in shown_assumptions)
+
     problems = a11y_problems(page)
     assert problems == [], problems
     screenshot("screening-nb")
@@ -134,5 +140,6 @@ def test_screening_page_shows_the_apis_summary_list_and_row_errors(
     wait_until(lambda: page.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", 5, "lang=en")
     assert page.find_element(By.ID, "r-total-startlan").text.startswith("NOK ")
     assert number_in(page.find_element(By.ID, "r-total-startlan").text, "en") == s["total_startlan"]
+    assert [li.text for li in page.find_elements(By.CSS_SELECTOR, "#assumptions li")] == s["assumptions"]
     assert a11y_problems(page) == []
     screenshot("screening-en")

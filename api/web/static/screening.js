@@ -224,7 +224,8 @@ function render() {
     el("h3", {}, t("scr.r.by_area_title")), areaHost,
     el("h3", {}, t("scr.r.by_solution_title")), solutionHost,
     el("h3", {}, t("scr.r.assumptions")),
-    el("ul", {}, (s.assumptions || []).map((a) => el("li", {}, a))),
+    el("ul", { id: "assumptions" }, ((i18n.currentLang() === "nb" && s.assumptions_nb?.length ? s.assumptions_nb
+      : s.assumptions) || []).map((a) => el("li", {}, a))),
     el("h3", {}, t("scr.r.list_title")),
     el("p", { class: "hint" }, t("scr.r.list_hint")),
     el("div", { id: "ranked-host" }, ...renderList()),
