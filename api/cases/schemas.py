@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.underwriting.schemas import AffordabilityRequestIn, FinancingPlanRequestIn
+from api.underwriting.schemas import MAX_TERM_YEARS, AffordabilityRequestIn, FinancingPlanRequestIn
 from loan_engine.cases.status import CaseStatus
 
 MAX_NOK = 1_000_000_000
@@ -131,7 +131,7 @@ class RecomputeOut(BaseModel):
 class DecisionTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")  # inside DecisionIn, which refuses NUL characters
 
-    term_years: int = Field(ge=1, le=50)
+    term_years: int = Field(ge=1, le=MAX_TERM_YEARS)
     rate_type: Literal["floating", "fixed"] = "floating"
     fixation_years: int | None = Field(default=None, ge=1, le=20)
     repayment: Literal["annuity", "serial"] = "annuity"

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from loan_engine.errors import InvalidInput
+from loan_engine.parameters import default_underwriting_parameters
 from loan_engine.underwriting import rules
 
-MAX_TERM_MONTHS = 50 * 12
-MAX_INTEREST_ONLY_MONTHS = 8 * 12
+_DEFAULT = default_underwriting_parameters()  # statutory limits: the built-in parameter set's
+MAX_TERM_MONTHS = _DEFAULT.special_max_term_years * 12
+MAX_INTEREST_ONLY_MONTHS = _DEFAULT.max_interest_only_years * 12
 MAX_RATE = 1.0  # 100 % per year: anything above is absurd input
 
 
@@ -114,13 +116,13 @@ def validate_terms(
     """Raise :class:`InvalidInput` for a term, interest-only period or rate outside the rules."""
     if term_months < 1 or term_months > MAX_TERM_MONTHS:
         raise InvalidInput(
-            f"The term must be from 1 month to 50 years; got {term_months} months.",
+            f"The term must be from 1 month to {MAX_TERM_MONTHS // 12} years; got {term_months} months.",
             field=f"{prefix}.term_years",
             rule="max-term-50-years",
         )
     if interest_only_months < 0 or interest_only_months > MAX_INTEREST_ONLY_MONTHS:
         raise InvalidInput(
-            f"Interest-only may last 0–8 years; got {interest_only_months} months.",
+            f"Interest-only may last 0–{MAX_INTEREST_ONLY_MONTHS // 12} years; got {interest_only_months} months.",
             field=f"{prefix}.interest_only_years",
             rule="max-interest-only-8-years",
         )

@@ -100,6 +100,7 @@ class FinancingPlan:
     final: AffordabilityResult | None  # the assessment of the configuration reached
     startlan: int  # the startlån the plan ends in: the required loan, the loan with the grant, or 0 if none works
     serviceable: bool  # a step or the grant makes the purchase serviceable
+    max_loan: int  # the largest startlån the plan allows: the maximum loan where a step works, else ``startlan``
     explanation: tuple[ExplanationStep, ...]
     parameter_set_id: str
     parameter_set_version: int
@@ -366,6 +367,7 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
         final=final,
         startlan=int(lad.startlan[0]),
         serviceable=bool(lad.serviceable[0]),
+        max_loan=final.max_loan if code not in (rules.SOLUTION_GRANT, rules.SOLUTION_NONE) else int(lad.startlan[0]),
         explanation=tuple(explanation),
         parameter_set_id=params.set_id,
         parameter_set_version=params.version,

@@ -20,9 +20,9 @@ from loan_engine.errors import InvalidInput
 from loan_engine.explain import kr_en, kr_nb
 from loan_engine.parameters import SocialAssistanceFloor, UnderwritingParameters
 from loan_engine.underwriting import rules
-from loan_engine.underwriting.rules import MAX_AGE
 
 MAX_MEMBERS = 20
+MAX_AGE = rules.MAX_AGE
 
 
 class Sex(StrEnum):

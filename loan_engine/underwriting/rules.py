@@ -30,13 +30,15 @@ Rules
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, vectorize
+from numba import njit
+from numba import vectorize as _vectorize
 
 from loan_engine.parameters import AgeBand, FeeRule, SocialAssistanceFloor, UnderwritingParameters
 
@@ -45,6 +47,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 MAX_AGE = 120
+
+vectorize: Callable[..., Any] = _vectorize  # numba's decorator, untyped
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -44,8 +44,8 @@ def test_max_principal_is_carried_by_the_exact_schedule(
     assert p > 0
     changes = (RateChange(fix + 1, later),) if fix else ()
     sched = build_schedule(LoanTerms(p, rate, term, Repayment.SERIAL if serial else Repayment.ANNUITY, io, changes))
-    # The last payment absorbs the rounding; the other payments are within a few øre of the amount.
-    assert max(r.payment for r in sched.rows[:-1]) <= amount + 0.02 + p * 1e-9
+    # The last payment absorbs the rounding; the others are within a few øre (rounded instalment and interest).
+    assert max(r.payment for r in sched.rows[:-1]) <= amount + 0.05
 
 
 def test_batch_equals_each_household_alone() -> None:
