@@ -90,7 +90,9 @@ class CaseCreate(InputDocument):
     application: Application
 
 
-class ParameterSetRef(BaseModel):
+class ParameterSetVersionRef(BaseModel):
+    """A parameter set at an exact version (as a stored calculation names it)."""
+
     id: str = Field(min_length=1, max_length=64)
     version: int = Field(ge=1, le=2**31 - 1)
 
@@ -102,7 +104,7 @@ class AssessmentRequest(InputDocument):
         default=CalculationKind.affordability,
         description="affordability (betjeningsevne, max loan) or financing-plan (needs application.financing_plan)",
     )
-    parameter_set: ParameterSetRef | None = Field(
+    parameter_set: ParameterSetVersionRef | None = Field(
         default=None, description="Use this stored set instead of the one in force on `on`."
     )
     on: date | None = Field(default=None, description="Use the parameter set in force on this date (default today).")
@@ -111,7 +113,7 @@ class AssessmentRequest(InputDocument):
 class CalculationOut(BaseModel):
     id: str
     kind: CalculationKind
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     serviceable: bool | None = Field(description="The calculation's advice: can the household carry the loan?")
     max_loan: float | None = Field(default=None, description="The largest startlån the calculation allows, NOK.")
     request: dict[str, Any]
@@ -122,7 +124,7 @@ class CalculationOut(BaseModel):
 
 class RecomputeOut(BaseModel):
     calculation_id: str
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     matches: bool = Field(description="True when recomputing with the stored set gives the stored result exactly.")
     differences: list[str] = Field(description="Dotted paths whose values differ (empty when matches).")
     result: dict[str, Any]

@@ -36,7 +36,7 @@ from api.cases.schemas import (
     DecisionOut,
     ExpiryReport,
     Outcome,
-    ParameterSetRef,
+    ParameterSetVersionRef,
     PayoutIn,
     PayoutOut,
     RecomputeOut,
@@ -165,7 +165,7 @@ def calculation_out(row: CaseCalculation) -> CalculationOut:
     return CalculationOut(
         id=row.id,
         kind=CalculationKind(row.kind),
-        parameter_set=ParameterSetRef(id=row.parameter_set_id, version=row.parameter_set_version),
+        parameter_set=ParameterSetVersionRef(id=row.parameter_set_id, version=row.parameter_set_version),
         serviceable=row.serviceable,
         max_loan=row.max_loan,
         request=row.request,
@@ -483,7 +483,7 @@ def recompute(session: Session, actor: Actor, case_id: str, calculation_id: str)
     differences = list(_differences(stored.result, again.result))
     return RecomputeOut(
         calculation_id=stored.id,
-        parameter_set=ParameterSetRef(id=row.set_id, version=row.version),
+        parameter_set=ParameterSetVersionRef(id=row.set_id, version=row.version),
         matches=not differences,
         differences=differences[:50],
         result=again.result,

@@ -17,7 +17,7 @@ from api.cases.schemas import (
     CalculationKind,
     CaseCreate,
     DecisionIn,
-    ParameterSetRef,
+    ParameterSetVersionRef,
     PayoutIn,
 )
 from api.cases.service import CLI_ACTOR
@@ -83,7 +83,7 @@ def assess(
     if parameter_set is not None:
         if parameter_set_version is None:
             fail("--parameter-set needs --parameter-set-version")
-        ref = ParameterSetRef(id=parameter_set, version=parameter_set_version)
+        ref = ParameterSetVersionRef(id=parameter_set, version=parameter_set_version)
     try:
         with db_session() as session:
             request = AssessmentRequest(kind=kind, parameter_set=ref, on=on_date)
