@@ -16,8 +16,8 @@ and households per second for
 1. reading + validating the CSV (``;``, as a Norwegian Excel writes it);
 2. the vectorised screening (``engine.screen``: living costs, the financing ladder, grant, owning cost) — best of 3;
 3. ranking + the kommune summary + writing the CSV (the output edge);
-4. the row-by-row loop: ``engine.screen_one`` — the single-household affordability answer and financing ladder
-   themselves — on a subset (``--quick``: 200 rows, else 1 000), extrapolated per household.
+4. the row-by-row loop: the single-household financing plan (``financing_plan`` for ``engine.single_request``)
+   on a subset (``--quick``: 200 rows, else 1 000), extrapolated per household.
 
 It prints the ratio vectorised : row-by-row and whether 100 000 households are screened in under a second (the
 goal). The loop's answers are checked against the vectorised ones for the subset. Timings are reported, never
@@ -37,13 +37,14 @@ from pathlib import Path
 
 from loan_engine.parameters import default_underwriting_parameters
 from loan_engine.screening import synthetic
-from loan_engine.screening.engine import ScreeningOptions, Solution, screen, screen_one, split_unpriced
+from loan_engine.screening.engine import ScreeningOptions, Solution, screen, single_request, split_unpriced
 from loan_engine.screening.io import open_table
-from loan_engine.screening.prices import prices_from_records
+from loan_engine.screening.prices import prices_from_records, suitable_dwelling
 from loan_engine.screening.ranking import kommune_summary, result_columns, results_csv, write_results_csv
 from loan_engine.screening.register import concat
 from loan_engine.screening.run import read_register, run_screening
 from loan_engine.screening.validation import RegisterValidator
+from loan_engine.underwriting.financing_ladder import FinancingPlanRequest, financing_plan
 
 N_DEFAULT = 100_000
 GOAL_SECONDS = 1.0
@@ -198,11 +199,16 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     mismatches = 0
     for i in range(min(loop_n, len(reg))):
-        one = screen_one(reg, i, prices, params, options)
+        hit = prices.lookup(reg.area_key[i], *suitable_dwelling(int(reg.size[i])))
+        assert hit is not None
+        price, running, _ = hit
+        costs = price * options.purchase_costs_percent / 100
+        plan = financing_plan(FinancingPlanRequest(single_request(reg, i, price, running, costs, options)), params)
+        grant = plan.grant.amount if plan.grant is not None and plan.grant.serviceable else 0
         if (
-            one["max_loan_best"] != int(result.max_loan_best[i])
-            or one["grant"] != int(result.grant[i])
-            or one["solution"] != Solution(int(result.solution[i])).slug
+            plan.startlan != int(result.startlan[i])
+            or grant != int(result.grant[i])
+            or (plan.solution or "none") != Solution(int(result.solution[i])).slug
         ):
             mismatches += 1
     t_loop = time.perf_counter() - t0

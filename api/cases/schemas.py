@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.cases.kinds import CalculationKind as CalculationKind  # re-exported (defined without pydantic, for the CLI)
 from api.strict import StrictNumbers
-from api.underwriting.schemas import AffordabilityRequestIn, FinancingPlanRequestIn
+from api.underwriting.schemas import MAX_TERM_YEARS, AffordabilityRequestIn, FinancingPlanRequestIn
 from loan_engine.cases.status import CaseStatus
 
 MAX_NOK = 1_000_000_000
@@ -87,7 +87,9 @@ class CaseCreate(InputDocument):
     application: Application
 
 
-class ParameterSetRef(StrictNumbers):
+class ParameterSetVersionRef(StrictNumbers):
+    """A parameter set at an exact version (as a stored calculation names it)."""
+
     id: str = Field(min_length=1, max_length=64)
     version: int = Field(ge=1, le=2**31 - 1)
 
@@ -99,7 +101,7 @@ class AssessmentRequest(InputDocument):
         default=CalculationKind.affordability,
         description="affordability (betjeningsevne, max loan) or financing-plan (needs application.financing_plan)",
     )
-    parameter_set: ParameterSetRef | None = Field(
+    parameter_set: ParameterSetVersionRef | None = Field(
         default=None, description="Use this stored set instead of the one in force on `on`."
     )
     on: date | None = Field(default=None, description="Use the parameter set in force on this date (default today).")
@@ -108,7 +110,7 @@ class AssessmentRequest(InputDocument):
 class CalculationOut(BaseModel):
     id: str
     kind: CalculationKind
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     serviceable: bool | None = Field(description="The calculation's advice: can the household carry the loan?")
     max_loan: float | None = Field(default=None, description="The largest startlån the calculation allows, NOK.")
     request: dict[str, Any]
@@ -119,7 +121,7 @@ class CalculationOut(BaseModel):
 
 class RecomputeOut(BaseModel):
     calculation_id: str
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     matches: bool = Field(description="True when recomputing with the stored set gives the stored result exactly.")
     differences: list[str] = Field(description="Dotted paths whose values differ (empty when matches).")
     result: dict[str, Any]
@@ -128,7 +130,7 @@ class RecomputeOut(BaseModel):
 class DecisionTerms(StrictNumbers):
     model_config = ConfigDict(extra="forbid")  # inside DecisionIn, which refuses NUL characters
 
-    term_years: int = Field(ge=1, le=50)
+    term_years: int = Field(ge=1, le=MAX_TERM_YEARS)
     rate_type: Literal["floating", "fixed"] = "floating"
     fixation_years: int | None = Field(default=None, ge=1, le=20)
     repayment: Literal["annuity", "serial"] = "annuity"

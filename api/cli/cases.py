@@ -72,7 +72,7 @@ def assess(
 ) -> None:
     """Run the calculation with the parameter set in force and store it; the case becomes assessed."""
     from api.cases import service
-    from api.cases.schemas import AssessmentRequest, ParameterSetRef
+    from api.cases.schemas import AssessmentRequest, ParameterSetVersionRef
     from api.cases.service import CLI_ACTOR
 
     try:
@@ -83,7 +83,7 @@ def assess(
     if parameter_set is not None:
         if parameter_set_version is None:
             fail("--parameter-set needs --parameter-set-version")
-        ref = ParameterSetRef(id=parameter_set, version=parameter_set_version)
+        ref = ParameterSetVersionRef(id=parameter_set, version=parameter_set_version)
     try:
         with db_session() as session:
             request = AssessmentRequest(kind=kind, parameter_set=ref, on=on_date)

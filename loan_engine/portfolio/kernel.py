@@ -57,6 +57,7 @@ from loan_engine.portfolio.rng import (
     to_unit,
     to_unit_open,
 )
+from loan_engine.underwriting.rules import present_value_factor_scalar
 
 
 @njit(inline="always", cache=True)
@@ -69,16 +70,16 @@ def _spell(u: float, log_stay: float) -> float:
 
 
 @njit(inline="always", cache=True)
-def annuity_factor(rm: float, n: int) -> float:
-    """Payment per krone of balance: rm / (1 − (1 + rm)^−n)."""
-    if rm == 0.0:
-        return 1.0 / n
-    return rm / (1.0 - (1.0 + rm) ** (-float(n)))
+def payment_per_krone(rm: float, n: int) -> float:
+    """Level payment per krone of balance over ``n`` months at monthly rate ``rm``: the reciprocal of the
+    underwriting rules' annuity factor (:func:`loan_engine.underwriting.rules.present_value_factor`)."""
+    return 1.0 / present_value_factor_scalar(rm, float(n))
 
 
 @njit(inline="always", cache=True)
 def fill_annuity_table(af: np.ndarray, rm: float) -> None:
-    """af[k] = annuity factor for k remaining months at monthly rate rm (no transcendentals)."""
+    """af[k] = payment per krone for k remaining months at monthly rate rm: ``payment_per_krone`` tabulated by
+    recurrence (no transcendentals in the inner loop)."""
     af[0] = 0.0
     if rm == 0.0:
         for k in range(1, af.shape[0]):
@@ -278,15 +279,15 @@ def _one_scenario(
                 prin = bi / ni
             elif fixed_now:
                 if payfx[i] < 0.0:
-                    payfx[i] = bi * annuity_factor(rm, ni)
+                    payfx[i] = bi * payment_per_krone(rm, ni)
                 prin = payfx[i] - interest
             else:
-                prin = bi * (annuity_factor(rmf, ni) if direct else af_f[ni]) - interest
+                prin = bi * (payment_per_krone(rmf, ni) if direct else af_f[ni]) - interest
             due = interest + prin
             bdue = 0.0
             bbi = bb[i]
             if bbi > 0.0:
-                bdue = bbi * (annuity_factor(rb, ni) if direct else af_b[ni])
+                bdue = bbi * (payment_per_krone(rb, ni) if direct else af_b[ni])
                 bb[i] = bbi - (bdue - bbi * rb)
             gross = income[i] * ii
             if t >= life_m[i]:

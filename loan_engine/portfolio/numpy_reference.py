@@ -25,6 +25,7 @@ from loan_engine.portfolio.rng import (
     to_unit_open_np,
 )
 from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.underwriting.rules import present_value_factor
 
 
 def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
@@ -41,9 +42,10 @@ def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
     return af
 
 
-def annuity_factor_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rm == 0.0, 1.0 / n, rm / (1.0 - (1.0 + rm) ** (-n.astype(np.float64))))
+def payment_per_krone_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``kernel.payment_per_krone`` over arrays: the reciprocal of the shared annuity factor."""
+    out: np.ndarray = 1.0 / present_value_factor(rm, n.astype(np.float64))
+    return out
 
 
 def split_loss_np(
@@ -193,7 +195,7 @@ def simulate_paths_numpy(
         nidx = np.where(A, n, 1)
         need = A & fixed_now & (io <= 0) & ~is_serial & (payfx < 0.0)
         if need.any():
-            payfx[need] = b[need] * annuity_factor_np(rm[need], nidx[need])
+            payfx[need] = b[need] * payment_per_krone_np(rm[need], nidx[need])
         with np.errstate(divide="ignore", invalid="ignore"):
             prin = np.where(
                 io > 0,

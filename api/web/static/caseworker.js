@@ -192,7 +192,7 @@ function scheduleRequest(affordability, plan, prefs) {
   let principal = affordability.max_loan;
   if (plan && plan.final) {
     config = plan.final;
-    principal = plan.grant ? plan.grant.loan_with_grant : Math.min(plan.required_loan, plan.final.max_loan);
+    principal = plan.startlan;
   }
   if (!(principal > 0)) return null;
   const floating = config.floating_rate;
@@ -328,8 +328,7 @@ function renderPlan(p) {
     el("p", { class: "panel", id: "r-solution", "data-solution": p.solution ?? "" }, verdict),
     headline([
       ["r-grant", t("cw.r.grant"), grantAmount, kr(grantAmount)],
-      ["r-loan-with-grant", t("cw.r.loan_in_plan"), p.grant ? p.grant.loan_with_grant : p.required_loan,
-        kr(p.grant ? p.grant.loan_with_grant : p.required_loan)],
+      ["r-loan-with-grant", t("cw.r.loan_in_plan"), p.startlan, kr(p.startlan)],
     ]),
   );
   if (p.grant) section.append(el("p", {}, text(p.grant)));
