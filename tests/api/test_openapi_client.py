@@ -17,7 +17,7 @@ pytest.importorskip("openapi_python_client")
 
 
 def _module_name(operation_id: str) -> str:
-    """openapi-python-client's module name for an operation id (ours are ``tag-function_name``)."""
+    """openapi-python-client's module name for an operation id (ours are snake_case already: api/openapi.py)."""
     return re.sub(r"[^a-z0-9]+", "_", operation_id.lower()).strip("_")
 
 
@@ -57,4 +57,4 @@ def test_generated_client_has_every_operation(client: TestClient, tmp_path: Path
     assert operations - generated == set()
     for path in ("/v1/affordability", "/v1/financing-plans", "/v1/cases"):
         assert "post" in spec["paths"][path]
-    assert {"underwriting_post_affordability", "underwriting_post_financing_plan", "cases_assess_case"} <= generated
+    assert {"calculate_affordability", "calculate_financing_plan", "assess_case"} <= generated
