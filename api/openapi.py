@@ -58,6 +58,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/stress-tests/{job_id}/cancel"): "cancel_stress_test",
     ("GET", "/v1/stress-tests/{job_id}/scenario-losses.csv"): "get_stress_test_scenario_losses_csv",
     ("GET", "/v1/stress-tests/{job_id}/results.xlsx"): "get_stress_test_results_xlsx",
+    ("GET", "/v1/stress-tests/{job_id}/segments.csv"): "get_stress_test_segments_csv",
+    ("POST", "/v1/household-risk"): "calculate_household_risk",
     ("POST", "/v1/screenings"): "submit_screening",
     ("GET", "/v1/screenings/{job_id}"): "get_screening",
     ("DELETE", "/v1/screenings/{job_id}"): "delete_screening",
@@ -65,6 +67,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/screenings/{job_id}/results.csv"): "get_screening_results_csv",
     ("GET", "/v1/screenings/{job_id}/results.json"): "get_screening_results_json",
     ("GET", "/v1/screenings/{job_id}/results.xlsx"): "get_screening_results_xlsx",
+    ("GET", "/v1/screenings/{job_id}/summary.csv"): "get_screening_summary_csv",
+    ("GET", "/v1/screenings/{job_id}/summary.xlsx"): "get_screening_summary_xlsx",
     ("GET", "/metrics"): "get_metrics",
 }
 
