@@ -180,3 +180,22 @@ def test_cli_scheduler_option_gives_the_local_numbers(cluster: DaskCluster, tmp_
     assert json.loads(remote.stdout) == json.loads(local.stdout)
     bad = runner.invoke(cli_app, [*args[:-1], "--scheduler", "tcp://127.0.0.1:1"])
     assert bad.exit_code == 2 and "cannot reach the Dask scheduler" in bad.output
+
+
+def test_unreachable_scheduler_fails_the_job_with_a_message(fresh_database_url: Callable[[str], str]) -> None:
+    settings = Settings(
+        environment="test",
+        database_url=fresh_database_url("sqlite"),
+        demo_data=True,
+        dask_scheduler="tcp://127.0.0.1:1",
+        job_poll_seconds=0.1,
+    )
+    with TestClient(create_app(settings)) as client:
+        pid = client.post(
+            "/v1/portfolios/synthetic", json={"name": "nowhere", "loans": 20, "seed": 1}, headers=FINANCE
+        ).json()["id"]
+        r = client.post(
+            "/v1/stress-tests", json={"portfolio_id": pid, "scenarios": 8, "horizon_years": 1}, headers=FINANCE
+        )
+        doc = _wait(client, r.headers["location"], timeout=60)
+    assert doc["status"] == "failed" and "cannot be reached" in doc["error"] and doc["attempts"] == 1
