@@ -139,8 +139,10 @@ def test_metrics_requests_latency_and_jobs(
     assert durations["loan_engine_job_duration_seconds_count"] == 1
     assert 0 <= durations["loan_engine_job_duration_seconds_sum"] < 1.0
     assert families["loan_engine_jobs_scrape_ok"][0].value == 1
+    client.request("BREW", "/healthz")  # a made-up method does not become a label value
     r = client.get("/metrics")
     assert NATIONAL_ID not in r.text and "X-API-Key" not in r.text
+    assert "BREW" not in r.text and 'method="OTHER"' in r.text
 
 
 def test_metrics_not_in_openapi_and_switchable(client: TestClient, tmp_path: Path) -> None:
