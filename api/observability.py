@@ -162,7 +162,7 @@ class JobsCollector:
                     .where(c.started_at.is_not(None), c.finished_at.is_not(None))
                     .group_by(c.kind, c.status)
                 ).all()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, AttributeError):  # database unreachable, or the jobs table changed its columns
             up.add_metric([], 0)
             yield up
             return

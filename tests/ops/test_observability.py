@@ -197,3 +197,19 @@ def test_multiprocess_metrics_sum_over_workers(tmp_path: Path) -> None:
         if s.name == "loan_engine_http_requests_total" and s.labels.get("route") == "/healthz"
     ]
     assert total == [6.0]
+
+
+def test_metrics_answer_when_the_database_is_gone(client: TestClient, engine: Engine) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    def gone(*_args: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError("the database went away"))
+
+    event.listen(engine, "before_cursor_execute", gone)
+    try:
+        families = _metrics(client)
+    finally:
+        event.remove(engine, "before_cursor_execute", gone)
+    assert families["loan_engine_jobs_scrape_ok"][0].value == 0
+    assert "loan_engine_http_requests" in families  # the request figures are still there
