@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
@@ -119,9 +120,9 @@ def _all_priced(reg: Register, table: PriceTable) -> bool:
     if not len(reg):
         return True
     rooms, m2 = suitable_arrays(reg.size)
-    codes: dict[str, int] = {}
-    area_code = np.fromiter((codes.setdefault(k, len(codes)) for k in reg.area_key), dtype=np.int64, count=len(reg))
-    keys = list(codes)
+    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    area_code = np.asarray(encoded.indices, dtype=np.int64)
+    keys = encoded.dictionary.to_pylist()
     width = int(rooms.max()) + 1
     present = np.flatnonzero(np.bincount(area_code * width + rooms, minlength=len(keys) * width))
     m2_of = dict(zip(rooms.tolist(), m2.tolist(), strict=True))  # a suitable size's m² (whether it has a price

@@ -746,6 +746,16 @@ class _Errors:
         self.pending = []
 
 
+def _pick(values: list[Any], index: npt.NDArray[np.int64]) -> list[Any]:
+    """``[values[i] for i in index]`` at C speed (the same objects, no copies of the strings)."""
+    if len(index) == len(values) and (len(index) == 0 or (index[0] == 0 and (np.diff(index) == 1).all())):
+        return values
+    holder = np.empty(len(values), dtype=object)
+    holder[:] = values
+    out: list[Any] = holder[index].tolist()
+    return out
+
+
 def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     """A :class:`~loan_engine.screening.io.ColumnChunk` validated into a :class:`Register` (see above)."""
     import pyarrow as pa
@@ -982,11 +992,13 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     sizes = count[idx]
     starts = np.zeros(len(idx) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
-    idx_l = idx.tolist()
-    area_kept = [area_results[c] for c in area_codes[idx].tolist()]
+    names = [r[0] if isinstance(r, tuple) else "" for r in area_results]
+    area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
+    all_kept = len(idx) == n
+    kept_area = area_codes if all_kept else area_codes[idx]
     return Register(
         row=rows[idx],
-        household_id=[ids[k] for k in idx_l],
+        household_id=ids if all_kept else _pick(ids, idx),
         member_start=starts,
         member_age=age[member_keep],
         member_female=female[member_keep],
@@ -997,11 +1009,11 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         other_fixed_costs=money["other_fixed_costs"][idx],
         equity=money["equity"][idx],
         contract_end=ends[idx],
-        area=[a for a, _ in area_kept],
-        area_key=[k for _, k in area_kept],
-        dwelling=[dw_results[c] for c in dw_codes[idx].tolist()],
+        area=_pick(names, kept_area),
+        area_key=_pick(area_keys, kept_area),
+        dwelling=_pick(dw_results, dw_codes if all_kept else dw_codes[idx]),
         permanently_low_income=low[idx],
-        car=[car_results[c] for c in car_codes[idx].tolist()],
+        car=_pick(car_results, car_codes if all_kept else car_codes[idx]),
         children_in_barnehage=counts["children_in_barnehage"][idx],
         children_in_sfo=counts["children_in_sfo"][idx],
     )
