@@ -380,15 +380,12 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         return int(np.count_nonzero(could & (ends != NO_END) & (ends >= today) & (ends <= limit)))
 
     by_solution = {s.slug: int(np.count_nonzero(result.solution == int(s))) for s in Solution}
-    codes: dict[str, int] = {}
-    names: list[str] = []
-    code = np.empty(n, dtype=np.int64)
-    for i, key in enumerate(reg.area_key):
-        c = codes.get(key)
-        if c is None:
-            c = codes[key] = len(names)
-            names.append(reg.area[i])
-        code[i] = c
+    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()  # codes in order of first appearance
+    code = np.asarray(encoded.indices, dtype=np.int64)
+    first_row = np.full(len(encoded.dictionary), n, dtype=np.int64)
+    np.minimum.at(first_row, code, np.arange(n, dtype=np.int64))
+    codes: dict[str, int] = {k: c for c, k in enumerate(encoded.dictionary.to_pylist())}
+    names: list[str] = [reg.area[int(i)] for i in first_row.tolist()]  # the first spelling seen for the key
     m = len(names)
 
     def per_area(mask: npt.NDArray[np.bool_], weights: npt.NDArray[Any] | None = None) -> list[int]:
