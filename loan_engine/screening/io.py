@@ -23,6 +23,13 @@ Parquet
 -------
 Recognised by its magic bytes (``PAR1``); read with pyarrow in record batches. Column types may be numbers or
 strings; they go through the same per-value validation as CSV.
+
+Two readers
+-----------
+:func:`open_columns` (the register) reads with pyarrow and yields whole Arrow columns (:class:`ColumnChunk`),
+enforcing the limits while reading (rows at the limit + 1; Parquet row count, uncompressed and decoded sizes and
+cell sizes from the metadata and the dictionaries before anything is expanded). :func:`open_table` (the price
+table, and the row-by-row reference the columnar reader is tested against) yields Python lists per column.
 """
 
 from __future__ import annotations

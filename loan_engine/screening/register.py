@@ -42,8 +42,10 @@ column                     required  meaning
 ``children_in_sfo``        no        Children in SFO/AKS [barn_i_sfo]
 =========================  ========  ===========================================================================
 
-Unknown columns are ignored and listed in the report. A missing required column is a file-level error naming all
-missing columns; every other problem is a **row-level** error ``{row, column, rule, message}`` (row = the
+Unknown columns are ignored and listed in the report — unless one looks like a known column the file lacks (an
+alias or a small edit distance away, see :func:`looks_like`): that stops the run with an error naming both, unless
+``allow_unknown_columns`` is set. Amounts: ``kr 12.500,-`` and ``12.500`` are 12 500 (dots group thousands when
+no decimal comma follows). A missing required column is a file-level error naming all missing columns; every other problem is a **row-level** error ``{row, column, rule, message}`` (row = the
 spreadsheet row number; the header is row 1) and the remaining rows are still screened.
 """
 
