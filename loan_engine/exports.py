@@ -233,8 +233,12 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
     """Text cells as an Arrow string array: empty for None, neutralised, quoted where needed."""
     import pyarrow as pa
 
-    if isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type):
-        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.DictionaryArray) and pa.types.is_string(values.dictionary.type):
+        return _neutral_quoted(values.dictionary.fill_null(""), delimiter).take(values.indices).fill_null("")
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        arr = values
     else:
         if isinstance(values, np.ndarray):
             values = values.tolist()
@@ -243,9 +247,12 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
     arr = arr.fill_null("")
-    enc = arr.dictionary_encode() if len(arr) > 1000 else None
-    if enc is not None and len(enc.dictionary) * 4 < len(arr):  # few distinct values (areas …): once each
-        return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
+    if len(arr) > 1000:  # few distinct values (areas …): once each; a sample tells whether it is worth it
+        probe = arr.slice(0, 2000).dictionary_encode()
+        if len(probe.dictionary) * 4 < len(probe):
+            enc = arr.dictionary_encode()
+            if len(enc.dictionary) * 4 < len(arr):
+                return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
     return _neutral_quoted(arr, delimiter)
 
 

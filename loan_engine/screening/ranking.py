@@ -156,8 +156,9 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     contract_end = [iso[k] for k in which.tolist()]
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
     pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
-    words = {p: f"fixed {p // 1000} y, {p % 1000} y" for p in set(pairs.tolist())}
-    best_terms = [words[p] for p in pairs.tolist()]
+    distinct_pairs, which_pair = np.unique(pairs, return_inverse=True)
+    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in distinct_pairs.tolist()], pa.string())
+    best_terms = pa.DictionaryArray.from_arrays(pa.array(which_pair.astype(np.int32)), words)
 
     def nullable(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64).copy()
