@@ -18,7 +18,7 @@ from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.engine import ScreeningOptions, ScreeningResult, screen, split_unpriced
 from loan_engine.screening.io import (
-    DEFAULT_CHUNK_ROWS,
+    COLUMNAR_CHUNK_ROWS,
     MAX_DECODED_BYTES,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -73,7 +73,7 @@ def read_register(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = COLUMNAR_CHUNK_ROWS,
     progress: Progress | None = None,
     allow_unknown_columns: bool = False,
     max_decoded_bytes: int = MAX_DECODED_BYTES,
@@ -138,7 +138,7 @@ def run_screening(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = COLUMNAR_CHUNK_ROWS,
     progress: Progress | None = None,
     allow_unknown_columns: bool = False,
 ) -> ScreeningRun:
