@@ -489,7 +489,8 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         return "skip"
 
     body = pa.py_buffer(data)[offset:]
-    total = len(data)
+    lines = max(1, data.count(b"\n", offset))  # records, roughly: for the progress of the reading
+    progress = [0]
 
     def chunks() -> Iterator[ColumnChunk]:
         if not body.size or (body.size < 65536 and not bytes(body).strip()):
@@ -530,6 +531,7 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
                     before = bad_numbers - 1 - np.arange(bad_numbers.size, dtype=np.int64)
                     p = p + np.searchsorted(before, p, side="left")
                 valid_seen += n
+                progress[0] = valid_seen
                 pending.extend(invalid[assigned:])
                 assigned = len(invalid)
                 pending.sort()
@@ -554,7 +556,13 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
     label = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
     sep = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
     return ColumnReader(
-        header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep, size=size, position=lambda: total
+        header=header,
+        chunks=chunks(),
+        format="csv",
+        encoding=label,
+        delimiter=sep,
+        size=size,
+        position=lambda: size * min(progress[0], lines) // lines,
     )
 
 
