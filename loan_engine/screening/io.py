@@ -354,6 +354,8 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, s
 
 #: Largest single cell accepted (bytes); no register cell is anywhere near it (ids ≤ 64, areas ≤ 100 characters).
 MAX_CELL_BYTES = 4096
+#: Bytes pyarrow parses at a time (one Arrow batch).
+CSV_BLOCK_BYTES = 16 << 20
 #: Largest decoded (decompressed) register accepted, bytes: a small compressed Parquet file may decode to far more.
 MAX_DECODED_BYTES = 1 << 30
 
@@ -498,7 +500,7 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         try:
             reader = pacsv.open_csv(
                 pa.BufferReader(body),
-                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=16 << 20),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=CSV_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter,
                     newlines_in_values=True,
@@ -517,6 +519,8 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         counted = 0  # non-blank records so far
         assigned = 0  # entries of ``invalid`` taken into ``pending``
         pending: list[tuple[int, str]] = []
+        held: tuple[list[Any], Any, int, list[tuple[int, str]]] | None = None
+        buffer = _Rechunk(chunk_rows)
         try:
             while True:
                 try:
@@ -535,21 +539,43 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
                 pending.extend(invalid[assigned:])
                 assigned = len(invalid)
                 pending.sort()
+                if batch is not None and n == 0:
+                    continue
+                # A batch's chunk is built when the next batch has been read: the rows with too few/many cells
+                # that lie between the two (reported late) then still join the chunk they belong to.
+                if held is not None:
+                    if batch is None:
+                        extra, pending = pending, []
+                    else:
+                        first = int(p[0])
+                        extra = [r for r in pending if r[0] < first]
+                        pending = pending[len(extra) :]
+                    h_cols, h_p, h_n, h_take = held
+                    held = None
+                    chunk = _csv_chunk(h_cols, h_p + header_row, h_take + extra, header_row, width, delimiter, h_n)
+                    if chunk is not None and len(chunk):
+                        counted += len(chunk)
+                        if counted > max_rows:
+                            raise _row_limit(what, max_rows)
+                        yield from buffer.add(chunk)
                 if batch is None:
-                    take, pending = pending, []
-                else:  # invalid rows after this batch's last row wait for the next batch (readahead)
-                    last = int(p[-1]) if n else 0
-                    take = [r for r in pending if r[0] <= last]
-                    pending = pending[len(take) :]
-                cols: list[Any] = [] if batch is None else [batch.column(k) for k in range(width)]
-                chunk = _csv_chunk(cols, p + header_row, take, header_row, width, delimiter, n)
-                if chunk is not None and len(chunk):
-                    counted += len(chunk)
-                    if counted > max_rows:
-                        raise _row_limit(what, max_rows)
-                    yield from _split(chunk, chunk_rows)
-                if batch is None:
+                    chunk = _csv_chunk([], p, pending, header_row, width, delimiter, 0) if pending else None
+                    if chunk is not None and len(chunk):
+                        counted += len(chunk)
+                        if counted > max_rows:
+                            raise _row_limit(what, max_rows)
+                        yield from buffer.add(chunk)
+                    yield from buffer.flush()
                     break
+                last = int(p[-1])
+                take = [r for r in pending if r[0] <= last]
+                pending = pending[len(take) :]
+                cols: list[Any] = [batch.column(k) for k in range(width)]
+                held = (cols, p, n, take)
+                if counted + n + len(take) > max_rows:  # perhaps over the limit: count it now, not a batch later
+                    probe = _csv_chunk(cols, p + header_row, take, header_row, width, delimiter, n)
+                    if probe is not None and counted + len(probe) > max_rows:
+                        raise _row_limit(what, max_rows)
         except pa.ArrowInvalid as exc:
             raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from None
 
@@ -563,6 +589,68 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         delimiter=sep,
         size=size,
         position=lambda: size * min(progress[0], lines) // lines,
+    )
+
+
+class _Rechunk:
+    """Pieces of any size in, chunks of exactly ``chunk_rows`` rows out (the last one smaller), in order."""
+
+    def __init__(self, chunk_rows: int) -> None:
+        self.chunk_rows = chunk_rows
+        self.parts: list[ColumnChunk] = []
+        self.rows = 0
+
+    def add(self, chunk: ColumnChunk) -> Iterator[ColumnChunk]:
+        self.parts.append(chunk)
+        self.rows += len(chunk)
+        if self.rows >= self.chunk_rows:
+            whole = _concat_chunks(self.parts)
+            cut = (self.rows // self.chunk_rows) * self.chunk_rows
+            yield from _split(_slice(whole, 0, cut), self.chunk_rows)
+            rest = _slice(whole, cut, self.rows)
+            self.parts = [rest] if len(rest) else []
+            self.rows = len(rest)
+
+    def flush(self) -> Iterator[ColumnChunk]:
+        if self.parts:
+            yield from _split(_concat_chunks(self.parts), self.chunk_rows)
+        self.parts, self.rows = [], 0
+
+
+def _slice(chunk: ColumnChunk, a: int, b: int) -> ColumnChunk:
+    return ColumnChunk(
+        rows=chunk.rows[a:b],
+        columns=[c.slice(a, b - a) for c in chunk.columns],
+        missing=None if chunk.missing is None else [None if m is None else m[a:b] for m in chunk.missing],
+        extra=None if chunk.extra is None else chunk.extra[a:b],
+    )
+
+
+def _concat_chunks(parts: list[ColumnChunk]) -> ColumnChunk:
+    import numpy as np
+    import pyarrow as pa
+
+    if len(parts) == 1:
+        return parts[0]
+    width = len(parts[0].columns)
+    missing: list[Any] | None = None
+    if any(p.missing is not None for p in parts):
+        missing = []
+        for k in range(width):
+            ms = [
+                p.missing[k] if p.missing is not None and p.missing[k] is not None else np.zeros(len(p), dtype=bool)
+                for p in parts
+            ]
+            m = np.concatenate(ms)
+            missing.append(m if m.any() else None)
+    extra = None
+    if any(p.extra is not None for p in parts):
+        extra = np.concatenate([p.extra if p.extra is not None else np.zeros(len(p), dtype=np.int64) for p in parts])
+    return ColumnChunk(
+        rows=np.concatenate([p.rows for p in parts]),
+        columns=[pa.concat_arrays([p.columns[k] for p in parts]) for k in range(width)],
+        missing=missing,
+        extra=extra,
     )
 
 
