@@ -543,7 +543,6 @@ _PLAIN_NUMBER = r"^[+-]?\d+(\.\d+)?$"
 _DOT_THOUSANDS_RE2 = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
 _COMMA_NUMBER = r"^[+-]?\d+(,\d+)?$"
 _DOT_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
-_MEMBER_TOKEN = r"^(?P<sex>[FfKkJjWwMmGgBb])(?P<age>\d{1,6})$"
 
 
 @dataclass(frozen=True)
@@ -825,12 +824,22 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     slow = np.ones(n, dtype=bool)
     if _is_text(arr) and n:
         s = pc.utf8_trim_whitespace(arr)
-        lists = pc.split_pattern_regex(s, r"[\s/+|;,]+")
+        # Only ASCII letters, digits and spaces: split on the space (fast); else on every separator (regex).
+        plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
+        lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
         flat = pc.list_flatten(lists)
         parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-        match = pc.extract_regex(flat, _MEMBER_TOKEN)
-        ok_tok = _np_bool(pc.is_valid(match))
-        empty_tok = np.asarray(pc.equal(pc.utf8_length(flat), 0).fill_null(True), dtype=bool)
+        length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
+        empty_tok = length == 0
+        # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
+        sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
+        digits = pc.utf8_slice_codeunits(flat, 1, 7)
+        ok_tok = (
+            (length >= 2)
+            & (length <= 7)
+            & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
+            & _np_bool(pc.ascii_is_decimal(digits))
+        )
         failing = np.zeros(n, dtype=bool)
         failing[parent[~ok_tok & ~empty_tok]] = True
         has_tok = np.zeros(n, dtype=bool)
@@ -839,11 +848,9 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         use = ok_tok & ~slow[parent]
         if use.any():
             sel = pa.array(np.flatnonzero(use))
-            m = match.take(sel)
-            sex = pc.utf8_lower(m.field("sex"))
             m_parent.append(parent[use])
-            m_age.append(np.asarray(pc.cast(m.field("age"), pa.int64()), dtype=np.int64))
-            m_female.append(_np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w"]))))
+            m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
+            m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
     format_bad = np.zeros(n, dtype=bool)
     if slow.any():
         ks = np.flatnonzero(slow)
