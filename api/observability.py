@@ -45,6 +45,8 @@ from api.settings import Settings
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 UNMATCHED = "unmatched"
+# label values stay bounded whatever a client sends: other methods are counted as OTHER
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 request_log = structlog.stdlib.get_logger("loan_engine.request")
 
@@ -160,7 +162,7 @@ class JobsCollector:
                     .where(c.started_at.is_not(None), c.finished_at.is_not(None))
                     .group_by(c.kind, c.status)
                 ).all()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, AttributeError):  # database unreachable, or the jobs table changed its columns
             up.add_metric([], 0)
             yield up
             return
@@ -270,6 +272,8 @@ class RequestObservability:
             elapsed = time.perf_counter() - start
             route = route_template(scope)
             method = str(scope.get("method", ""))
+            if method not in KNOWN_METHODS:
+                method = "OTHER"
             if self.metrics_enabled:
                 HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 HTTP_LATENCY.labels(method, route).observe(elapsed)

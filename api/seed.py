@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from loan_engine.errors import Conflict
 from models import api_keys
 from models.api_keys import ApiKey, Role
 from models.common import insert_if_absent
@@ -82,7 +83,7 @@ def seed_demo_portfolio(session: Session) -> int:
     try:
         portfolios_service.create_synthetic(session, DEMO_PORTFOLIO, DEMO_KOMMUNE, None, DEMO_PORTFOLIO_LOANS, 2026)
         session.commit()
-    except IntegrityError:  # another process seeded it at the same moment
+    except (IntegrityError, Conflict):  # another process seeded it at the same moment (_store raises Conflict)
         session.rollback()
         return 0
     return 1

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["underwriting", "stress_test", "screening", "load_test"]
+BENCHMARKS = ["underwriting", "stress_test", "screening", "load_test", "service", "job_queue"]
 
 
 def main(argv: list[str]) -> int:

@@ -301,9 +301,13 @@ def report(results: list[Measurement], args: argparse.Namespace) -> None:
             f"\n  affordability / trivial, 1 worker: {one.rps / ceilings[1]:.2f}   (target ≥ 0.35)"
             f"\n  affordability p99, 1 worker:      {percentile(one.latencies, 99) * 1e3:.1f} ms   (target < 25 ms at 16 clients)"
         )
+        cpu_one = one.server_cpu / max(1, len(one.latencies))
+        trivial = by[("trivial", 1)]
+        cpu_trivial = trivial.server_cpu / max(1, len(trivial.latencies))
         print(
-            f"  affordability server CPU per request: {one.server_cpu / max(1, len(one.latencies)) * 1e3:.2f} ms; "
-            f"trivial: {by[('trivial', 1)].server_cpu / max(1, len(by[('trivial', 1)].latencies)) * 1e3:.2f} ms"
+            f"  server CPU per request, 1 worker: affordability {cpu_one * 1e3:.2f} ms, trivial {cpu_trivial * 1e3:.2f} ms"
+            f" -> ratio by CPU {cpu_trivial / cpu_one if cpu_one else float('nan'):.2f} (what the throughput ratio is"
+            " when neither the client nor other load takes the server's core)"
         )
     if one and two:
         print(f"  affordability 2 workers / 1 worker: {two.rps / one.rps:.2f}   (target ≥ 1.7)")

@@ -7,8 +7,9 @@ that uses Numba), and points ``NUMBA_CACHE_DIR`` at:
 
 1. ``LOAN_ENGINE_NUMBA_CACHE_DIR`` when it is set (an empty value leaves Numba's own choice alone);
 2. otherwise an explicit ``NUMBA_CACHE_DIR`` already in the environment (the operator's own Numba setting);
-3. otherwise ``var/numba-cache`` under the project folder (beside the SQLite default ``var/loan_engine.db``), and if
-   that cannot be created or written, ``$XDG_CACHE_HOME/loan_engine/numba`` (``~/.cache/loan_engine/numba``).
+3. otherwise ``var/numba-cache`` under the project folder (beside the SQLite default ``var/loan_engine.db``) when
+   running from a source checkout, and for an installed package or when that folder cannot be created or written,
+   ``$XDG_CACHE_HOME/loan_engine/numba`` (``~/.cache/loan_engine/numba``).
 
 Numba reads ``NUMBA_CACHE_DIR`` when it is first imported; if it was imported earlier anyway, :func:`configure`
 also sets ``numba.config.CACHE_DIR``, which Numba consults when a cached function is first compiled. Only the
@@ -48,9 +49,9 @@ def choose_dir(environ: dict[str, str] | os._Environ[str] | None = None) -> Path
         return Path(value).expanduser() if value else None
     if env.get("NUMBA_CACHE_DIR"):
         return Path(env["NUMBA_CACHE_DIR"]).expanduser()
-    if _writable(DEFAULT_DIR):
-        return DEFAULT_DIR
-    return _fallback_dir()
+    if (DEFAULT_DIR.parents[1] / "pyproject.toml").is_file() and _writable(DEFAULT_DIR):
+        return DEFAULT_DIR  # a source checkout (or editable install): beside var/loan_engine.db
+    return _fallback_dir()  # an installed package: never inside site-packages
 
 
 def configure(path: str | Path | None = None) -> Path | None:

@@ -233,8 +233,12 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
     """Text cells as an Arrow string array: empty for None, neutralised, quoted where needed."""
     import pyarrow as pa
 
-    if isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type):
-        arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.DictionaryArray) and pa.types.is_string(values.dictionary.type):
+        return _neutral_quoted(values.dictionary.fill_null(""), delimiter).take(values.indices).fill_null("")
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        arr = values
     else:
         if isinstance(values, np.ndarray):
             values = values.tolist()
@@ -243,9 +247,12 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
     arr = arr.fill_null("")
-    enc = arr.dictionary_encode() if len(arr) > 1000 else None
-    if enc is not None and len(enc.dictionary) * 4 < len(arr):  # few distinct values (areas …): once each
-        return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
+    if len(arr) > 1000:  # few distinct values (areas …): once each; a sample tells whether it is worth it
+        probe = arr.slice(0, 2000).dictionary_encode()
+        if len(probe.dictionary) * 4 < len(probe):
+            enc = arr.dictionary_encode()
+            if len(enc.dictionary) * 4 < len(arr):
+                return _neutral_quoted(enc.dictionary, delimiter).take(enc.indices)
     return _neutral_quoted(arr, delimiter)
 
 
@@ -389,79 +396,118 @@ def _sheet_names(tables: Sequence[Table], lang: Lang) -> list[str]:
     return names
 
 
+_XLSX_PIECE = 10_000  # rows converted at a time; the workbook itself is written row by row (constant memory)
+
+
+def _xlsx_cells(col: Column, values: Sequence[Any], lang: Lang) -> list[tuple[str, Any] | None]:
+    """Each value as ``("n", number)``, ``("d", datetime)``, ``("s", text)`` or None (an empty cell)."""
+    out: list[tuple[str, Any] | None] = []
+    for v in values:
+        if _missing(v):
+            out.append(None)
+            continue
+        if col.kind in ("int", "float", "percent"):
+            x = _number(v)
+            if x is not None:
+                out.append(("n", float(_round_half_away(x)) if col.kind == "int" else x))
+                continue
+            if isinstance(v, float | np.floating):
+                out.append(None)  # inf: empty
+                continue
+        elif col.kind == "date":
+            d = _as_date(v)
+            if d is not None:
+                out.append(("d", datetime(d.year, d.month, d.day)))
+                continue
+        elif col.kind == "bool" and (isinstance(v, bool | np.bool_) or v in (0, 1)):
+            yes, no = _BOOL_WORDS[lang]
+            out.append(("s", yes if bool(v) else no))
+            continue
+        out.append(("s", _text(col, v, lang)))
+    return out
+
+
+def _plain(values: Any) -> list[Any]:
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    if hasattr(values, "to_pylist"):  # an Arrow array
+        return values.to_pylist()
+    return list(values)
+
+
 def to_xlsx(tables: Iterable[Table], lang: Lang = "nb") -> bytes:
-    """The tables as one workbook, a sheet each (see the module docstring)."""
+    """The tables as one workbook, a sheet each (see the module docstring). Written row by row in XlsxWriter's
+    constant-memory mode, so a sheet of a million households does not hold every cell in memory."""
+    import tempfile
+
     import xlsxwriter  # a dependency of the project; imported here so CSV-only users never load it
 
     if lang not in ("nb", "en"):
         raise ValueError(f"lang must be 'nb' or 'en'; got {lang!r}")
     tables = list(tables)
     out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    bold = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
-    formats = {
-        "int": wb.add_format({"num_format": "#,##0"}),
-        "float": wb.add_format({"num_format": "#,##0.0#"}),
-        "percent": wb.add_format({"num_format": "0.0%"}),
-        "date": wb.add_format({"num_format": "dd.mm.yyyy" if lang == "nb" else "yyyy-mm-dd"}),
-    }
-    float_formats: dict[int, Any] = {}
-    for table, name in zip(tables, _sheet_names(tables, lang), strict=True):
-        ws = wb.add_worksheet(name)
-        n = len(table)
-        widths: list[int] = []
-        for j, col in enumerate(table.columns):
-            head = col.header(lang)
-            ws.write_string(0, j, neutralise(head), bold)
-            values = table.column_values(j)
-            if isinstance(values, np.ndarray):
-                values = values.tolist()
-            elif hasattr(values, "to_pylist"):  # an Arrow array
-                values = values.to_pylist()
-            width = max(6, min(40, max((len(w) for w in head.split()), default=6) + 2))
-            fmt = formats.get(col.kind)
-            if col.kind == "float" and col.decimals is not None:
-                if col.decimals not in float_formats:
-                    pattern = "#,##0" + ("." + "0" * col.decimals if col.decimals else "")
-                    float_formats[col.decimals] = wb.add_format({"num_format": pattern})
-                fmt = float_formats[col.decimals]
-            sample_len = 0
-            for i, v in enumerate(values, start=1):
-                if _missing(v):
-                    continue
-                if col.kind in ("int", "float", "percent"):
-                    x = _number(v)
-                    if x is not None:
-                        ws.write_number(i, j, float(_round_half_away(x)) if col.kind == "int" else x, fmt)
-                        if i <= 200:
-                            sample_len = max(sample_len, len(f"{x:,.0f}") + (3 if col.kind != "int" else 0))
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as tmp:
+        wb = xlsxwriter.Workbook(
+            out,
+            {"constant_memory": True, "tmpdir": tmp, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        bold = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+        formats: dict[str, Any] = {
+            "int": wb.add_format({"num_format": "#,##0"}),
+            "float": wb.add_format({"num_format": "#,##0.0#"}),
+            "percent": wb.add_format({"num_format": "0.0%"}),
+            "date": wb.add_format({"num_format": "dd.mm.yyyy" if lang == "nb" else "yyyy-mm-dd"}),
+        }
+        for table, name in zip(tables, _sheet_names(tables, lang), strict=True):
+            ws = wb.add_worksheet(name)
+            n = len(table)
+            cols = list(table.columns)
+            fmts: list[Any] = []
+            for col in cols:
+                fmt = formats.get(col.kind)
+                if col.kind == "float" and col.decimals is not None:
+                    key = f"float{col.decimals}"
+                    if key not in formats:
+                        pattern = "#,##0" + ("." + "0" * col.decimals if col.decimals else "")
+                        formats[key] = wb.add_format({"num_format": pattern})
+                    fmt = formats[key]
+                fmts.append(fmt)
+            # Widths from the headers and the first 200 rows, set before any row is written.
+            for j, col in enumerate(cols):
+                head = col.header(lang)
+                width = max(6, min(40, max((len(w) for w in head.split()), default=6) + 2))
+                sample = _xlsx_cells(col, _plain(table.column_values(j)[:200]), lang)
+                longest = 0
+                for cell in sample:
+                    if cell is None:
                         continue
-                    if isinstance(v, float | np.floating):
-                        continue  # inf: empty
-                elif col.kind == "date":
-                    d = _as_date(v)
-                    if d is not None:
-                        ws.write_datetime(i, j, datetime(d.year, d.month, d.day), fmt)
-                        sample_len = max(sample_len, 10)
-                        continue
-                elif col.kind == "bool" and (isinstance(v, bool | np.bool_) or v in (0, 1)):
-                    yes, no = _BOOL_WORDS[lang]
-                    ws.write_string(i, j, yes if bool(v) else no)
-                    sample_len = max(sample_len, 4)
-                    continue
-                s = _text(col, v, lang)
-                ws.write_string(i, j, s)
-                if i <= 200:
-                    sample_len = max(sample_len, len(s))
-            widths.append(col.width or max(width, min(50, sample_len + 2)))
-        for j, wdt in enumerate(widths):
-            ws.set_column(j, j, wdt)
-        ws.freeze_panes(1, 0)
-        if table.columns:
-            ws.autofilter(0, 0, max(n, 1), len(table.columns) - 1)
-    if not tables:
-        wb.add_worksheet("Ark1" if lang == "nb" else "Sheet1")
-    wb.close()
+                    kind, v = cell
+                    longest = max(longest, 10 if kind == "d" else len(f"{v:,.0f}") + 3 if kind == "n" else len(v))
+                ws.set_column(j, j, col.width or max(width, min(50, longest + 2)))
+            ws.freeze_panes(1, 0)
+            if cols:
+                ws.autofilter(0, 0, max(n, 1), len(cols) - 1)
+            for j, col in enumerate(cols):
+                ws.write_string(0, j, neutralise(col.header(lang)), bold)
+            for a in range(0, n, _XLSX_PIECE):
+                b = min(n, a + _XLSX_PIECE)
+                piece = [_xlsx_cells(col, _plain(table.column_values(j)[a:b]), lang) for j, col in enumerate(cols)]
+                for i in range(b - a):
+                    r = a + i + 1
+                    for j, cells in enumerate(piece):
+                        cell = cells[i]
+                        if cell is None:
+                            continue
+                        kind, v = cell
+                        if kind == "n":
+                            ws.write_number(r, j, v, fmts[j])
+                        elif kind == "d":
+                            ws.write_datetime(r, j, v, fmts[j])
+                        else:
+                            ws.write_string(r, j, v)
+        if not tables:
+            wb.add_worksheet("Ark1" if lang == "nb" else "Sheet1")
+        wb.close()
     return out.getvalue()
 
 

@@ -47,7 +47,9 @@ def serve(
 
         for role, secret in DEMO_KEYS.items():
             console.print(f"  demo {role.value:<10} key: {secret}")
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+    # no uvicorn access log: it writes concrete paths and query strings (personal data); the service writes one
+    # JSON line per request with the route template instead (api/observability.py, docs/operations.md)
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info", access_log=False)
 
 
 def seed_command(

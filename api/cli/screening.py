@@ -246,4 +246,4 @@ def _print(run: ScreeningRun, out: Path | None, console: Console = console) -> N
     for note in run.report.notes:
         console.print(f"[yellow]note:[/] {note}")
     if out is not None:
-        console.print(f"results: {out} ({len(run.records)} households, ranked)")
+        console.print(f"results: {out} ({len(run.columns['row'])} households, ranked)")

@@ -161,6 +161,7 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         self._last_retention = -float("inf")
         self._last_cleanup = -float("inf")
+        self._last_expiry = -float("inf")
         self.jobs_run = 0
 
     @classmethod
@@ -232,10 +233,12 @@ class JobRunner:
 
     def maintain(self) -> None:
         """Fail/cancel jobs whose lease expired with no attempts left; purge old screenings when it is time."""
-        n = repo.fail_exhausted(self.engine, self.max_attempts)
-        if n:
-            log.warning("job queue: %d job(s) whose process stopped were failed or cancelled", n)
         now = time.monotonic()
+        if now - self._last_expiry >= max(self.poll_seconds, min(5.0, self.lease_seconds / 4)):
+            self._last_expiry = now
+            n = repo.fail_exhausted(self.engine, self.max_attempts)
+            if n:
+                log.warning("job queue: %d job(s) whose process stopped were failed or cancelled", n)
         if now - self._last_cleanup >= 60:
             self._last_cleanup = now
             names = sorted({n for kind in self.kinds.values() for n in kind.transient_artifacts})

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from api.jobs import runner as jobs
 from api.jobs.runner import JobCancelled, JobContext, JobOwner, JobRunner
 from api.portfolio import portfolios_service as portfolio_service
+from loan_engine.errors import DomainError
 from loan_engine.portfolio.contributions import segments_csv
 from loan_engine.portfolio.engine import Cancelled, ScenarioOutputs, StressTestRun, check_limits, run_stress_test
 from loan_engine.portfolio.results import summarise, to_public
@@ -94,7 +95,15 @@ def _run_on_dask(address: str, args: tuple[Any, ...], ctx: JobContext, contribut
 
     from loan_engine.portfolio.distributed import run_stress_test_dask
 
-    with Client(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False) as client:
+    try:
+        client = Client(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False)
+    except OSError as exc:  # distributed raises OSError (TimeoutError included) when it cannot connect
+        raise DomainError(
+            f"The Dask scheduler {address} cannot be reached ({type(exc).__name__}); the stress test did not run.",
+            field="LOAN_ENGINE_DASK_SCHEDULER",
+            rule="dask-scheduler-reachable",
+        ) from None
+    with client:
         return run_stress_test_dask(
             client, *args, progress=ctx.progress, cancelled=ctx.cancelled, contributions=contributions
         )

@@ -10,6 +10,7 @@ chunk size. Use chunks of ≥ 10⁷ loan-months so that the scheduler's ~1 ms pe
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,8 @@ def run_stress_test_dask(
     [inputs_f] = client.scatter([inputs], broadcast=True)
     [spec_f] = client.scatter([spec], broadcast=True)
     starts = list(range(0, n_scenarios, size))
+    # Keys are global on the cluster: a per-run token keeps runs of several processes (same seed, other books) apart.
+    run_id = uuid.uuid4().hex
     futures = [
         client.submit(
             simulate_chunk_loans if contributions else simulate_chunk,
@@ -92,7 +95,7 @@ def run_stress_test_dask(
             s0,
             min(size, n_scenarios - s0),
             months,
-            key=f"stress-chunk-{int(contributions)}-{seed}-{s0}-{min(size, n_scenarios - s0)}-{id(inputs)}",
+            key=f"stress-chunk-{run_id}-{int(contributions)}-{seed}-{s0}-{min(size, n_scenarios - s0)}",
             pure=False,
         )
         for s0 in starts

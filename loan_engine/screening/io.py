@@ -23,6 +23,13 @@ Parquet
 -------
 Recognised by its magic bytes (``PAR1``); read with pyarrow in record batches. Column types may be numbers or
 strings; they go through the same per-value validation as CSV.
+
+Two readers
+-----------
+:func:`open_columns` (the register) reads with pyarrow and yields whole Arrow columns (:class:`ColumnChunk`),
+enforcing the limits while reading (rows at the limit + 1; Parquet row count, uncompressed and decoded sizes and
+cell sizes from the metadata and the dictionaries before anything is expanded). :func:`open_table` (the price
+table, and the row-by-row reference the columnar reader is tested against) yields Python lists per column.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ from loan_engine.errors import InvalidInput, LimitExceeded
 MAX_FILE_BYTES = 200 * 1_048_576
 MAX_ROWS = 1_000_000
 DEFAULT_CHUNK_ROWS = 50_000
+#: Rows per chunk of the columnar reader: whole columns cost little per row, so chunks can be larger.
+COLUMNAR_CHUNK_ROWS = 200_000
 _BLOCK = 1 << 20
 
 Source = bytes | Path | str
@@ -345,6 +354,8 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, s
 
 #: Largest single cell accepted (bytes); no register cell is anywhere near it (ids ≤ 64, areas ≤ 100 characters).
 MAX_CELL_BYTES = 4096
+#: Bytes pyarrow parses at a time (one Arrow batch).
+CSV_BLOCK_BYTES = 16 << 20
 #: Largest decoded (decompressed) register accepted, bytes: a small compressed Parquet file may decode to far more.
 MAX_DECODED_BYTES = 1 << 30
 
@@ -411,7 +422,7 @@ def open_columns(
     what: str = "register",
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = COLUMNAR_CHUNK_ROWS,
     max_decoded_bytes: int = MAX_DECODED_BYTES,
 ) -> ColumnReader:
     """Open a CSV or Parquet register for columnar reading (format detected from the content).
@@ -480,7 +491,8 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         return "skip"
 
     body = pa.py_buffer(data)[offset:]
-    total = len(data)
+    lines = max(1, data.count(b"\n", offset))  # records, roughly: for the progress of the reading
+    progress = [0]
 
     def chunks() -> Iterator[ColumnChunk]:
         if not body.size or (body.size < 65536 and not bytes(body).strip()):
@@ -488,7 +500,7 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         try:
             reader = pacsv.open_csv(
                 pa.BufferReader(body),
-                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=4 << 20),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=CSV_BLOCK_BYTES),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter,
                     newlines_in_values=True,
@@ -507,6 +519,8 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         counted = 0  # non-blank records so far
         assigned = 0  # entries of ``invalid`` taken into ``pending``
         pending: list[tuple[int, str]] = []
+        held: tuple[list[Any], Any, int, list[tuple[int, str]]] | None = None
+        buffer = _Rechunk(chunk_rows)
         try:
             while True:
                 try:
@@ -521,31 +535,122 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
                     before = bad_numbers - 1 - np.arange(bad_numbers.size, dtype=np.int64)
                     p = p + np.searchsorted(before, p, side="left")
                 valid_seen += n
+                progress[0] = valid_seen
                 pending.extend(invalid[assigned:])
                 assigned = len(invalid)
                 pending.sort()
+                if batch is not None and n == 0:
+                    continue
+                # A batch's chunk is built when the next batch has been read: the rows with too few/many cells
+                # that lie between the two (reported late) then still join the chunk they belong to.
+                if held is not None:
+                    if batch is None:
+                        extra, pending = pending, []
+                    else:
+                        first = int(p[0])
+                        extra = [r for r in pending if r[0] < first]
+                        pending = pending[len(extra) :]
+                    h_cols, h_p, h_n, h_take = held
+                    held = None
+                    chunk = _csv_chunk(h_cols, h_p + header_row, h_take + extra, header_row, width, delimiter, h_n)
+                    if chunk is not None and len(chunk):
+                        counted += len(chunk)
+                        if counted > max_rows:
+                            raise _row_limit(what, max_rows)
+                        yield from buffer.add(chunk)
                 if batch is None:
-                    take, pending = pending, []
-                else:  # invalid rows after this batch's last row wait for the next batch (readahead)
-                    last = int(p[-1]) if n else 0
-                    take = [r for r in pending if r[0] <= last]
-                    pending = pending[len(take) :]
-                cols: list[Any] = [] if batch is None else [batch.column(k) for k in range(width)]
-                chunk = _csv_chunk(cols, p + header_row, take, header_row, width, delimiter, n)
-                if chunk is not None and len(chunk):
-                    counted += len(chunk)
-                    if counted > max_rows:
-                        raise _row_limit(what, max_rows)
-                    yield from _split(chunk, chunk_rows)
-                if batch is None:
+                    chunk = _csv_chunk([], p, pending, header_row, width, delimiter, 0) if pending else None
+                    if chunk is not None and len(chunk):
+                        counted += len(chunk)
+                        if counted > max_rows:
+                            raise _row_limit(what, max_rows)
+                        yield from buffer.add(chunk)
+                    yield from buffer.flush()
                     break
+                last = int(p[-1])
+                take = [r for r in pending if r[0] <= last]
+                pending = pending[len(take) :]
+                cols: list[Any] = [batch.column(k) for k in range(width)]
+                held = (cols, p, n, take)
+                if counted + n + len(take) > max_rows:  # perhaps over the limit: count it now, not a batch later
+                    probe = _csv_chunk(cols, p + header_row, take, header_row, width, delimiter, n)
+                    if probe is not None and counted + len(probe) > max_rows:
+                        raise _row_limit(what, max_rows)
         except pa.ArrowInvalid as exc:
             raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from None
 
     label = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
     sep = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
     return ColumnReader(
-        header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep, size=size, position=lambda: total
+        header=header,
+        chunks=chunks(),
+        format="csv",
+        encoding=label,
+        delimiter=sep,
+        size=size,
+        position=lambda: size * min(progress[0], lines) // lines,
+    )
+
+
+class _Rechunk:
+    """Pieces of any size in, chunks of exactly ``chunk_rows`` rows out (the last one smaller), in order."""
+
+    def __init__(self, chunk_rows: int) -> None:
+        self.chunk_rows = chunk_rows
+        self.parts: list[ColumnChunk] = []
+        self.rows = 0
+
+    def add(self, chunk: ColumnChunk) -> Iterator[ColumnChunk]:
+        self.parts.append(chunk)
+        self.rows += len(chunk)
+        if self.rows >= self.chunk_rows:
+            whole = _concat_chunks(self.parts)
+            cut = (self.rows // self.chunk_rows) * self.chunk_rows
+            yield from _split(_slice(whole, 0, cut), self.chunk_rows)
+            rest = _slice(whole, cut, self.rows)
+            self.parts = [rest] if len(rest) else []
+            self.rows = len(rest)
+
+    def flush(self) -> Iterator[ColumnChunk]:
+        if self.parts:
+            yield from _split(_concat_chunks(self.parts), self.chunk_rows)
+        self.parts, self.rows = [], 0
+
+
+def _slice(chunk: ColumnChunk, a: int, b: int) -> ColumnChunk:
+    return ColumnChunk(
+        rows=chunk.rows[a:b],
+        columns=[c.slice(a, b - a) for c in chunk.columns],
+        missing=None if chunk.missing is None else [None if m is None else m[a:b] for m in chunk.missing],
+        extra=None if chunk.extra is None else chunk.extra[a:b],
+    )
+
+
+def _concat_chunks(parts: list[ColumnChunk]) -> ColumnChunk:
+    import numpy as np
+    import pyarrow as pa
+
+    if len(parts) == 1:
+        return parts[0]
+    width = len(parts[0].columns)
+    missing: list[Any] | None = None
+    if any(p.missing is not None for p in parts):
+        missing = []
+        for k in range(width):
+            ms = [
+                p.missing[k] if p.missing is not None and p.missing[k] is not None else np.zeros(len(p), dtype=bool)
+                for p in parts
+            ]
+            m = np.concatenate(ms)
+            missing.append(m if m.any() else None)
+    extra = None
+    if any(p.extra is not None for p in parts):
+        extra = np.concatenate([p.extra if p.extra is not None else np.zeros(len(p), dtype=np.int64) for p in parts])
+    return ColumnChunk(
+        rows=np.concatenate([p.rows for p in parts]),
+        columns=[pa.concat_arrays([p.columns[k] for p in parts]) for k in range(width)],
+        missing=missing,
+        extra=extra,
     )
 
 

@@ -156,8 +156,9 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     contract_end = [iso[k] for k in which.tolist()]
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
     pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
-    words = {p: f"fixed {p // 1000} y, {p % 1000} y" for p in set(pairs.tolist())}
-    best_terms = [words[p] for p in pairs.tolist()]
+    distinct_pairs, which_pair = np.unique(pairs, return_inverse=True)
+    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in distinct_pairs.tolist()], pa.string())
+    best_terms = pa.DictionaryArray.from_arrays(pa.array(which_pair.astype(np.int32)), words)
 
     def nullable(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64).copy()
@@ -380,15 +381,12 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         return int(np.count_nonzero(could & (ends != NO_END) & (ends >= today) & (ends <= limit)))
 
     by_solution = {s.slug: int(np.count_nonzero(result.solution == int(s))) for s in Solution}
-    codes: dict[str, int] = {}
-    names: list[str] = []
-    code = np.empty(n, dtype=np.int64)
-    for i, key in enumerate(reg.area_key):
-        c = codes.get(key)
-        if c is None:
-            c = codes[key] = len(names)
-            names.append(reg.area[i])
-        code[i] = c
+    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()  # codes in order of first appearance
+    code = np.asarray(encoded.indices, dtype=np.int64)
+    first_row = np.full(len(encoded.dictionary), n, dtype=np.int64)
+    np.minimum.at(first_row, code, np.arange(n, dtype=np.int64))
+    codes: dict[str, int] = {k: c for c, k in enumerate(encoded.dictionary.to_pylist())}
+    names: list[str] = [reg.area[int(i)] for i in first_row.tolist()]  # the first spelling seen for the key
     m = len(names)
 
     def per_area(mask: npt.NDArray[np.bool_], weights: npt.NDArray[Any] | None = None) -> list[int]:

@@ -42,8 +42,10 @@ column                     required  meaning
 ``children_in_sfo``        no        Children in SFO/AKS [barn_i_sfo]
 =========================  ========  ===========================================================================
 
-Unknown columns are ignored and listed in the report. A missing required column is a file-level error naming all
-missing columns; every other problem is a **row-level** error ``{row, column, rule, message}`` (row = the
+Unknown columns are ignored and listed in the report — unless one looks like a known column the file lacks (an
+alias or a small edit distance away, see :func:`looks_like`): that stops the run with an error naming both, unless
+``allow_unknown_columns`` is set. Amounts: ``kr 12.500,-`` and ``12.500`` are 12 500 (dots group thousands when
+no decimal comma follows). A missing required column is a file-level error naming all missing columns; every other problem is a **row-level** error ``{row, column, rule, message}`` (row = the
 spreadsheet row number; the header is row 1) and the remaining rows are still screened.
 """
 
@@ -52,6 +54,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -241,7 +244,7 @@ def concat(parts: list[Register]) -> Register:
         offset += int(p.member_start[-1])
     return Register(
         row=np.concatenate([p.row for p in parts]),
-        household_id=[x for p in parts for x in p.household_id],
+        household_id=list(chain.from_iterable(p.household_id for p in parts)),
         member_start=np.concatenate(starts),
         member_age=np.concatenate([p.member_age for p in parts]),
         member_female=np.concatenate([p.member_female for p in parts]),
@@ -252,11 +255,11 @@ def concat(parts: list[Register]) -> Register:
         other_fixed_costs=np.concatenate([p.other_fixed_costs for p in parts]),
         equity=np.concatenate([p.equity for p in parts]),
         contract_end=np.concatenate([p.contract_end for p in parts]),
-        area=[x for p in parts for x in p.area],
-        area_key=[x for p in parts for x in p.area_key],
-        dwelling=[x for p in parts for x in p.dwelling],
+        area=list(chain.from_iterable(p.area for p in parts)),
+        area_key=list(chain.from_iterable(p.area_key for p in parts)),
+        dwelling=list(chain.from_iterable(p.dwelling for p in parts)),
         permanently_low_income=np.concatenate([p.permanently_low_income for p in parts]),
-        car=[x for p in parts for x in p.car],
+        car=list(chain.from_iterable(p.car for p in parts)),
         children_in_barnehage=np.concatenate([p.children_in_barnehage for p in parts]),
         children_in_sfo=np.concatenate([p.children_in_sfo for p in parts]),
     )

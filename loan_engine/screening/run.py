@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.engine import ScreeningOptions, ScreeningResult, screen, split_unpriced
 from loan_engine.screening.io import (
-    DEFAULT_CHUNK_ROWS,
+    COLUMNAR_CHUNK_ROWS,
     MAX_DECODED_BYTES,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -72,7 +73,7 @@ def read_register(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = COLUMNAR_CHUNK_ROWS,
     progress: Progress | None = None,
     allow_unknown_columns: bool = False,
     max_decoded_bytes: int = MAX_DECODED_BYTES,
@@ -119,9 +120,9 @@ def _all_priced(reg: Register, table: PriceTable) -> bool:
     if not len(reg):
         return True
     rooms, m2 = suitable_arrays(reg.size)
-    codes: dict[str, int] = {}
-    area_code = np.fromiter((codes.setdefault(k, len(codes)) for k in reg.area_key), dtype=np.int64, count=len(reg))
-    keys = list(codes)
+    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    area_code = np.asarray(encoded.indices, dtype=np.int64)
+    keys = encoded.dictionary.to_pylist()
     width = int(rooms.max()) + 1
     present = np.flatnonzero(np.bincount(area_code * width + rooms, minlength=len(keys) * width))
     m2_of = dict(zip(rooms.tolist(), m2.tolist(), strict=True))  # a suitable size's m² (whether it has a price
@@ -137,7 +138,7 @@ def run_screening(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = COLUMNAR_CHUNK_ROWS,
     progress: Progress | None = None,
     allow_unknown_columns: bool = False,
 ) -> ScreeningRun:

@@ -543,7 +543,6 @@ _PLAIN_NUMBER = r"^[+-]?\d+(\.\d+)?$"
 _DOT_THOUSANDS_RE2 = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
 _COMMA_NUMBER = r"^[+-]?\d+(,\d+)?$"
 _DOT_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
-_MEMBER_TOKEN = r"^(?P<sex>[FfKkJjWwMmGgBb])(?P<age>\d{1,6})$"
 
 
 @dataclass(frozen=True)
@@ -746,6 +745,16 @@ class _Errors:
         self.pending = []
 
 
+def _pick(values: list[Any], index: npt.NDArray[np.int64]) -> list[Any]:
+    """``[values[i] for i in index]`` at C speed (the same objects, no copies of the strings)."""
+    if len(index) == len(values) and (len(index) == 0 or (index[0] == 0 and (np.diff(index) == 1).all())):
+        return values
+    holder = np.empty(len(values), dtype=object)
+    holder[:] = values
+    out: list[Any] = holder[index].tolist()
+    return out
+
+
 def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     """A :class:`~loan_engine.screening.io.ColumnChunk` validated into a :class:`Register` (see above)."""
     import pyarrow as pa
@@ -815,12 +824,22 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     slow = np.ones(n, dtype=bool)
     if _is_text(arr) and n:
         s = pc.utf8_trim_whitespace(arr)
-        lists = pc.split_pattern_regex(s, r"[\s/+|;,]+")
+        # Only ASCII letters, digits and spaces: split on the space (fast); else on every separator (regex).
+        plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
+        lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
         flat = pc.list_flatten(lists)
         parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-        match = pc.extract_regex(flat, _MEMBER_TOKEN)
-        ok_tok = _np_bool(pc.is_valid(match))
-        empty_tok = np.asarray(pc.equal(pc.utf8_length(flat), 0).fill_null(True), dtype=bool)
+        length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
+        empty_tok = length == 0
+        # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
+        sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
+        digits = pc.utf8_slice_codeunits(flat, 1, 7)
+        ok_tok = (
+            (length >= 2)
+            & (length <= 7)
+            & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
+            & _np_bool(pc.ascii_is_decimal(digits))
+        )
         failing = np.zeros(n, dtype=bool)
         failing[parent[~ok_tok & ~empty_tok]] = True
         has_tok = np.zeros(n, dtype=bool)
@@ -829,11 +848,9 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         use = ok_tok & ~slow[parent]
         if use.any():
             sel = pa.array(np.flatnonzero(use))
-            m = match.take(sel)
-            sex = pc.utf8_lower(m.field("sex"))
             m_parent.append(parent[use])
-            m_age.append(np.asarray(pc.cast(m.field("age"), pa.int64()), dtype=np.int64))
-            m_female.append(_np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w"]))))
+            m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
+            m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
     format_bad = np.zeros(n, dtype=bool)
     if slow.any():
         ks = np.flatnonzero(slow)
@@ -982,11 +999,13 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     sizes = count[idx]
     starts = np.zeros(len(idx) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
-    idx_l = idx.tolist()
-    area_kept = [area_results[c] for c in area_codes[idx].tolist()]
+    names = [r[0] if isinstance(r, tuple) else "" for r in area_results]
+    area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
+    all_kept = len(idx) == n
+    kept_area = area_codes if all_kept else area_codes[idx]
     return Register(
         row=rows[idx],
-        household_id=[ids[k] for k in idx_l],
+        household_id=ids if all_kept else _pick(ids, idx),
         member_start=starts,
         member_age=age[member_keep],
         member_female=female[member_keep],
@@ -997,11 +1016,11 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         other_fixed_costs=money["other_fixed_costs"][idx],
         equity=money["equity"][idx],
         contract_end=ends[idx],
-        area=[a for a, _ in area_kept],
-        area_key=[k for _, k in area_kept],
-        dwelling=[dw_results[c] for c in dw_codes[idx].tolist()],
+        area=_pick(names, kept_area),
+        area_key=_pick(area_keys, kept_area),
+        dwelling=_pick(dw_results, dw_codes if all_kept else dw_codes[idx]),
         permanently_low_income=low[idx],
-        car=[car_results[c] for c in car_codes[idx].tolist()],
+        car=_pick(car_results, car_codes if all_kept else car_codes[idx]),
         children_in_barnehage=counts["children_in_barnehage"][idx],
         children_in_sfo=counts["children_in_sfo"][idx],
     )

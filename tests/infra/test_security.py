@@ -77,7 +77,7 @@ def call(
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
     }
-    anyio.run(app, scope, body, send)
+    anyio.run(app, scope, body, send)  # type: ignore[arg-type]  # an ASGI app is called with scope, receive, send
     start = next(m for m in sent if m["type"] == "http.response.start")
     content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     out_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}

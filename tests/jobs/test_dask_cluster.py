@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.cli import app as cli_app
+from api.jobs import runner as jobs
 from api.main import create_app
 from api.portfolio import stress_tests_service
 from api.seed import DEMO_KEYS
@@ -135,8 +137,10 @@ def test_service_runs_stress_tests_on_the_cluster(dask_client: TestClient) -> No
     ctx = _LocalContext(dask_client.app.state.engine)  # type: ignore[attr-defined]
     expected = stress_tests_service.handle(doc["params"], ctx)  # type: ignore[arg-type]
     assert json.loads(json.dumps(expected)) == doc["result"]
-    csv = dask_client.get(r.headers["location"] + "/scenario-losses.csv", headers=FINANCE)
-    assert csv.content == ctx.artifacts[stress_tests_service.ARTIFACT]
+    # The stored per-scenario file is byte for byte the local one (downloads may re-format it, so compare storage).
+    with Session(dask_client.app.state.engine) as session:  # type: ignore[attr-defined]
+        stored = jobs.get_artifact(session, doc["id"], stress_tests_service.ARTIFACT)
+    assert stored is not None and bytes(stored.content) == ctx.artifacts[stress_tests_service.ARTIFACT]
 
 
 def test_cancel_while_a_dask_worker_holds_a_chunk(dask_client: TestClient, cluster: DaskCluster) -> None:
@@ -180,3 +184,22 @@ def test_cli_scheduler_option_gives_the_local_numbers(cluster: DaskCluster, tmp_
     assert json.loads(remote.stdout) == json.loads(local.stdout)
     bad = runner.invoke(cli_app, [*args[:-1], "--scheduler", "tcp://127.0.0.1:1"])
     assert bad.exit_code == 2 and "cannot reach the Dask scheduler" in bad.output
+
+
+def test_unreachable_scheduler_fails_the_job_with_a_message(fresh_database_url: Callable[[str], str]) -> None:
+    settings = Settings(
+        environment="test",
+        database_url=fresh_database_url("sqlite"),
+        demo_data=True,
+        dask_scheduler="tcp://127.0.0.1:1",
+        job_poll_seconds=0.1,
+    )
+    with TestClient(create_app(settings)) as client:
+        pid = client.post(
+            "/v1/portfolios/synthetic", json={"name": "nowhere", "loans": 20, "seed": 1}, headers=FINANCE
+        ).json()["id"]
+        r = client.post(
+            "/v1/stress-tests", json={"portfolio_id": pid, "scenarios": 8, "horizon_years": 1}, headers=FINANCE
+        )
+        doc = _wait(client, r.headers["location"], timeout=60)
+    assert doc["status"] == "failed" and "cannot be reached" in doc["error"] and doc["attempts"] == 1

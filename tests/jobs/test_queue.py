@@ -266,3 +266,52 @@ def test_metrics_reads(queue_engine: Engine) -> None:
         assert counts == {"queued": 2, "running": 0, "succeeded": 0, "failed": 0, "cancelled": 0}
         assert repo.queue_depth(session, kind="test-metrics") == 2
         assert repo.queue_depth(session) >= 2
+
+
+@pytest.mark.slow
+def test_runner_survives_postgresql_refusing_connections_for_10_seconds(queue_engine: Engine) -> None:
+    """PostgreSQL only, a real outage of this test's database (the server stays up for everyone else): it refuses
+    new connections and its sessions are killed for 10 s while a job runs; the runner carries on and the job ends
+    once, as succeeded, without a retry."""
+    if queue_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    recorder = Recorder()
+    url = queue_engine.url.render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    runner = JobRunner(
+        engine, kinds={"test-sleep": sleeper_kind(recorder)}, poll_seconds=0.1, lease_seconds=30, workers=1
+    ).start()
+    name = queue_engine.url.database
+    admin = sa.create_engine(
+        queue_engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    try:
+        [job_id] = add_jobs(queue_engine, 1, seconds=12)
+        deadline = time.monotonic() + 30
+        while get_job(queue_engine, job_id).status != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        queue_engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": name},
+            )
+        try:
+            time.sleep(10)
+            with pytest.raises(sa.exc.OperationalError):
+                db.make_engine(url).connect()
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        assert wait_final(queue_engine, [job_id], timeout=60) == {job_id: "succeeded"}
+        assert recorder.starts == {job_id: 1} and get_job(queue_engine, job_id).attempts == 1
+        [after] = add_jobs(queue_engine, 1, seconds=0.05)  # and it goes on claiming
+        assert wait_final(queue_engine, [after], timeout=30) == {after: "succeeded"}
+    finally:
+        runner.shutdown()
+        engine.dispose()
+        admin.dispose()

@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from api.jobs.kinds import JOB_KINDS
 from api.jobs.runner import JobRunner, purge_screenings
 from loan_engine.screening.synthetic import sample_prices
+from models.jobs import Job
 from tests.screening.conftest import register_text
 
 
@@ -50,9 +53,8 @@ def _audit(engine: Engine, job_id: str) -> list[str]:
 
 def _artifacts(engine: Engine, job_id: str) -> int:
     with engine.connect() as conn:
-        return int(
-            conn.execute(sa.text("SELECT count(*) FROM job_artifacts WHERE job_id = :j"), {"j": job_id}).scalar()
-        )
+        n = conn.execute(sa.text("SELECT count(*) FROM job_artifacts WHERE job_id = :j"), {"j": job_id}).scalar()
+    return int(n or 0)
 
 
 def _problem(r: Any, status: int) -> dict[str, Any]:
@@ -107,17 +109,13 @@ def test_delete_a_finished_stress_test_removes_its_results(
 
 
 def _age(engine: Engine, job_id: str, days: int) -> None:
-    with engine.begin() as conn:
-        finished = conn.execute(sa.text("SELECT finished_at FROM jobs WHERE id = :j"), {"j": job_id}).scalar()
-    from datetime import datetime, timedelta
-
-    if isinstance(finished, str):
-        finished = datetime.fromisoformat(finished)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("UPDATE jobs SET finished_at = :t WHERE id = :j"),
-            {"t": finished - timedelta(days=days), "j": job_id},
-        )
+    """Make a job look as if it finished ``days`` ago."""
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.finished_at is not None
+        job.finished_at = job.finished_at - timedelta(days=days)
+        session.add(job)
+        session.commit()
 
 
 def test_retention_purges_old_screenings_once(

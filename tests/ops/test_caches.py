@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -277,3 +278,25 @@ def test_hot_path_dependencies_are_async(router: APIRouter) -> None:
             sync.append(getattr(dep.call, "__name__", repr(dep.call)))
         stack.extend(dep.dependencies)
     assert sync == [], f"dependencies sent through the thread pool: {sync}"
+
+
+def test_database_gone_cached_answers_then_503_never_500(own_client: TestClient, clock: FakeClock) -> None:
+    engine: Engine = own_client.app.state.engine  # type: ignore[attr-defined]
+    assert _used_set(own_client)  # warm: key and catalogue cached
+
+    def gone(*_args: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError("the database went away"))
+
+    event.listen(engine, "before_cursor_execute", gone)
+    try:
+        r = own_client.post("/v1/affordability", json=affordability_body(), headers=_headers())
+        assert r.status_code == 200  # everything it needs is in memory
+        clock.now += 2.5  # the catalogue is due for its check, which cannot reach the database
+        r = own_client.post("/v1/affordability", json=affordability_body(), headers=_headers())
+        assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+        unknown = {"X-API-Key": "le_" + uuid.uuid4().hex}
+        r = own_client.post("/v1/affordability", json=affordability_body(), headers=unknown)
+        assert r.status_code == 503
+    finally:
+        event.remove(engine, "before_cursor_execute", gone)
+    assert own_client.post("/v1/affordability", json=affordability_body(), headers=_headers()).status_code == 200

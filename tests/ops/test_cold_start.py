@@ -91,6 +91,10 @@ def test_cache_dir_choice_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert _numba_cache.choose_dir({_numba_cache.SETTING: ""}) is None  # empty: leave Numba's default
     # neither set: var/numba-cache under the project, or the user cache folder when that is not writable
     assert _numba_cache.choose_dir({}) == _numba_cache.DEFAULT_DIR
-    monkeypatch.setattr(_numba_cache, "DEFAULT_DIR", Path("/proc/no-such-place/numba"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(_numba_cache, "DEFAULT_DIR", Path("/proc/no-such-place/var/numba-cache"))
+    assert _numba_cache.choose_dir({}) == tmp_path / "xdg" / "loan_engine" / "numba"  # not writable
+    installed = tmp_path / "site-packages" / "var" / "numba-cache"  # no pyproject.toml: an installed package
+    monkeypatch.setattr(_numba_cache, "DEFAULT_DIR", installed)
     assert _numba_cache.choose_dir({}) == tmp_path / "xdg" / "loan_engine" / "numba"
+    assert not installed.exists()

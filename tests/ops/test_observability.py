@@ -139,8 +139,10 @@ def test_metrics_requests_latency_and_jobs(
     assert durations["loan_engine_job_duration_seconds_count"] == 1
     assert 0 <= durations["loan_engine_job_duration_seconds_sum"] < 1.0
     assert families["loan_engine_jobs_scrape_ok"][0].value == 1
+    client.request("BREW", "/healthz")  # a made-up method does not become a label value
     r = client.get("/metrics")
     assert NATIONAL_ID not in r.text and "X-API-Key" not in r.text
+    assert "BREW" not in r.text and 'method="OTHER"' in r.text
 
 
 def test_metrics_not_in_openapi_and_switchable(client: TestClient, tmp_path: Path) -> None:
@@ -195,3 +197,19 @@ def test_multiprocess_metrics_sum_over_workers(tmp_path: Path) -> None:
         if s.name == "loan_engine_http_requests_total" and s.labels.get("route") == "/healthz"
     ]
     assert total == [6.0]
+
+
+def test_metrics_answer_when_the_database_is_gone(client: TestClient, engine: Engine) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    def gone(*_args: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError("the database went away"))
+
+    event.listen(engine, "before_cursor_execute", gone)
+    try:
+        families = _metrics(client)
+    finally:
+        event.remove(engine, "before_cursor_execute", gone)
+    assert families["loan_engine_jobs_scrape_ok"][0].value == 0
+    assert "loan_engine_http_requests" in families  # the request figures are still there

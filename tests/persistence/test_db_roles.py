@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
@@ -172,7 +173,7 @@ def test_production_warns_when_the_service_owns_the_audit_log(
     from api import security
 
     monkeypatch.setattr(security, "active_demo_keys", lambda session: [])  # this database has demo keys
-    production = {"environment": "production", "demo_data": False}
+    production: dict[str, Any] = {"environment": "production", "demo_data": False}
     with caplog.at_level(logging.WARNING, logger="loan_engine.api"):
         with Session(db.get_engine(normalise_database_url(roles.owner_url))) as session:
             security.startup_checks(session, Settings(database_url=roles.owner_url, **production))

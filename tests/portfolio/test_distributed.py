@@ -50,3 +50,47 @@ def test_dask_risk_contributions_match_local_run(small_portfolio):
     assert remote.contributions == local.contributions
     for f in fields(local.outputs):
         assert np.array_equal(getattr(local.outputs, f.name), getattr(remote.outputs, f.name)), f.name
+
+
+class _Future:
+    def __init__(self, fn, args):
+        self.value = fn(*args)
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        return self.value
+
+
+class _RecordingClient:
+    """Runs tasks at once and records their keys (the keys a real scheduler would see)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def scatter(self, objs, broadcast=False):
+        return objs
+
+    def submit(self, fn, *args, key, pure):
+        self.keys.append(key)
+        return _Future(fn, args)
+
+    def cancel(self, futures, force=False):
+        pass
+
+
+def test_chunk_keys_are_unique_per_run(small_portfolio):
+    """Task keys are global on a shared cluster: two runs (e.g. from two worker processes, same seed, other
+    portfolios) must never share a key, or one would receive the other's results."""
+    from loan_engine.portfolio.distributed import run_stress_test_dask
+
+    spec = scenario_from_dict({})
+    client = _RecordingClient()
+    first = run_stress_test_dask(client, small_portfolio, spec, 20, 2, seed=3, chunk_size=10)
+    keys_first = list(client.keys)
+    second = run_stress_test_dask(client, small_portfolio, spec, 20, 2, seed=3, chunk_size=10)
+    keys_second = client.keys[len(keys_first) :]
+    assert len(keys_first) == len(keys_second) == 2
+    assert not set(keys_first) & set(keys_second)
+    assert np.array_equal(first.outputs.loss_total, second.outputs.loss_total)

@@ -83,7 +83,12 @@ ODD_FLAGS = ["ja", "nei", "JA", "x", "", "kanskje", "1", "true"]
 ODD_CARS = ["", "elbil", "Bensin", "hest", "none"]
 
 
-def test_random_odd_registers_are_read_the_same() -> None:
+@pytest.mark.parametrize("block", [16 << 20, 2048])
+def test_random_odd_registers_are_read_the_same(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with tiny pyarrow blocks: many batches, rows with too few/many cells on their boundaries."""
+    from loan_engine.screening import io as screening_io
+
+    monkeypatch.setattr(screening_io, "CSV_BLOCK_BYTES", block)
     rnd = random.Random(14)
     lines = []
     for i in range(600):
