@@ -69,8 +69,6 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/screenings/{job_id}/results.csv"): "get_screening_results_csv",
     ("GET", "/v1/screenings/{job_id}/results.json"): "get_screening_results_json",
     ("GET", "/v1/screenings/{job_id}/results.xlsx"): "get_screening_results_xlsx",
-    ("GET", "/v1/screenings/{job_id}/summary.csv"): "get_screening_summary_csv",
-    ("GET", "/v1/screenings/{job_id}/summary.xlsx"): "get_screening_summary_xlsx",
     ("GET", "/metrics"): "get_metrics",
 }
 

@@ -176,6 +176,7 @@ RULES: dict[str, str] = {
     "seed-range": "Seed må være et helt tall mellom 0 og 2^63−1.",
     "pd-0-to-1": "Misligholdssannsynligheten må være mellom 0 og 1.",
     "rho-0-to-1": "Korrelasjonen må være mellom 0 og 1.",
+    "dask-scheduler-reachable": "Dask-klyngen som skal kjøre stresstesten, svarer ikke; stresstesten ble ikke kjørt.",
     "job-exists": "Jobben finnes ikke.",
     "job-cancellable": "Jobben er ferdig og kan ikke avbrytes.",
     "results-ready": "Resultatene er ikke klare ennå.",
