@@ -312,8 +312,6 @@ class RegisterValidator:
                 rule="column-required",
             )
         self.seen_ids: dict[str, int] = {}
-        self.seen_columnar: list[Any] = []  # the ids seen so far by validate_columns (Arrow arrays) …
-        self.seen_columnar_rows: list[npt.NDArray[np.int64]] = []  # … and their rows
 
     def _col(self, chunk: TableChunk, name: str) -> list[Any] | None:
         pos = self.columns.get(name)
@@ -808,33 +806,14 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     errs.add_many(np.flatnonzero(blank), "required", "household_id is empty")
     errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
     errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
-    # Unique ids, array-wise: against the earlier chunks' ids, then within the chunk (first occurrence wins).
-    cand = np.flatnonzero(~(blank | nul | long))
-    id_arr = s if _is_text(arr) else pa.array(ids, pa.string())
-    c_ids = id_arr.take(pa.array(cand))
-    m = len(cand)
-    before = np.full(m, -1, dtype=np.int64)
-    if validator.seen_columnar:
-        seen_ids = pa.concat_arrays(validator.seen_columnar)
-        before = np.asarray(pc.index_in(c_ids, value_set=seen_ids).fill_null(-1), dtype=np.int64)
-    seen_rows = np.concatenate(validator.seen_columnar_rows) if validator.seen_columnar_rows else None
-    enc = c_ids.dictionary_encode()
-    codes = np.asarray(enc.indices, dtype=np.int64)
-    first_pos = np.full(len(enc.dictionary), m, dtype=np.int64)
-    np.minimum.at(first_pos, codes, np.arange(m, dtype=np.int64))
-    first_here = first_pos[codes] == np.arange(m)
-    again = (before >= 0) | ~first_here
-    for j in np.flatnonzero(again).tolist():
-        first = (
-            int(seen_rows[before[j]])
-            if before[j] >= 0 and seen_rows is not None
-            else int(rows[cand[first_pos[codes[j]]]])
-        )
-        v = ids[int(cand[j])]
-        errs.add(int(cand[j]), "household-id-unique", f"household_id {_show(v)} is already used on row {first}")
-    new = ~again
-    validator.seen_columnar.append(c_ids.filter(pa.array(new)))
-    validator.seen_columnar_rows.append(rows[cand[new]])
+    seen = validator.seen_ids
+    for k in np.flatnonzero(~(blank | nul | long)).tolist():
+        v = ids[k]
+        first = seen.get(v)
+        if first is not None:
+            errs.add(k, "household-id-unique", f"household_id {_show(v)} is already used on row {first}")
+        else:
+            seen[v] = int(rows[k])
     errs.flush("household_id")
 
     # members: 'F34 M36' array-wise; every other spelling (and every error) by parse_members
