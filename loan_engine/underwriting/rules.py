@@ -48,7 +48,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 MAX_AGE = 120
 
-vectorize: Callable[..., Any] = _vectorize  # numba's decorator, untyped
+#: numba's decorator (untyped); with explicit signatures it compiles eagerly, and ``.ufunc`` is the plain NumPy ufunc
+#: (called directly: no Python-level dispatch, which matters for one household).
+vectorize: Callable[..., Any] = _vectorize
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -67,7 +69,10 @@ present_value_factor_scalar = njit(inline="always", cache=True)(_present_value_f
 
 #: Present value of 1 per month for ``months`` months at ``monthly_rate``: (1 − (1+i)^−n) / i, and n when i = 0.
 #: The level payment per krone of principal is its reciprocal. A NumPy ufunc (scalars and arrays broadcast).
-present_value_factor = vectorize(["float64(float64, float64)"], cache=True)(_present_value_factor)
+_present_value_factor_dufunc = vectorize(["float64(float64, float64)"], cache=True)(
+    _present_value_factor
+)  # keeps the compiled code alive
+present_value_factor = _present_value_factor_dufunc.ufunc
 
 
 def _peak(
@@ -101,7 +106,10 @@ def _peak(
 
 
 _peak_scalar = njit(inline="always", cache=True)(_peak)
-_peak_ufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(_peak)
+_peak_dufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(
+    _peak
+)  # keeps the compiled code alive
+_peak_ufunc = _peak_dufunc.ufunc
 
 
 def _capacity(
@@ -117,7 +125,10 @@ def _capacity(
 
 
 _capacity_scalar = njit(inline="always", cache=True)(_capacity)
-_capacity_ufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(_capacity)
+_capacity_dufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(
+    _capacity
+)  # keeps the compiled code alive
+_capacity_ufunc = _capacity_dufunc.ufunc
 
 
 def _f(x: Any) -> FloatArray:
@@ -173,7 +184,8 @@ def _apply(a: float, factor: float, multiply: bool) -> float:  # pragma: no cove
 
 
 _apply_scalar = njit(inline="always", cache=True)(_apply)
-_apply_ufunc = vectorize(["float64(float64, float64, boolean)"], cache=True)(_apply)
+_apply_dufunc = vectorize(["float64(float64, float64, boolean)"], cache=True)(_apply)  # keeps the compiled code alive
+_apply_ufunc = _apply_dufunc.ufunc
 
 
 def apply_capacity(monthly_amount: Any, factors: tuple[FloatArray, BoolArray]) -> FloatArray:
@@ -189,9 +201,10 @@ def _principal(
     return _apply_scalar(a, factor, not serial and not fixation < term)
 
 
-_principal_ufunc = vectorize(["float64(float64, float64, float64, boolean, float64, float64, float64)"], cache=True)(
+_principal_dufunc = vectorize(["float64(float64, float64, float64, boolean, float64, float64, float64)"], cache=True)(
     _principal
-)
+)  # keeps the compiled code alive
+_principal_ufunc = _principal_dufunc.ufunc
 
 
 def max_principal(
@@ -218,7 +231,8 @@ def _max_loan(principal: float) -> int:  # pragma: no cover (compiled)
     return loan if loan > 0 else 0
 
 
-_max_loan_ufunc = vectorize(["int64(float64)"], cache=True)(_max_loan)
+_max_loan_dufunc = vectorize(["int64(float64)"], cache=True)(_max_loan)  # keeps the compiled code alive
+_max_loan_ufunc = _max_loan_dufunc.ufunc
 
 
 def max_loan(principal: Any) -> IntArray:
@@ -313,6 +327,7 @@ class _LivingTables:
     barnehage_monthly: FloatArray  # per child k
     scalars: FloatArray  # pregnant food, baby equipment, large-family min children, reduction, SFO monthly
     floor: FloatArray  # single, couple, shared housing, child 0–5, 6–10, 11–17
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # display lines (immutable)
 
 
 _TABLES: dict[int, tuple[UnderwritingParameters, _LivingTables]] = {}
@@ -417,7 +432,7 @@ def _living_kernel(  # pragma: no cover (compiled)
     start: IntArray,
     age: IntArray,
     female: IntArray,
-    pregnant: npt.NDArray[np.bool_],
+    pregnant: IntArray,
     car: IntArray,
     barnehage: IntArray,
     sfo: IntArray,
@@ -552,15 +567,41 @@ def living_costs(
         codes = np.zeros(cars.shape, dtype=np.int64)
         for k, kind in enumerate(t.car_kinds, start=1):
             codes[cars == kind] = k
-    sifo, floor, amount, source = _living_kernel(
+    return living_costs_kernel(
+        t,
         start,
         ages,
         np.ascontiguousarray(np.asarray(female, dtype=np.int64)),
-        np.zeros(m, dtype=np.bool_) if pregnant is None else np.ascontiguousarray(np.asarray(pregnant, dtype=np.bool_)),
+        np.zeros(m, dtype=np.int64) if pregnant is None else np.ascontiguousarray(np.asarray(pregnant, dtype=np.int64)),
         _per_household(codes, count, np.int64),
         _per_household(children_in_barnehage, count, np.int64),
         _per_household(children_in_sfo, count, np.int64),
         _per_household(np.nan if caseworker_amount is None else caseworker_amount, count, np.float64),
+    )
+
+
+def living_costs_kernel(
+    t: _LivingTables,
+    start: IntArray,
+    age: IntArray,
+    female: IntArray,
+    pregnant: IntArray,
+    car_code: IntArray,
+    children_in_barnehage: IntArray,
+    children_in_sfo: IntArray,
+    caseworker_amount: FloatArray,
+) -> LivingCostArrays:
+    """:func:`living_costs` on prepared contiguous arrays (members grouped by household with offsets ``start``; car
+    codes index ``t.car_kinds`` from 1; NaN = no caseworker figure)."""
+    sifo, floor, amount, source = _living_kernel(
+        start,
+        age,
+        female,
+        pregnant,
+        car_code,
+        children_in_barnehage,
+        children_in_sfo,
+        caseworker_amount,
         t.member_total,
         t.member_food,
         t.household_amounts,
