@@ -97,9 +97,9 @@ def _peak(
         else:
             if i1 == 0.0:
                 balance = 1.0 - pay1 * months
-            else:
-                growth = math.exp(months * math.log1p(i1))
-                balance = growth - pay1 * (growth - 1.0) / i1
+            else:  # (1+i)^m − 1 by expm1: exact for tiny rates too
+                grown = math.expm1(months * math.log1p(i1))
+                balance = (1.0 + grown) - pay1 * grown / i1
             pay2 = balance / present_value_factor_scalar(i2, term - fixation)
         peak = max(peak, pay2)
     return peak
@@ -620,6 +620,30 @@ def living_costs_kernel(
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _fee(loan: int, percent: float, minimum: float, maximum: float, fixed: float) -> int:  # pragma: no cover
+    """One fee in øre on a loan of ``loan`` whole kroner (> 0): a percentage bounded by its minimum and maximum
+    (NaN = none), plus a fixed amount, rounded to the øre."""
+    amount = float(loan) * 100 * percent / 100
+    if percent != 0.0:
+        amount = max(amount, minimum * 100)
+        if not np.isnan(maximum):
+            amount = min(amount, maximum * 100)
+    amount = amount + fixed * 100
+    return math.floor(amount + 0.5)
+
+
+_fee_scalar = njit(inline="always", cache=True)(_fee)
+
+
+@njit(cache=True)
+def _payout_scalar(loan: int, table: FloatArray) -> int:  # pragma: no cover (compiled)
+    out = loan * 100
+    if loan > 0:
+        for k in range(table.shape[0]):
+            out -= _fee_scalar(loan, table[k, 0], table[k, 1], table[k, 2], table[k, 3])
+    return out
+
+
 @njit(cache=True)
 def _fees_kernel(loan: IntArray, table: FloatArray) -> IntArray:  # pragma: no cover (compiled)
     out = np.zeros((table.shape[0], loan.shape[0]), dtype=np.int64)
@@ -627,14 +651,30 @@ def _fees_kernel(loan: IntArray, table: FloatArray) -> IntArray:  # pragma: no c
         if loan[j] <= 0:
             continue
         for k in range(table.shape[0]):
-            percent, minimum, maximum, fixed = table[k, 0], table[k, 1], table[k, 2], table[k, 3]
-            amount = float(loan[j]) * 100 * percent / 100
-            if percent != 0.0:
-                amount = max(amount, minimum * 100)
-                if not np.isnan(maximum):
-                    amount = min(amount, maximum * 100)
-            amount = amount + fixed * 100
-            out[k, j] = np.int64(math.floor(amount + 0.5))
+            out[k, j] = _fee_scalar(loan[j], table[k, 0], table[k, 1], table[k, 2], table[k, 3])
+    return out
+
+
+@njit(cache=True)
+def _loan_for_payout_kernel(need: IntArray, table: FloatArray) -> IntArray:  # pragma: no cover (compiled)
+    out = np.zeros(need.shape[0], dtype=np.int64)
+    for j in range(need.shape[0]):
+        x = need[j]
+        if x <= 0:
+            continue
+        lo = max(1, -(-x // 100))  # payout ≤ 100 · loan: no smaller loan pays out enough
+        gap = 1024
+        hi = lo + gap
+        while _payout_scalar(hi, table) < x:
+            gap *= 2
+            hi = lo + gap
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if _payout_scalar(mid, table) >= x:
+                hi = mid
+            else:
+                lo = mid + 1
+        out[j] = lo
     return out
 
 
@@ -671,22 +711,8 @@ def loan_for_payout(need_ore: Any, fees: tuple[FeeRule, ...]) -> IntArray:
     smallest such loan is unique; found by bisection between ceil(need / 100) (payout ≤ 100 · loan) and a bound
     doubled until it pays out enough."""
     need = np.asarray(need_ore, dtype=np.int64)
-    lo = np.maximum(1, -(-need // 100))
-    gap = np.full(need.shape, 1024, dtype=np.int64)
-    hi = lo + gap
-    short = payout_ore(hi, fees) < need
-    while short.any():
-        gap = np.where(short, gap * 2, gap)
-        hi = np.where(short, lo + gap, hi)
-        short = payout_ore(hi, fees) < need
-    active = lo < hi
-    while active.any():
-        mid = (lo + hi) // 2
-        ok = payout_ore(mid, fees) >= need
-        hi = np.where(active & ok, mid, hi)
-        lo = np.where(active & ~ok, mid + 1, lo)
-        active = lo < hi
-    out: IntArray = np.where(need > 0, lo, 0)
+    flat = np.ascontiguousarray(need.reshape(-1))
+    out: IntArray = _loan_for_payout_kernel(flat, _fee_table(fees)).reshape(need.shape)
     return out
 
 
