@@ -139,64 +139,75 @@ def living_cost_arrays(
 ) -> rules.LivingCostArrays:
     """:func:`loan_engine.underwriting.rules.living_costs` for one household (an array of one)."""
     members = household.members
-    return rules.living_costs(
-        params,
-        household_of_member=None,
-        age=np.fromiter((m.age for m in members), dtype=np.int64, count=len(members)),
-        female=np.fromiter((m.sex is Sex.FEMALE for m in members), dtype=np.bool_, count=len(members)),
-        pregnant=np.fromiter((m.pregnant for m in members), dtype=np.bool_, count=len(members)),
-        car=household.car.value,
-        children_in_barnehage=household.children_in_barnehage,
-        children_in_sfo=household.children_in_sfo,
-        caseworker_amount=np.nan if caseworker_amount is None else caseworker_amount,
-        n=1,
+    t = rules.living_tables(params)
+    m = np.array(
+        [
+            [x.age for x in members],
+            [x.sex is Sex.FEMALE for x in members],
+            [x.pregnant for x in members],
+        ],
+        dtype=np.int64,
     )
+    car = t.car_kinds.index(household.car.value) + 1 if household.car.value in t.car_kinds else 0
+    ints = np.array(
+        [[len(members)], [car], [household.children_in_barnehage], [household.children_in_sfo]], dtype=np.int64
+    )
+    ints[0, 0] = 0
+    start = np.array([0, len(members)], dtype=np.int64)
+    cw = np.array([np.nan if caseworker_amount is None else caseworker_amount], dtype=np.float64)
+    return rules.living_costs_kernel(t, start, m[0], m[1], m[2], ints[1], ints[2], ints[3], cw)
 
 
-def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[BudgetLine, ...]:
-    """The SIFO budget's lines (individual items per member, household items by size) for display."""
+def _member_lines(params: UnderwritingParameters, idx: int, m: Member) -> tuple[BudgetLine, ...]:
     sifo = params.sifo
-    table = rules.living_tables(params).item_lists
+    tables = rules.living_tables(params)
+    key = ("member", idx, m.sex, m.age, m.pregnant)
+    hit = tables.memo.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    female = 1 if m.sex is Sex.FEMALE else 0
     lines: list[BudgetLine] = []
-    for idx, m in enumerate(household.members):
-        female = 1 if m.sex is Sex.FEMALE else 0
-        for k, item in enumerate(sifo.individual):
-            amount = table[k][female][m.age]
-            if item.key == "food" and m.pregnant:
-                amount = sifo.pregnant_food
-            if amount:
-                lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amount, idx))
-        if m.pregnant:
-            lines.append(
-                BudgetLine(
-                    "baby_equipment",
-                    "Spedbarnsutstyr (før fødsel)",
-                    "Baby equipment (before birth)",
-                    sifo.pregnancy_baby_equipment,
-                    idx,
-                )
-            )
-        if m.age == 0:
-            lines.append(
-                BudgetLine(
-                    "infant_supplement",
-                    "Spedbarnsutstyr (under 1 år)",
-                    "Infant supplement (under 1)",
-                    sifo.infant_supplement_under_1,
-                    idx,
-                )
-            )
-    if household.adults == 2 and household.children >= sifo.large_family_min_children:
-        food = sum(line.amount for line in lines if line.key == "food")
+    for k, item in enumerate(sifo.individual):
+        amount = tables.item_lists[k][female][m.age]
+        if item.key == "food" and m.pregnant:
+            amount = sifo.pregnant_food
+        if amount:
+            lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amount, idx))
+    if m.pregnant:
         lines.append(
             BudgetLine(
-                "large_family_food_reduction",
-                "Stordriftsfordel mat (par med mer enn to barn)",
-                "Economies of scale on food (couple with more than two children)",
-                -food * sifo.large_family_food_reduction,
+                "baby_equipment",
+                "Spedbarnsutstyr (før fødsel)",
+                "Baby equipment (before birth)",
+                sifo.pregnancy_baby_equipment,
+                idx,
             )
         )
+    if m.age == 0:
+        lines.append(
+            BudgetLine(
+                "infant_supplement",
+                "Spedbarnsutstyr (under 1 år)",
+                "Infant supplement (under 1)",
+                sifo.infant_supplement_under_1,
+                idx,
+            )
+        )
+    if len(tables.memo) > 20_000:
+        tables.memo.clear()
+    tables.memo[key] = out = tuple(lines)
+    return out
+
+
+def _household_lines(params: UnderwritingParameters, household: Household) -> tuple[BudgetLine, ...]:
+    sifo = params.sifo
+    tables = rules.living_tables(params)
     size = len(household.members)
+    key = ("household", size, household.car, household.children_in_barnehage, household.children_in_sfo)
+    hit = tables.memo.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    lines: list[BudgetLine] = []
     for item in sifo.household:
         amounts = item.amounts_by_size
         lines.append(BudgetLine(item.key, item.label_nb, item.label_en, amounts[min(size, len(amounts)) - 1]))
@@ -212,6 +223,31 @@ def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[B
     for k in range(household.children_in_sfo):
         monthly = sifo.sfo_per_child * sifo.sfo_months_per_year / 12
         lines.append(BudgetLine("sfo", f"SFO/AKS, barn {k + 1}", f"After-school care, child {k + 1}", monthly))
+    if len(tables.memo) > 20_000:
+        tables.memo.clear()
+    tables.memo[key] = out = tuple(lines)
+    return out
+
+
+def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[BudgetLine, ...]:
+    """The SIFO budget's lines (individual items per member, household items by size) for display. The lines are
+    immutable; those of a member (by position, sex, age, pregnancy) and of the household's size and extras are
+    built once per parameter set."""
+    sifo = params.sifo
+    lines: list[BudgetLine] = []
+    for idx, m in enumerate(household.members):
+        lines.extend(_member_lines(params, idx, m))
+    if household.adults == 2 and household.children >= sifo.large_family_min_children:
+        food = sum(line.amount for line in lines if line.key == "food")
+        lines.append(
+            BudgetLine(
+                "large_family_food_reduction",
+                "Stordriftsfordel mat (par med mer enn to barn)",
+                "Economies of scale on food (couple with more than two children)",
+                -food * sifo.large_family_food_reduction,
+            )
+        )
+    lines.extend(_household_lines(params, household))
     return tuple(lines)
 
 

@@ -48,7 +48,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 MAX_AGE = 120
 
-vectorize: Callable[..., Any] = _vectorize  # numba's decorator, untyped
+#: numba's decorator (untyped); with explicit signatures it compiles eagerly, and ``.ufunc`` is the plain NumPy ufunc
+#: (called directly: no Python-level dispatch, which matters for one household).
+vectorize: Callable[..., Any] = _vectorize
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -67,7 +69,10 @@ present_value_factor_scalar = njit(inline="always", cache=True)(_present_value_f
 
 #: Present value of 1 per month for ``months`` months at ``monthly_rate``: (1 − (1+i)^−n) / i, and n when i = 0.
 #: The level payment per krone of principal is its reciprocal. A NumPy ufunc (scalars and arrays broadcast).
-present_value_factor = vectorize(["float64(float64, float64)"], cache=True)(_present_value_factor)
+_present_value_factor_dufunc = vectorize(["float64(float64, float64)"], cache=True)(
+    _present_value_factor
+)  # keeps the compiled code alive
+present_value_factor = _present_value_factor_dufunc.ufunc
 
 
 def _peak(
@@ -92,16 +97,19 @@ def _peak(
         else:
             if i1 == 0.0:
                 balance = 1.0 - pay1 * months
-            else:
-                growth = math.exp(months * math.log1p(i1))
-                balance = growth - pay1 * (growth - 1.0) / i1
+            else:  # (1+i)^m − 1 by expm1: exact for tiny rates too
+                grown = math.expm1(months * math.log1p(i1))
+                balance = (1.0 + grown) - pay1 * grown / i1
             pay2 = balance / present_value_factor_scalar(i2, term - fixation)
         peak = max(peak, pay2)
     return peak
 
 
 _peak_scalar = njit(inline="always", cache=True)(_peak)
-_peak_ufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(_peak)
+_peak_dufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(
+    _peak
+)  # keeps the compiled code alive
+_peak_ufunc = _peak_dufunc.ufunc
 
 
 def _capacity(
@@ -117,7 +125,10 @@ def _capacity(
 
 
 _capacity_scalar = njit(inline="always", cache=True)(_capacity)
-_capacity_ufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(_capacity)
+_capacity_dufunc = vectorize(["float64(float64, float64, boolean, float64, float64, float64)"], cache=True)(
+    _capacity
+)  # keeps the compiled code alive
+_capacity_ufunc = _capacity_dufunc.ufunc
 
 
 def _f(x: Any) -> FloatArray:
@@ -173,7 +184,8 @@ def _apply(a: float, factor: float, multiply: bool) -> float:  # pragma: no cove
 
 
 _apply_scalar = njit(inline="always", cache=True)(_apply)
-_apply_ufunc = vectorize(["float64(float64, float64, boolean)"], cache=True)(_apply)
+_apply_dufunc = vectorize(["float64(float64, float64, boolean)"], cache=True)(_apply)  # keeps the compiled code alive
+_apply_ufunc = _apply_dufunc.ufunc
 
 
 def apply_capacity(monthly_amount: Any, factors: tuple[FloatArray, BoolArray]) -> FloatArray:
@@ -189,9 +201,10 @@ def _principal(
     return _apply_scalar(a, factor, not serial and not fixation < term)
 
 
-_principal_ufunc = vectorize(["float64(float64, float64, float64, boolean, float64, float64, float64)"], cache=True)(
+_principal_dufunc = vectorize(["float64(float64, float64, float64, boolean, float64, float64, float64)"], cache=True)(
     _principal
-)
+)  # keeps the compiled code alive
+_principal_ufunc = _principal_dufunc.ufunc
 
 
 def max_principal(
@@ -218,7 +231,8 @@ def _max_loan(principal: float) -> int:  # pragma: no cover (compiled)
     return loan if loan > 0 else 0
 
 
-_max_loan_ufunc = vectorize(["int64(float64)"], cache=True)(_max_loan)
+_max_loan_dufunc = vectorize(["int64(float64)"], cache=True)(_max_loan)  # keeps the compiled code alive
+_max_loan_ufunc = _max_loan_dufunc.ufunc
 
 
 def max_loan(principal: Any) -> IntArray:
@@ -313,6 +327,7 @@ class _LivingTables:
     barnehage_monthly: FloatArray  # per child k
     scalars: FloatArray  # pregnant food, baby equipment, large-family min children, reduction, SFO monthly
     floor: FloatArray  # single, couple, shared housing, child 0–5, 6–10, 11–17
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # display lines (immutable)
 
 
 _TABLES: dict[int, tuple[UnderwritingParameters, _LivingTables]] = {}
@@ -417,7 +432,7 @@ def _living_kernel(  # pragma: no cover (compiled)
     start: IntArray,
     age: IntArray,
     female: IntArray,
-    pregnant: npt.NDArray[np.bool_],
+    pregnant: IntArray,
     car: IntArray,
     barnehage: IntArray,
     sfo: IntArray,
@@ -552,15 +567,41 @@ def living_costs(
         codes = np.zeros(cars.shape, dtype=np.int64)
         for k, kind in enumerate(t.car_kinds, start=1):
             codes[cars == kind] = k
-    sifo, floor, amount, source = _living_kernel(
+    return living_costs_kernel(
+        t,
         start,
         ages,
         np.ascontiguousarray(np.asarray(female, dtype=np.int64)),
-        np.zeros(m, dtype=np.bool_) if pregnant is None else np.ascontiguousarray(np.asarray(pregnant, dtype=np.bool_)),
+        np.zeros(m, dtype=np.int64) if pregnant is None else np.ascontiguousarray(np.asarray(pregnant, dtype=np.int64)),
         _per_household(codes, count, np.int64),
         _per_household(children_in_barnehage, count, np.int64),
         _per_household(children_in_sfo, count, np.int64),
         _per_household(np.nan if caseworker_amount is None else caseworker_amount, count, np.float64),
+    )
+
+
+def living_costs_kernel(
+    t: _LivingTables,
+    start: IntArray,
+    age: IntArray,
+    female: IntArray,
+    pregnant: IntArray,
+    car_code: IntArray,
+    children_in_barnehage: IntArray,
+    children_in_sfo: IntArray,
+    caseworker_amount: FloatArray,
+) -> LivingCostArrays:
+    """:func:`living_costs` on prepared contiguous arrays (members grouped by household with offsets ``start``; car
+    codes index ``t.car_kinds`` from 1; NaN = no caseworker figure)."""
+    sifo, floor, amount, source = _living_kernel(
+        start,
+        age,
+        female,
+        pregnant,
+        car_code,
+        children_in_barnehage,
+        children_in_sfo,
+        caseworker_amount,
         t.member_total,
         t.member_food,
         t.household_amounts,
@@ -579,6 +620,30 @@ def living_costs(
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _fee(loan: int, percent: float, minimum: float, maximum: float, fixed: float) -> int:  # pragma: no cover
+    """One fee in øre on a loan of ``loan`` whole kroner (> 0): a percentage bounded by its minimum and maximum
+    (NaN = none), plus a fixed amount, rounded to the øre."""
+    amount = float(loan) * 100 * percent / 100
+    if percent != 0.0:
+        amount = max(amount, minimum * 100)
+        if not np.isnan(maximum):
+            amount = min(amount, maximum * 100)
+    amount = amount + fixed * 100
+    return math.floor(amount + 0.5)
+
+
+_fee_scalar = njit(inline="always", cache=True)(_fee)
+
+
+@njit(cache=True)
+def _payout_scalar(loan: int, table: FloatArray) -> int:  # pragma: no cover (compiled)
+    out = loan * 100
+    if loan > 0:
+        for k in range(table.shape[0]):
+            out -= _fee_scalar(loan, table[k, 0], table[k, 1], table[k, 2], table[k, 3])
+    return out
+
+
 @njit(cache=True)
 def _fees_kernel(loan: IntArray, table: FloatArray) -> IntArray:  # pragma: no cover (compiled)
     out = np.zeros((table.shape[0], loan.shape[0]), dtype=np.int64)
@@ -586,14 +651,30 @@ def _fees_kernel(loan: IntArray, table: FloatArray) -> IntArray:  # pragma: no c
         if loan[j] <= 0:
             continue
         for k in range(table.shape[0]):
-            percent, minimum, maximum, fixed = table[k, 0], table[k, 1], table[k, 2], table[k, 3]
-            amount = float(loan[j]) * 100 * percent / 100
-            if percent != 0.0:
-                amount = max(amount, minimum * 100)
-                if not np.isnan(maximum):
-                    amount = min(amount, maximum * 100)
-            amount = amount + fixed * 100
-            out[k, j] = np.int64(math.floor(amount + 0.5))
+            out[k, j] = _fee_scalar(loan[j], table[k, 0], table[k, 1], table[k, 2], table[k, 3])
+    return out
+
+
+@njit(cache=True)
+def _loan_for_payout_kernel(need: IntArray, table: FloatArray) -> IntArray:  # pragma: no cover (compiled)
+    out = np.zeros(need.shape[0], dtype=np.int64)
+    for j in range(need.shape[0]):
+        x = need[j]
+        if x <= 0:
+            continue
+        lo = max(1, -(-x // 100))  # payout ≤ 100 · loan: no smaller loan pays out enough
+        gap = 1024
+        hi = lo + gap
+        while _payout_scalar(hi, table) < x:
+            gap *= 2
+            hi = lo + gap
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if _payout_scalar(mid, table) >= x:
+                hi = mid
+            else:
+                lo = mid + 1
+        out[j] = lo
     return out
 
 
@@ -630,22 +711,8 @@ def loan_for_payout(need_ore: Any, fees: tuple[FeeRule, ...]) -> IntArray:
     smallest such loan is unique; found by bisection between ceil(need / 100) (payout ≤ 100 · loan) and a bound
     doubled until it pays out enough."""
     need = np.asarray(need_ore, dtype=np.int64)
-    lo = np.maximum(1, -(-need // 100))
-    gap = np.full(need.shape, 1024, dtype=np.int64)
-    hi = lo + gap
-    short = payout_ore(hi, fees) < need
-    while short.any():
-        gap = np.where(short, gap * 2, gap)
-        hi = np.where(short, lo + gap, hi)
-        short = payout_ore(hi, fees) < need
-    active = lo < hi
-    while active.any():
-        mid = (lo + hi) // 2
-        ok = payout_ore(mid, fees) >= need
-        hi = np.where(active & ok, mid, hi)
-        lo = np.where(active & ~ok, mid + 1, lo)
-        active = lo < hi
-    out: IntArray = np.where(need > 0, lo, 0)
+    flat = np.ascontiguousarray(need.reshape(-1))
+    out: IntArray = _loan_for_payout_kernel(flat, _fee_table(fees)).reshape(need.shape)
     return out
 
 
