@@ -429,9 +429,9 @@ def _xlsx_cells(col: Column, values: Sequence[Any], lang: Lang) -> list[tuple[st
 
 def _plain(values: Any) -> list[Any]:
     if isinstance(values, np.ndarray):
-        return values.tolist()
+        return list(values.tolist())
     if hasattr(values, "to_pylist"):  # an Arrow array
-        return values.to_pylist()
+        return list(values.to_pylist())
     return list(values)
 
 

@@ -553,7 +553,8 @@ def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_mo
     def index(rate: np.ndarray) -> np.ndarray:
         lg = np.zeros_like(rate)
         lg[:, 1:] = np.cumsum(np.log1p(rate[:, 1:]) / 12.0, axis=1)
-        return np.exp(lg)
+        out: np.ndarray = np.exp(lg)
+        return out
 
     u = np.clip(w["unemployment"] + spec.unemployment_shock_pp / 100.0, 0.0, 0.5)
     return ScenarioPaths(

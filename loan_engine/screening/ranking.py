@@ -212,9 +212,9 @@ def _py_column(key: str, values: Any, a: int, b: int) -> list[Any]:
             if part.dtype.kind == "f":
                 return [None if v != v else int(v) for v in part.tolist()]
             return [int(v) for v in part.tolist()]
-        return part.tolist()
+        return list(part.tolist())
     if isinstance(part, pa.Array):
-        return part.to_pylist()
+        return list(part.to_pylist())
     return list(part)
 
 

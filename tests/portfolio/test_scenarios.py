@@ -1,6 +1,7 @@
 # ruff: noqa: N806  (S, L, T, A: scenarios, loans, months, assumptions — the model's notation)
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -179,7 +180,7 @@ def test_bad_scenario_specs(spec, rule):
     assert e.value.rule == rule
 
 
-_BASE_FIELDS = {
+_BASE_FIELDS: dict[str, Any] = {
     "rate_shock_bp": 0.0,
     "rate_shock_ramp_months": 0,
     "rate_path": "none",
