@@ -13,6 +13,12 @@ if ! python3 -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' 2>/dev/nul
   PY=.venv/bin/python
 fi
 "$PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# CI (`.ci/run`) sets LOAN_ENGINE_CHECKS=1: lint, format and type checks first, with the tools just installed.
+if [ "${LOAN_ENGINE_CHECKS:-0}" = 1 ]; then
+  "$PY" -m ruff check .
+  "$PY" -m ruff format --check .
+  "$PY" -m mypy
+fi
 # The browser end-to-end tests (tests/e2e) drive Debian's headless Chromium through chromedriver.
 if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
