@@ -143,6 +143,7 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
             A.arrears_months_to_sale,
             A.overdue_interest_window_months,
             0,  # 1 = record each loan's loss per scenario (contributions)
+            0,  # horizon in months (the path arrays run `runoff_months` beyond it); set per run
         ],
         dtype=np.int64,
     )
@@ -219,6 +220,17 @@ class ScenarioOutputs:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
+def runoff_months(assumptions: ModelAssumptions) -> int:
+    """Months past the horizon in which loans unresolved at the horizon are followed until cured or realised:
+    the remaining relief plus the months of arrears before a sale (at most 10 years)."""
+    A = assumptions
+    return int(min(120, A.relief_max_months + A.arrears_months_to_sale + 1))
+
+
+def path_months(horizon_months: int, assumptions: ModelAssumptions) -> int:
+    return horizon_months + runoff_months(assumptions)
+
+
 def funding_rate(hb: np.ndarray, assumptions: ModelAssumptions) -> np.ndarray:
     """The kommune's funding rate per scenario and month: its fixed-rate share of Husbanken borrowing at the fixed
     rate until it reprices, the rest (and everything after) at Husbanken's floating rate."""
@@ -256,12 +268,13 @@ def simulate_range_loans(
     """:func:`simulate_range`, and with ``record_loans`` each loan's loss per scenario, (n_scen, loans) — the
     scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios."""
     if paths is None:
-        paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+        paths = generate_paths(spec, seed, s0, n_scen, path_months(horizon_months, spec.assumptions))
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
     n_loans = inputs.bal0.shape[0]
     loan_loss = np.zeros((n_scen, n_loans)) if record_loans else np.zeros((1, 1))
     iparams = inputs.iparams.copy()
     iparams[4] = 1 if record_loans else 0
+    iparams[5] = horizon_months
     args: tuple[Any, ...] = (
         *inputs.loan_arrays(),
         paths.hb_rate,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from loan_engine.errors import InvalidInput, LimitExceeded
-from loan_engine.portfolio.engine import prepare, simulate_range_loans
+from loan_engine.portfolio.engine import path_months, prepare, simulate_range_loans
 from loan_engine.portfolio.loans import portfolio_from_records
 from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
 
@@ -81,7 +81,7 @@ def household_risk(
         raise InvalidInput(f"years must be 1–{MAX_HOUSEHOLD_YEARS}.", field="years", rule="years-range")
     p = portfolio_from_records([record])
     T = years * 12  # noqa: N806
-    paths = scenario_set(spec, seed, n_scenarios, T)
+    paths = scenario_set(spec, seed, n_scenarios, path_months(T, spec.assumptions))
     out, _ = simulate_range_loans(
         prepare(p, spec.assumptions), spec, seed, 0, n_scenarios, T, record_loans=False, paths=paths
     )

@@ -123,7 +123,8 @@ def test_unresolved_at_horizon_is_valued_and_included(small_portfolio):
 
 
 def test_unresolved_loss_uses_the_sale_rules():
-    """One loan in arrears at the horizon, no income: loss = claim − net sale proceeds, split by § 7-5."""
+    """One loan in arrears at the horizon (no income): followed through the run-off until its sale (month 18,
+    scenario house price, same rules); loss = claim − net sale proceeds, split by § 7-5."""
     from loan_engine.portfolio.loans import portfolio_from_records
     from loan_engine.portfolio.loss_split import tapsdeling
 
@@ -140,19 +141,20 @@ def test_unresolved_loss_uses_the_sale_rules():
     )
     over = {
         "relief_max_months": 0,
-        "arrears_months_to_sale": 120,
+        "arrears_months_to_sale": 18,
         "hpi_vol": 0.0,
         "hpi_drift": 0.0,
         "forced_sale_discount": 0.1,
         "sale_cost_rate": 0.0,
         "dwelling_value_sd": 0.0,
+        "gjeldsordning_share": 0.0,
     }
     spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
     o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
     assert o.unresolved[0] == 1 and o.defaults.sum() == 0
     A = spec.assumptions
     rm = (A.policy_rate_0 + A.husbanken_spread + A.kommune_margin) / 12
-    overdue = 12 * 1_000_000 * rm
+    overdue = 18 * 1_000_000 * rm
     elig = 6 * 1_000_000 * rm
     expected = tapsdeling(
         principal=1_000_000,
@@ -161,7 +163,20 @@ def test_unresolved_loss_uses_the_sale_rules():
         excluded_interest=overdue - elig,
     )
     assert o.loss_unresolved[0] == pytest.approx(expected.loss, rel=1e-9)
+    assert o.loss_total[0] == pytest.approx(expected.loss, rel=1e-9)
     assert o.loss_kommune[0] == pytest.approx(expected.kommune, rel=1e-9)
+    # A loan that cures in the run-off books nothing: income returns (deterministic: income index ≥ 1).
+    cured = portfolio_from_records([{**p.to_records()[0], "net_income_monthly": 60_000, "status": "arrears"}])
+    c = simulate_range(prepare(cured, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=1)
+    assert c.loss_total[0] == 0.0
+
+
+def test_longer_horizons_do_not_lose_less(small_portfolio):
+    """With the run-off, a loan in trouble at 2 years is not booked as if sold at once: the loss at a longer
+    horizon is at least that at a shorter one (same scenarios; within MC noise)."""
+    spec = scenario_from_dict({"preset": "hikes-2022-2023"})
+    el = [run_stress_test(small_portfolio, spec, 60, y, seed=5).outputs.loss_total.mean() for y in (2, 3, 10)]
+    assert el[0] <= el[1] * 1.05 and el[1] <= el[2] * 1.05, el
 
 
 def test_funding_mix_changes_the_margin_not_the_losses(small_portfolio):
