@@ -453,8 +453,70 @@ function render() {
     renderAffordability(a),
     plan ? renderPlan(plan) : el("p", { class: "panel" }, t("cw.r.no_purchase")),
     schedule ? renderSchedule(schedule, req) : el("p", { class: "panel" }, t("cw.r.no_schedule")),
+    renderRisk() || "",
     el("p", { class: "hint", id: "r-parameter-set" }, t("cw.r.parameter_set", { id: ps.id, version: ps.version })),
   );
+}
+
+// ----- The household's risk (POST /v1/household-risk, on request) ---------------------------------------------
+
+/** The loan the schedule shows, as a stress-test loan record (exported for the browser tests). */
+export function householdLoan(a, req, request) {
+  const months = req.term_years * 12;
+  const loan = {
+    balance: req.principal,
+    remaining_term_months: months,
+    repayment: req.repayment,
+    interest_only_months_left: Math.min(months, (req.interest_only_years || 0) * 12),
+    net_income_monthly: a.counted_income_monthly,
+    living_costs_monthly: a.living_costs.amount + (a.other_fixed_costs_monthly || 0),
+    dwelling_value: (request.plan && request.plan.purchase && request.plan.purchase.price) || req.principal,
+  };
+  if (req.fixed_period_years || (a.rate_type === "fixed" && a.fixed_rate !== null)) {
+    loan.rate_type = "fixed";
+    loan.fixed_rate = req.annual_rate;
+    loan.fixation_months_left = Math.min(months, (req.fixed_period_years || req.term_years) * 12);
+  }
+  const bank = request.affordability.bank_loan;
+  if (bank && bank.amount > 0) {
+    loan.priority = "second";
+    loan.prior_loan_balance = bank.amount;
+  }
+  return loan;
+}
+
+async function showRisk(button, host) {
+  setBusy(button, true);
+  try {
+    const { affordability: a, scheduleRequest: req, request } = last;
+    const body = { loan: householdLoan(a, req, request), scenarios: 2000, years: 10 };
+    last.riskRequest = body;
+    const r = (await api("/v1/household-risk", { json: body, role: "caseworker" })).body;
+    const p = (x) => `${num(x.value, 1)} %`;
+    host.replaceChildren(
+      el("h4", {}, t("cw.risk.title", { n: r.scenarios })),
+      el("dl", { class: "pairs", id: "r-risk" }, [
+        [t("cw.risk.arrears", { y: 5 }), p(r.arrears_within_5y_pct)],
+        [t("cw.risk.sale", { y: 5 }), p(r.forced_sale_within_5y_pct)],
+        [t("cw.risk.arrears", { y: 10 }), p(r.arrears_within_10y_pct)],
+        [t("cw.risk.sale", { y: 10 }), p(r.forced_sale_within_10y_pct)],
+        [t("cw.risk.loss"), `${kr(r.expected_loss.total.value)} (${kr(r.expected_loss.kommune.value)})`],
+      ].flatMap(([term, v]) => [el("dt", {}, term), el("dd", {}, v)])),
+      el("p", { class: "hint" }, t("cw.risk.hint")),
+    );
+  } catch (error) {
+    showProblem(host, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+function renderRisk() {
+  if (!last.scheduleRequest) return null;
+  const host = el("div", { id: "risk-body", "aria-live": "polite" });
+  const button = el("button", { type: "button", class: "secondary", id: "show-risk" }, t("cw.risk.button"));
+  button.addEventListener("click", () => showRisk(button, host));
+  return el("section", { class: "panel", "aria-label": t("cw.risk.button") }, button, host);
 }
 
 // ----- Start ------------------------------------------------------------------------------------------------
@@ -474,4 +536,4 @@ i18n.onChange(() => {
 addMember();
 await initPage({ role: "caseworker" });
 renumber();
-window.loanEngineCaseworker = { requests, yearly };
+window.loanEngineCaseworker = { requests, yearly, householdLoan, riskRequest: () => last && last.riskRequest };
