@@ -267,12 +267,12 @@ def test_caseworker_page_shows_the_households_risk_on_request(page: Any, live_se
     page.find_element(By.ID, "show-risk").click()
     wait_until(lambda: page.find_elements(By.ID, "r-risk"), 120, "the household's risk")
     body = page.execute_script("return window.loanEngineCaseworker.riskRequest()")
-    loan = body["loan"]
+    with live_server.client(Role.caseworker) as api:
+        ans = api.post("/v1/household-risk", json=body).json()
+    loan = ans["loan"]
     # The loan is the one the schedule shows, with the household's counted income and living costs.
     assert loan["balance"] == shown(page, "s-principal")
     assert loan["remaining_term_months"] == 12 * 30 and loan["dwelling_value"] == float(FIGURES["price"])
-    with live_server.client(Role.caseworker) as api:
-        ans = api.post("/v1/household-risk", json=body).json()
     shown_values = [number_in(dd.text.split("%")[0], "nb") for dd in page.find_elements(By.CSS_SELECTOR, "#r-risk dd")]
     expected = [
         ans["arrears_within_5y_pct"]["value"],

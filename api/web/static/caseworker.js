@@ -460,36 +460,17 @@ function render() {
 
 // ----- The household's risk (POST /v1/household-risk, on request) ---------------------------------------------
 
-/** The loan the schedule shows, as a stress-test loan record (exported for the browser tests). */
-export function householdLoan(a, req, request) {
-  const months = req.term_years * 12;
-  const loan = {
-    balance: req.principal,
-    remaining_term_months: months,
-    repayment: req.repayment,
-    interest_only_months_left: Math.min(months, (req.interest_only_years || 0) * 12),
-    net_income_monthly: a.counted_income_monthly,
-    living_costs_monthly: a.living_costs.amount + (a.other_fixed_costs_monthly || 0),
-    dwelling_value: (request.plan && request.plan.purchase && request.plan.purchase.price) || req.principal,
-  };
-  if (req.fixed_period_years || (a.rate_type === "fixed" && a.fixed_rate !== null)) {
-    loan.rate_type = "fixed";
-    loan.fixed_rate = req.annual_rate;
-    loan.fixation_months_left = Math.min(months, (req.fixed_period_years || req.term_years) * 12);
-  }
-  const bank = request.affordability.bank_loan;
-  if (bank && bank.amount > 0) {
-    loan.priority = "second";
-    loan.prior_loan_balance = bank.amount;
-  }
-  return loan;
-}
-
 async function showRisk(button, host) {
   setBusy(button, true);
   try {
-    const { affordability: a, scheduleRequest: req, request } = last;
-    const body = { loan: householdLoan(a, req, request), scenarios: 2000, years: 10 };
+    // The loan the schedule shows: the API builds the loan record from the affordability answer it came from.
+    const { affordability: a, plan, scheduleRequest: req, request } = last;
+    const result = plan && plan.final ? plan.final : a;
+    const body = {
+      affordability: { request: request.affordability, result, principal: req.principal },
+      scenarios: 2000,
+      years: 10,
+    };
     last.riskRequest = body;
     const r = (await api("/v1/household-risk", { json: body, role: "caseworker" })).body;
     const p = (x) => `${num(x.value, 1)} %`;
@@ -536,4 +517,4 @@ i18n.onChange(() => {
 addMember();
 await initPage({ role: "caseworker" });
 renumber();
-window.loanEngineCaseworker = { requests, yearly, householdLoan, riskRequest: () => last && last.riskRequest };
+window.loanEngineCaseworker = { requests, yearly, riskRequest: () => last && last.riskRequest };
