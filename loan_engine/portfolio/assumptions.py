@@ -332,6 +332,24 @@ class ModelAssumptions:
         0.0,
         1.0,
     )
+    regional_hpi_sigma: float = _p(
+        0.04,
+        "fraction/sqrt(yr)",
+        "Volatility of a region's house prices around the national index (loans whose record names a region).",
+        "Placeholder (regional indices diverged by 10–20 % over a few years, e.g. Stavanger 2014–17).",
+        "not-confirmed",
+        0.0,
+        0.5,
+    )
+    regional_hpi_kappa: float = _p(
+        0.2,
+        "1/yr",
+        "Mean-reversion speed of a region's deviation from the national index.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        10.0,
+    )
     prepayment_rate: float = _p(
         0.03,
         "1/yr",

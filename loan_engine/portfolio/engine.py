@@ -20,7 +20,7 @@ from loan_engine.errors import InvalidInput, LimitExceeded
 from loan_engine.portfolio.assumptions import ModelAssumptions
 from loan_engine.portfolio.kernel import default_chunks, simulate_block
 from loan_engine.portfolio.loans import STATUS, Portfolio
-from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths, regional_factors
 
 # Documented limits (refused with LimitExceeded naming the limit).
 MAX_SCENARIOS = 100_000
@@ -84,6 +84,8 @@ class KernelInputs:
     overdue0: np.ndarray
     fparams: np.ndarray
     iparams: np.ndarray
+    region: np.ndarray  # int32: 0 = national index only, k = the book's k-th region
+    n_regions: int = 0
 
     def loan_arrays(self) -> tuple[np.ndarray, ...]:
         return (
@@ -100,6 +102,7 @@ class KernelInputs:
             self.prior0,
             self.arr0,
             self.overdue0,
+            self.region,
         )
 
 
@@ -164,6 +167,8 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
         overdue0=c(overdue0),
         fparams=fparams,
         iparams=iparams,
+        region=c(portfolio.region_codes(), dtype=np.int32),
+        n_regions=len(portfolio.region_names),
     )
 
 
@@ -218,6 +223,23 @@ class ScenarioOutputs:
 
     def as_tuple(self) -> tuple[np.ndarray, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
+
+
+_ONES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _regional_or_ones(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int, n_regions: int) -> np.ndarray:
+    """Regional price factors; a book without regions reuses one read-only array of ones per shape."""
+    if n_regions > 0:
+        return regional_factors(spec, seed, s0, n_scen, n_months, n_regions)
+    key = (n_scen, n_months)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 4:
+            _ONES.clear()
+        ones = np.ones((n_scen, 1, n_months))
+        _ONES[key] = ones
+    return ones
 
 
 def runoff_months(assumptions: ModelAssumptions) -> int:
@@ -284,6 +306,7 @@ def simulate_range_loans(
         paths.income_index,
         paths.cost_index,
         funding_rate(paths.hb_rate, spec.assumptions),
+        _regional_or_ones(spec, seed, s0, n_scen, paths.hb_rate.shape[1], inputs.n_regions),
         inputs.fparams,
         iparams,
         int(seed),

@@ -111,6 +111,7 @@ def _one_scenario(
     prior0: np.ndarray,
     arr0: np.ndarray,
     overdue0: np.ndarray,
+    rg: np.ndarray,
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
@@ -118,6 +119,7 @@ def _one_scenario(
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
+    rfac: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     # workspace
@@ -331,7 +333,7 @@ def _one_scenario(
                     # have grown (not after a permanent income loss).
                     hz = pre_base
                     if t < life_m[i]:
-                        ltv = (bi + bb[i]) / (vm[i] * h)
+                        ltv = (bi + bb[i]) / (vm[i] * (h * rfac[j, rg[i], t]))
                         fl = (refi_ltv - ltv) / refi_band
                         fl = 0.0 if fl < 0.0 else (1.0 if fl > 1.0 else fl)
                         fi = (ii / ci - 1.0) / refi_inc
@@ -358,7 +360,7 @@ def _one_scenario(
                         rel_year[i] = y
                         relief[j, y] += 1
                     if unpaid > 0.0:
-                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * h:
+                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * (h * rfac[j, rg[i], t]):
                             bi += unpaid
                             capm[i] += 1
                         else:
@@ -380,13 +382,13 @@ def _one_scenario(
                         # Gjeldsordning instead of a sale: the household keeps the dwelling, the claim beyond its
                         # market value (after the senior bank loan) is written off — a loss event for tapsdeling
                         # (completed gjeldsordning without realisation), no sale discount or costs.
-                        sale = vm[i] * h
+                        sale = vm[i] * (h * rfac[j, rg[i], t])
                         to_bank = sale if sale < bb[i] else bb[i]
                         res = split_loss(bi, elig, overdue[i] - elig, sale - to_bank, share)
                         if inside:
                             settlements[j, y] += 1
                     else:
-                        sale = vm[i] * h * keep_sale
+                        sale = vm[i] * (h * rfac[j, rg[i], t]) * keep_sale
                         to_bank = sale if sale < bb[i] else bb[i]
                         res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
                         if inside:
@@ -419,7 +421,7 @@ def _one_scenario(
             bi = b[i]
             rm = fixed_rm[i] if fix_end[i] > T - 1 else rmf
             interest = bi * rm
-            sale = vm[i] * h * keep_sale
+            sale = vm[i] * (h * rfac[j, rg[i], T - 1]) * keep_sale
             to_bank = sale if sale < bb[i] else bb[i]
             months = arr[i] if arr[i] < window else window
             elig = months * interest
@@ -455,6 +457,7 @@ def simulate_block(
     prior0: np.ndarray,
     arr0: np.ndarray,
     overdue0: np.ndarray,
+    rg: np.ndarray,
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
@@ -462,6 +465,7 @@ def simulate_block(
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
+    rfac: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     seed: int,
@@ -540,6 +544,7 @@ def simulate_block(
                 prior0,
                 arr0,
                 overdue0,
+                rg,
                 hb,
                 bank_rate,
                 hpi,
@@ -547,6 +552,7 @@ def simulate_block(
                 inc_idx,
                 cost_idx,
                 fund_rate,
+                rfac,
                 fparams,
                 iparams,
                 b,

@@ -24,7 +24,7 @@ from loan_engine.portfolio.rng import (
     to_unit_np,
     to_unit_open_np,
 )
-from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths, regional_factors
 
 
 def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
@@ -85,6 +85,7 @@ def simulate_range_numpy(
         fund_rate=funding_rate(paths.hb_rate, spec.assumptions),
         loan_loss=loan_loss,
         horizon_months=horizon_months,
+        rfac=regional_factors(spec, seed, s0, n_scen, paths.hb_rate.shape[1], inputs.n_regions),
     )
 
 
@@ -101,9 +102,10 @@ def simulate_paths_numpy(
     fund_rate: np.ndarray | None = None,
     loan_loss: np.ndarray | None = None,
     horizon_months: int | None = None,
+    rfac: np.ndarray | None = None,
 ) -> ScenarioOutputs:
-    """``horizon_months``: the horizon when the path arrays include the run-off months after it."""
-    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0) = (
+    """``rfac``: regional factors (S, 1 + regions, T), default none. ``horizon_months``: the horizon when the path arrays include the run-off months after it."""
+    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0, rg) = (
         inputs.loan_arrays()
     )
     (margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share, sd_d, lam, life_f, pre_y, refi_y) = (
@@ -116,6 +118,8 @@ def simulate_paths_numpy(
     keep_sale = (1.0 - disc) * (1.0 - sale_cost)
     S, T = hb.shape
     T_h = horizon_months or T
+    if rfac is None:
+        rfac = np.ones((S, 1, T))
     L = bal0.shape[0]
     n_years = (T_h + 11) // 12
     out = ScenarioOutputs.zeros(S, n_years)
@@ -177,7 +181,7 @@ def simulate_paths_numpy(
         af_f = annuity_table_np(rmf, nmax)
         rb = bank_rate[:, t] / 12.0
         af_b = annuity_table_np(rb, nmax)
-        h = hpi[:, t][:, None]
+        h = hpi[:, t][:, None] * rfac[:, rg, t]  # the loan's regional index
         A = alive
         book = np.where(A, b, 0.0).sum(axis=1)
         act = A.sum(axis=1)
@@ -305,7 +309,7 @@ def simulate_paths_numpy(
     if T > 0:
         # Still unresolved at the end of the run-off: valued as sold then.
         unres = alive & ((arr > 0) | trouble)
-        h = hpi[:, T - 1][:, None]
+        h = hpi[:, T - 1][:, None] * rfac[:, rg, T - 1]
         rmf = (hb[:, T - 1] + margin) / 12.0
         rm = np.where((fix_end > T - 1)[None, :], fixed_rm[None, :], rmf[:, None])
         interest = b * rm

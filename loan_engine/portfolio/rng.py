@@ -48,6 +48,7 @@ STREAM_CPI = 6
 STREAM_PREPAY = 7
 STREAM_LIFE = 8
 STREAM_DWELLING = 9
+STREAM_REGION = 10
 
 
 @njit(inline="always", cache=True)

@@ -33,7 +33,16 @@ from numba import njit, prange
 from loan_engine.errors import InvalidInput
 from loan_engine.portfolio import scenario_files
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS, ModelAssumptions
-from loan_engine.portfolio.rng import STREAM_CPI, STREAM_HOUSE, STREAM_INCOME, STREAM_RATE, normal_at, scenario_key
+from loan_engine.portfolio.rng import (
+    STREAM_CPI,
+    STREAM_HOUSE,
+    STREAM_INCOME,
+    STREAM_RATE,
+    STREAM_REGION,
+    loan_key,
+    normal_at,
+    scenario_key,
+)
 from loan_engine.portfolio.scenario_files import CustomPaths
 
 # Norges Bank policy rate, 2022–2023, by month offset from January 2022 (level in %).
@@ -569,3 +578,31 @@ def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_mo
         wage_growth=w["wage_growth"],
         unemployment=u,
     )
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _regional(seed: int, s0: int, kappa: float, sigma: float, out: np.ndarray) -> None:
+    n_scen, n_reg, n_months = out.shape
+    a = math.exp(-kappa / 12.0)
+    sd = _ou_sd(kappa, sigma)
+    for j in prange(n_scen):
+        key = scenario_key(seed, s0 + j, STREAM_REGION)
+        for t in range(n_months):
+            out[j, 0, t] = 1.0
+        for r in range(1, n_reg):
+            kr = loan_key(key, r)
+            d = 0.0
+            out[j, r, 0] = 1.0
+            for t in range(1, n_months):
+                d = d * a + sd * normal_at(kr, t)
+                out[j, r, t] = math.exp(d)
+
+
+def regional_factors(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int, n_regions: int) -> np.ndarray:
+    """(S, 1 + regions, T): each region's price level relative to the national index (index 0 = no region, 1)."""
+    out = np.empty((n_scen, n_regions + 1, n_months))
+    A = spec.assumptions
+    # Deterministic scenarios and user paths have no random regional spread.
+    sigma = A.regional_hpi_sigma if (spec.rate_model == "vasicek" and spec.custom is None) else 0.0
+    _regional(int(seed), int(s0), A.regional_hpi_kappa, sigma, out)
+    return out

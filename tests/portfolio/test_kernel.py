@@ -238,3 +238,33 @@ def test_structure_prepayment_settlements_dwelling_spread_and_life_events(small_
         ref = simulate_range_numpy(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
         got = simulate_range(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
         assert_outputs_equal(got, ref, rtol=1e-9)
+
+
+def test_regional_price_indices_where_the_book_names_a_region(small_portfolio):
+    from loan_engine.portfolio.loans import portfolio_from_records
+
+    recs = small_portfolio.to_records()
+    for k, r in enumerate(recs):
+        r["region"] = ("Oslo", "Stavanger", None)[k % 3]
+    p = portfolio_from_records(recs)
+    assert p.region_names == ("Oslo", "Stavanger") and set(p.region_codes()) == {0, 1, 2}
+    assert portfolio_from_records(p.to_records()).region_names == p.region_names
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    inputs = prepare(p, spec.assumptions)
+    assert inputs.n_regions == 2
+    a = simulate_range(inputs, spec, seed=2, s0=0, n_scen=12, horizon_months=96)
+    ref = simulate_range_numpy(inputs, spec, seed=2, s0=0, n_scen=12, horizon_months=96)
+    assert_outputs_equal(a, ref, rtol=1e-9)
+    # Without regional spread the regions change nothing; with it, results differ.
+    flat = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"regional_hpi_sigma": 0.0}})
+    b = simulate_range(prepare(p, flat.assumptions), flat, 2, 0, 12, 96)
+    plain = portfolio_from_records(small_portfolio.to_records())  # the same records, no regions
+    c = simulate_range(prepare(plain, flat.assumptions), flat, 2, 0, 12, 96)
+    assert_outputs_equal(b, c)
+    assert not np.array_equal(a.loss_total, b.loss_total)
+    from loan_engine.portfolio.scenarios import regional_factors
+
+    f = regional_factors(spec, 2, 0, 200, 121, 2)
+    assert np.all(f[:, 0] == 1.0) and f[:, 1:, 0].min() == 1.0
+    assert 0.05 < np.log(f[:, 1, 120]).std() < 0.15  # ≈ σ·√((1−e^{−2κτ})/2κ) = 0.04·√(3.3) ≈ 0.07
+    assert np.corrcoef(f[:, 1, 120], f[:, 2, 120])[0, 1] < 0.3  # each region its own randomness
