@@ -304,12 +304,12 @@ class ModelAssumptions:
     )
     # --- household events ---------------------------------------------------------------------------------------
     life_event_rate: float = _p(
-        0.01755,
+        0.01446,
         "1/yr",
         "Yearly probability that a household suffers a permanent income loss (illness, disability, divorce).",
         "Calibrated: `loan-engine stress-test calibrate` fits it so the baseline's annual state loss rate on the "
         "synthetic book matches Husbanken's net startlån losses 2010–2012 (calibration.CALIBRATION_TARGETS; "
-        "fitted 0.01755 on 2 000 synthetic loans × 200 scenarios × 10 years, seed 1).",
+        "fitted 0.01446 on 2 000 synthetic loans × 200 scenarios × 10 years, seed 1).",
         "derived",
         0.0,
         0.5,

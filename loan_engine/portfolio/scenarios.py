@@ -35,12 +35,11 @@ from loan_engine.portfolio import scenario_files
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS, ModelAssumptions
 from loan_engine.portfolio.rng import (
     STREAM_CPI,
-    STREAM_HOUSE,
-    STREAM_INCOME,
     STREAM_RATE,
     STREAM_REGION,
     loan_key,
     normal_at,
+    normal_pair_at,
     scenario_key,
 )
 from loan_engine.portfolio.scenario_files import CustomPaths
@@ -354,10 +353,9 @@ def _macro_paths(
     hb0 = max(0.0, r0 + spread)
     for j in prange(n_scen):
         s = s0 + j
+        # Two Box–Muller pairs per month: (rate, house) and (CPI, labour-market factor).
         k_rate = scenario_key(seed, s, STREAM_RATE)
-        k_house = scenario_key(seed, s, STREAM_HOUSE)
         k_cpi = scenario_key(seed, s, STREAM_CPI)
-        k_fac = scenario_key(seed, s, STREAM_INCOME)
         base = r0
         prev = r0  # r[-1]: the unshocked rate at the analysis date (an immediate shock reaches prices in month 0)
         lh = hpi_shock_log
@@ -372,12 +370,15 @@ def _macro_paths(
         cur_hb = hb0
         for t in range(n_months):
             zr = 0.0
+            zh = 0.0
             zp = 0.0
             zx = 0.0
             if t > 0:
-                zr = normal_at(k_rate, t) if stochastic else 0.0
-                zp = normal_at(k_cpi, t) if stochastic else 0.0
-                zx = normal_at(k_fac, t) if stochastic else 0.0
+                zr, zh = normal_pair_at(k_rate, t)
+                if stochastic:
+                    zp, zx = normal_pair_at(k_cpi, t)
+                else:
+                    zr = 0.0
             ar = anc_rate[t]
             if ar == ar:  # pinned to the historical path (changes since t=0)
                 base = r0 + ar
@@ -392,7 +393,6 @@ def _macro_paths(
                 r = floor
             policy[j, t] = r
             if t > 0:
-                zh = normal_at(k_house, t)
                 lh += hpi_drift_m[t - 1] - hpi_beta * (r - prev) + vol_m * (rho * zr + rho_c * zh)
             else:
                 lh -= hpi_beta * (r - prev)
