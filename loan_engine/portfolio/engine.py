@@ -302,7 +302,7 @@ def simulate_range_loans(
         paths.hb_rate,
         paths.bank_rate,
         paths.hpi,
-        paths.separation,
+        paths.cum_hazard,
         paths.income_index,
         paths.cost_index,
         funding_rate(paths.hb_rate, spec.assumptions),

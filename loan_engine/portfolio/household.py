@@ -51,7 +51,9 @@ def scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> S
     full = generate_paths(spec, seed, 0, n_scen, n_months)
     none = np.empty((0, 0))
     # Keep only what the kernel reads (and the funding rate is computed from hb_rate).
-    paths = dataclasses.replace(full, policy=none, cpi_inflation=none, wage_growth=none, unemployment=none)
+    paths = dataclasses.replace(
+        full, policy=none, cpi_inflation=none, wage_growth=none, unemployment=none, separation=none
+    )
     del full
     with _lock:
         _cache[k] = paths

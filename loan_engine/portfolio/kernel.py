@@ -115,7 +115,7 @@ def _one_scenario(
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
@@ -262,8 +262,7 @@ def _one_scenario(
             fill_annuity_table(af_b, rb)
             last_bk = bkm
         h = hpi[j, t]
-        sp = sep[j, t]
-        hc += -math.log1p(-sp) if sp < 1.0 else math.inf
+        hc = cumhaz[j, t]
         ii = inc_idx[j, t]
         ci = cost_idx[j, t]
         book = 0.0
@@ -461,7 +460,7 @@ def simulate_block(
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
@@ -548,7 +547,7 @@ def simulate_block(
                 hb,
                 bank_rate,
                 hpi,
-                sep,
+                cumhaz,
                 inc_idx,
                 cost_idx,
                 fund_rate,

@@ -77,7 +77,7 @@ def simulate_range_numpy(
         paths.hb_rate,
         paths.bank_rate,
         paths.hpi,
-        paths.separation,
+        paths.cum_hazard,
         paths.income_index,
         paths.cost_index,
         seed,
@@ -94,7 +94,7 @@ def simulate_paths_numpy(
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     seed: int,
@@ -185,9 +185,7 @@ def simulate_paths_numpy(
         A = alive
         book = np.where(A, b, 0.0).sum(axis=1)
         act = A.sum(axis=1)
-        sp = sep[:, t]
-        with np.errstate(divide="ignore"):
-            hc = hc + np.where(sp < 1.0, -np.log1p(-np.where(sp < 1.0, sp, 0.0)), np.inf)
+        hc = cumhaz[:, t]  # cumulative job-loss hazard (built with the paths)
         lose = A & emp & (hc[:, None] >= nxt)
         regain = A & ~emp & (t >= nxt)
         event = lose | regain

@@ -227,6 +227,7 @@ class ScenarioPaths:
     bank_rate: np.ndarray
     hpi: np.ndarray
     separation: np.ndarray  # monthly job-loss probability
+    cum_hazard: np.ndarray  # Σ_{k≤t} −log(1 − separation[k]): the kernel's employment clock
     income_index: np.ndarray  # wage index × systematic income factor × income shock
     cost_index: np.ndarray  # CPI index × cost shock (living costs)
     cpi_inflation: np.ndarray  # annual CPI inflation in month t
@@ -326,6 +327,7 @@ def _macro_paths(
     hb: np.ndarray,
     log_hpi: np.ndarray,
     sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc: np.ndarray,
     cost: np.ndarray,
     cpi_out: np.ndarray,
@@ -368,6 +370,7 @@ def _macro_paths(
         u_lvl = 0.0  # unemployment change pinned by history
         r_ref = r0  # rate from which the unemployment response is measured
         cur_hb = hb0
+        ch = 0.0
         for t in range(n_months):
             zr = 0.0
             zh = 0.0
@@ -428,7 +431,11 @@ def _macro_paths(
                 u = 0.5
             u_out[j, t] = u
             p_sep = find * u / (1.0 - u)
-            sep[j, t] = p_sep if p_sep < 1.0 else 1.0
+            if p_sep >= 1.0:
+                p_sep = 1.0
+            sep[j, t] = p_sep
+            ch += -math.log1p(-p_sep) if p_sep < 1.0 else math.inf
+            cumhaz[j, t] = ch
             inc[j, t] = math.exp(lw - load_x * x) * inc_level
             cost[j, t] = math.exp(lcpi) * cost_level
             # Husbanken floating: resets 1 Jan/Mar/May/Jul/Sep/Nov to the mean policy rate of the two months that
@@ -511,6 +518,7 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
     anc = historical_anchors(spec, n_months)
     shape = (n_scen, n_months)
     policy, hb, log_hpi, sep = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
+    cumhaz = np.empty(shape)
     inc, cost, cpi, wage, unemp = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
     _macro_paths(
         int(seed),
@@ -529,6 +537,7 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
         hb,
         log_hpi,
         sep,
+        cumhaz,
         inc,
         cost,
         cpi,
@@ -542,12 +551,19 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
         bank_rate=policy + A.bank_loan_spread,
         hpi=np.exp(log_hpi),
         separation=sep,
+        cum_hazard=cumhaz,
         income_index=inc,
         cost_index=cost,
         cpi_inflation=cpi,
         wage_growth=wage,
         unemployment=unemp,
     )
+
+
+def _cum_hazard(sep: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        h = np.where(sep < 1.0, -np.log1p(-np.where(sep < 1.0, sep, 0.0)), np.inf)
+    return np.cumsum(h, axis=1)
 
 
 def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
@@ -571,7 +587,8 @@ def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_mo
         hb_rate=hb,
         bank_rate=policy + A.bank_loan_spread,
         hpi=np.exp(log_hpi),
-        separation=np.minimum(1.0, A.job_finding_rate * u / (1.0 - u)),
+        separation=(sep := np.minimum(1.0, A.job_finding_rate * u / (1.0 - u))),
+        cum_hazard=_cum_hazard(sep),
         income_index=index(w["wage_growth"]) * (1.0 + spec.income_shock_pct / 100.0),
         cost_index=index(w["cpi_inflation"]) * (1.0 + spec.cost_shock_pct / 100.0),
         cpi_inflation=w["cpi_inflation"],
