@@ -174,8 +174,17 @@ def assess_case(
     response: Response,
     body: AssessmentRequest | None = None,
 ) -> CalculationOut:
-    out = service.assess(session, _actor(principal), case_id, body or AssessmentRequest())
+    request = body or AssessmentRequest()
+    out = service.assess(session, _actor(principal), case_id, request)
     response.headers["Location"] = f"/v1/cases/{case_id}/calculations/{out.id}"
+    if request.household_risk and out.kind.value == "affordability" and out.max_loan:
+        from loan_engine.portfolio.household import household_risk, loan_from_affordability
+        from loan_engine.portfolio.household import to_public as risk_public
+        from loan_engine.portfolio.scenarios import scenario_from_dict
+
+        loan = loan_from_affordability(out.request, out.result)
+        risk = risk_public(household_risk(loan, scenario_from_dict({}), 2000, 10, 0))
+        out = out.model_copy(update={"household_risk": {**risk, "loan": loan}})
     return out
 
 

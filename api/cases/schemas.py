@@ -105,6 +105,11 @@ class AssessmentRequest(InputDocument):
         default=None, description="Use this stored set instead of the one in force on `on`."
     )
     on: date | None = Field(default=None, description="Use the parameter set in force on this date (default today).")
+    household_risk: bool = Field(
+        default=False,
+        description="Also the household's risk from the stress-test model (affordability only): probabilities of "
+        "arrears and forced sale within 5 and 10 years and the expected loss (not stored; see /v1/household-risk).",
+    )
 
 
 class CalculationOut(BaseModel):
@@ -117,6 +122,9 @@ class CalculationOut(BaseModel):
     result: dict[str, Any]
     created_at: datetime
     created_by: str | None
+    household_risk: dict[str, Any] | None = Field(
+        default=None, description="When asked for on the assessment: the household's risk (POST /v1/household-risk)."
+    )
 
 
 class RecomputeOut(BaseModel):

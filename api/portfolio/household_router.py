@@ -14,18 +14,29 @@ from api.deps import AnyRoleDep
 from api.portfolio.stress_tests_schemas import ScenarioIn
 from api.problems import problem_responses
 from loan_engine.errors import InvalidInput
-from loan_engine.portfolio.household import household_risk, to_public
+from loan_engine.portfolio.household import household_risk, loan_from_affordability, to_public
 from loan_engine.portfolio.scenarios import scenario_from_dict
 
 router = APIRouter(prefix="/v1/household-risk", tags=["stress-tests"])
 
 
+class AffordabilityRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request: dict[str, Any] = Field(description="The POST /v1/affordability request")
+    result: dict[str, Any] = Field(description="Its answer")
+    principal: float | None = Field(None, gt=0, description="The startlån to assess, NOK (default the maximum loan)")
+
+
 class HouseholdRiskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    loan: dict[str, Any] = Field(
+    affordability: AffordabilityRef | None = Field(
+        None, description="An affordability request and its answer; the loan is built from them (or give `loan`)."
+    )
+    loan: dict[str, Any] | None = Field(
+        None,
         description="The loan as a portfolio loan record: balance (the startlån amount), remaining_term_months, "
         "net_income_monthly, living_costs_monthly, dwelling_value, and optionally rate_type, fixed_rate (%), "
-        "fixation_months_left, interest_only_months_left, priority and prior_loan_balance (the bank loan)."
+        "fixation_months_left, interest_only_months_left, priority and prior_loan_balance (the bank loan).",
     )
     scenario: ScenarioIn = Field(default_factory=ScenarioIn)
     scenarios: int = Field(
@@ -45,14 +56,29 @@ class HouseholdRiskOut(BaseModel):
     prepaid_or_refinanced_pct: dict[str, float]
     expected_loss: dict[str, dict[str, int]] = Field(description="total / kommune / state, NOK, with MC s.e.")
     scenario: dict[str, Any]
+    loan: dict[str, Any] = Field(description="The loan record assessed")
 
 
 @router.post("", response_model=HouseholdRiskOut, responses=problem_responses(401, 403, 422))
 def post_household_risk(body: HouseholdRiskIn, principal: AnyRoleDep) -> HouseholdRiskOut:
     """Probabilities in percent with their Monte Carlo standard errors; forced sale includes debt settlement."""
     spec = scenario_from_dict(body.scenario.to_domain(), percent_assumptions=True)
+    if (body.loan is None) == (body.affordability is None):
+        raise InvalidInput("Give either loan or affordability.", field="loan", rule="one-of")
+    loan = body.loan
+    if body.affordability is not None:
+        a = body.affordability
+        try:
+            loan = loan_from_affordability(a.request, a.result, a.principal)
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput(
+                "affordability.result is not an answer of POST /v1/affordability.",
+                field="affordability.result",
+                rule="not-an-affordability-answer",
+            ) from None
+    assert loan is not None
     try:
-        res = household_risk(body.loan, spec, body.scenarios, body.years, 0)
+        res = household_risk(loan, spec, body.scenarios, body.years, 0)
     except InvalidInput as exc:
         f = exc.field or ""
         if f.startswith("loans[0]"):
@@ -60,4 +86,4 @@ def post_household_risk(body: HouseholdRiskIn, principal: AnyRoleDep) -> Househo
                 str(exc).replace("Row 0: ", ""), field="loan" + f[len("loans[0]") :], rule=exc.rule
             ) from None
         raise
-    return HouseholdRiskOut(**to_public(res))
+    return HouseholdRiskOut(**to_public(res), loan=loan)

@@ -304,12 +304,12 @@ class ModelAssumptions:
     )
     # --- household events ---------------------------------------------------------------------------------------
     life_event_rate: float = _p(
-        0.0174,
+        0.01446,
         "1/yr",
         "Yearly probability that a household suffers a permanent income loss (illness, disability, divorce).",
         "Calibrated: `loan-engine stress-test calibrate` fits it so the baseline's annual state loss rate on the "
         "synthetic book matches Husbanken's net startlån losses 2010–2012 (calibration.CALIBRATION_TARGETS; "
-        "fitted 0.0174 on 2 000 synthetic loans × 200 scenarios × 10 years, seed 1).",
+        "fitted 0.01446 on 2 000 synthetic loans × 200 scenarios × 10 years, seed 1).",
         "derived",
         0.0,
         0.5,
@@ -331,6 +331,24 @@ class ModelAssumptions:
         "not-confirmed",
         0.0,
         1.0,
+    )
+    regional_hpi_sigma: float = _p(
+        0.04,
+        "fraction/sqrt(yr)",
+        "Volatility of a region's house prices around the national index (loans whose record names a region).",
+        "Placeholder (regional indices diverged by 10–20 % over a few years, e.g. Stavanger 2014–17).",
+        "not-confirmed",
+        0.0,
+        0.5,
+    )
+    regional_hpi_kappa: float = _p(
+        0.2,
+        "1/yr",
+        "Mean-reversion speed of a region's deviation from the national index.",
+        "Placeholder.",
+        "not-confirmed",
+        0.0,
+        10.0,
     )
     prepayment_rate: float = _p(
         0.03,

@@ -20,7 +20,7 @@ from loan_engine.errors import InvalidInput, LimitExceeded
 from loan_engine.portfolio.assumptions import ModelAssumptions
 from loan_engine.portfolio.kernel import default_chunks, simulate_block
 from loan_engine.portfolio.loans import STATUS, Portfolio
-from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths, regional_factors
 
 # Documented limits (refused with LimitExceeded naming the limit).
 MAX_SCENARIOS = 100_000
@@ -84,6 +84,8 @@ class KernelInputs:
     overdue0: np.ndarray
     fparams: np.ndarray
     iparams: np.ndarray
+    region: np.ndarray  # int32: 0 = national index only, k = the book's k-th region
+    n_regions: int = 0
 
     def loan_arrays(self) -> tuple[np.ndarray, ...]:
         return (
@@ -100,6 +102,7 @@ class KernelInputs:
             self.prior0,
             self.arr0,
             self.overdue0,
+            self.region,
         )
 
 
@@ -143,6 +146,7 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
             A.arrears_months_to_sale,
             A.overdue_interest_window_months,
             0,  # 1 = record each loan's loss per scenario (contributions)
+            0,  # horizon in months (the path arrays run `runoff_months` beyond it); set per run
         ],
         dtype=np.int64,
     )
@@ -163,6 +167,8 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
         overdue0=c(overdue0),
         fparams=fparams,
         iparams=iparams,
+        region=c(portfolio.region_codes(), dtype=np.int32),
+        n_regions=len(portfolio.region_names),
     )
 
 
@@ -219,6 +225,34 @@ class ScenarioOutputs:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
+_ONES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _regional_or_ones(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int, n_regions: int) -> np.ndarray:
+    """Regional price factors; a book without regions reuses one read-only array of ones per shape."""
+    if n_regions > 0:
+        return regional_factors(spec, seed, s0, n_scen, n_months, n_regions)
+    key = (n_scen, n_months)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 4:
+            _ONES.clear()
+        ones = np.ones((n_scen, 1, n_months))
+        _ONES[key] = ones
+    return ones
+
+
+def runoff_months(assumptions: ModelAssumptions) -> int:
+    """Months past the horizon in which loans unresolved at the horizon are followed until cured or realised:
+    the remaining relief plus the months of arrears before a sale (at most 10 years)."""
+    A = assumptions
+    return int(min(120, A.relief_max_months + A.arrears_months_to_sale + 1))
+
+
+def path_months(horizon_months: int, assumptions: ModelAssumptions) -> int:
+    return horizon_months + runoff_months(assumptions)
+
+
 def funding_rate(hb: np.ndarray, assumptions: ModelAssumptions) -> np.ndarray:
     """The kommune's funding rate per scenario and month: its fixed-rate share of Husbanken borrowing at the fixed
     rate until it reprices, the rest (and everything after) at Husbanken's floating rate."""
@@ -256,21 +290,23 @@ def simulate_range_loans(
     """:func:`simulate_range`, and with ``record_loans`` each loan's loss per scenario, (n_scen, loans) — the
     scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios."""
     if paths is None:
-        paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+        paths = generate_paths(spec, seed, s0, n_scen, path_months(horizon_months, spec.assumptions))
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
     n_loans = inputs.bal0.shape[0]
     loan_loss = np.zeros((n_scen, n_loans)) if record_loans else np.zeros((1, 1))
     iparams = inputs.iparams.copy()
     iparams[4] = 1 if record_loans else 0
+    iparams[5] = horizon_months
     args: tuple[Any, ...] = (
         *inputs.loan_arrays(),
         paths.hb_rate,
         paths.bank_rate,
         paths.hpi,
-        paths.separation,
+        paths.cum_hazard,
         paths.income_index,
         paths.cost_index,
         funding_rate(paths.hb_rate, spec.assumptions),
+        _regional_or_ones(spec, seed, s0, n_scen, paths.hb_rate.shape[1], inputs.n_regions),
         inputs.fparams,
         iparams,
         int(seed),

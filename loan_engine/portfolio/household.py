@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from loan_engine.errors import InvalidInput, LimitExceeded
-from loan_engine.portfolio.engine import prepare, simulate_range_loans
+from loan_engine.portfolio.engine import path_months, prepare, simulate_range_loans
 from loan_engine.portfolio.loans import portfolio_from_records
 from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
 
@@ -51,13 +51,51 @@ def scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> S
     full = generate_paths(spec, seed, 0, n_scen, n_months)
     none = np.empty((0, 0))
     # Keep only what the kernel reads (and the funding rate is computed from hb_rate).
-    paths = dataclasses.replace(full, policy=none, cpi_inflation=none, wage_growth=none, unemployment=none)
+    paths = dataclasses.replace(
+        full, policy=none, cpi_inflation=none, wage_growth=none, unemployment=none, separation=none
+    )
     del full
     with _lock:
         _cache[k] = paths
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return paths
+
+
+def loan_from_affordability(
+    request: dict[str, Any], result: dict[str, Any], principal: float | None = None
+) -> dict[str, Any]:
+    """The loan record of an affordability answer (``POST /v1/affordability`` or a case's assessment): the
+    startlån (``principal``, default the maximum loan) on the answer's terms, the household's counted income and
+    living costs (+ other fixed costs), the dwelling's price (else the loans' total) and the bank loan ahead."""
+    amount = float(principal if principal is not None else result.get("max_loan") or 0.0)
+    if not amount > 0:
+        raise InvalidInput(
+            "The affordability answer gives no loan to assess (maximum loan 0).",
+            field="affordability.result.max_loan",
+            rule="no-loan",
+        )
+    months = int(result["term_years"]) * 12
+    bank = (request.get("bank_loan") or {}).get("amount") or 0.0
+    dwelling = request.get("dwelling") or {}
+    rec: dict[str, Any] = {
+        "balance": amount,
+        "remaining_term_months": months,
+        "repayment": result.get("repayment", "annuity"),
+        "interest_only_months_left": min(months, int(result.get("interest_only_years") or 0) * 12),
+        "net_income_monthly": float(result["counted_income_monthly"]),
+        "living_costs_monthly": float(result["living_costs"]["amount"])
+        + float(result.get("other_fixed_costs_monthly") or 0),
+        "dwelling_value": float(dwelling.get("price") or (amount + bank)),
+    }
+    if result.get("rate_type") == "fixed" and result.get("fixed_rate") is not None:
+        rec["rate_type"] = "fixed"
+        rec["fixed_rate"] = float(result["fixed_rate"])
+        rec["fixation_months_left"] = min(months, int(result.get("fixation_years") or result["term_years"]) * 12)
+    if bank > 0:
+        rec["priority"] = "second"
+        rec["prior_loan_balance"] = float(bank)
+    return rec
 
 
 def _prob(x: np.ndarray) -> dict[str, float]:
@@ -81,7 +119,7 @@ def household_risk(
         raise InvalidInput(f"years must be 1–{MAX_HOUSEHOLD_YEARS}.", field="years", rule="years-range")
     p = portfolio_from_records([record])
     T = years * 12  # noqa: N806
-    paths = scenario_set(spec, seed, n_scenarios, T)
+    paths = scenario_set(spec, seed, n_scenarios, path_months(T, spec.assumptions))
     out, _ = simulate_range_loans(
         prepare(p, spec.assumptions), spec, seed, 0, n_scenarios, T, record_loans=False, paths=paths
     )

@@ -30,10 +30,12 @@ Per loan and month (see ``assumptions.py`` for every parameter):
    outstanding book at the kommune's own funding rate (its mix of floating and fixed Husbanken borrowing,
    ``engine.funding_rate``), average balance.
 
-6. At the horizon, a loan still *unresolved* — in arrears, or in a measure in its last month — is valued as if
-   realised then: the scenario's house price at the horizon and the same sale rules (forced-sale discount, sale
-   costs, senior bank loan first, eligible interest window, tapsdeling). That loss is included in the scenario's
-   loss (so in expected loss and the quantiles) and also reported on its own line ("unresolved at horizon").
+6. At the horizon, a loan still *unresolved* — in arrears, or in a measure in its last month — is followed through
+   a run-off (the path arrays run ``runoff`` months past the horizon: the scenario's own rates and house prices):
+   it cures (no loss) or is realised by the same rules (forced sale / gjeldsordning, tapsdeling); one still
+   unresolved at the end of the run-off is valued as sold then. Every other loan leaves the simulation at the
+   horizon, and nothing after the horizon enters the yearly figures. These losses are included in the scenario's
+   loss (so in expected loss and the quantiles) and reported on their own line ("unresolved at horizon").
 """
 
 from __future__ import annotations
@@ -110,13 +112,15 @@ def _one_scenario(
     prior0: np.ndarray,
     arr0: np.ndarray,
     overdue0: np.ndarray,
+    rg: np.ndarray,
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
+    rfac: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     # workspace
@@ -186,7 +190,10 @@ def _one_scenario(
     p_go = fparams[16]
     prepay_on = pre_base > 0.0 or refi_max > 0.0
     L = bal0.shape[0]
-    T = hb.shape[1]
+    T = hb.shape[1]  # horizon + run-off months
+    T_h = iparams[5] if iparams[5] > 0 else T
+    lu = 0.0
+    nu = 0
     # Very small books (one household): a table rebuild per rate change costs more than one factor per loan.
     direct = af_f.shape[0] > L * 8
     key = scenario_key(seed, s, STREAM_LOANS)
@@ -236,6 +243,15 @@ def _one_scenario(
     oc = 0
     for t in range(T):
         y = t // 12
+        inside = t < T_h
+        if t == T_h:
+            # Run-off: only the loans unresolved at the horizon go on.
+            for i in range(L):
+                if alive[i] == 1:
+                    if arr[i] == 0 and trouble[i] == 0:
+                        alive[i] = 0
+                    else:
+                        nu += 1
         hbm = hb[j, t]
         rmf = (hbm + margin) / 12.0
         if hbm != last_hb and not direct:
@@ -247,8 +263,7 @@ def _one_scenario(
             fill_annuity_table(af_b, rb)
             last_bk = bkm
         h = hpi[j, t]
-        sp = sep[j, t]
-        hc += -math.log1p(-sp) if sp < 1.0 else math.inf
+        hc = cumhaz[j, t]
         ii = inc_idx[j, t]
         ci = cost_idx[j, t]
         book = 0.0
@@ -293,7 +308,7 @@ def _one_scenario(
             if t >= life_m[i]:
                 gross *= life_f
             cap = gross - living[i] * ci - bdue
-            if due > cap and ocflag[i] == 0:
+            if due > cap and ocflag[i] == 0 and inside:
                 ocflag[i] = 1
                 oc += 1
             if emp[i] == 0:
@@ -318,7 +333,7 @@ def _one_scenario(
                     # have grown (not after a permanent income loss).
                     hz = pre_base
                     if t < life_m[i]:
-                        ltv = (bi + bb[i]) / (vm[i] * h)
+                        ltv = (bi + bb[i]) / (vm[i] * (h * rfac[j, rg[i], t]))
                         fl = (refi_ltv - ltv) / refi_band
                         fl = 0.0 if fl < 0.0 else (1.0 if fl > 1.0 else fl)
                         fi = (ii / ci - 1.0) / refi_inc
@@ -327,7 +342,8 @@ def _one_scenario(
                     hp[i] += hz
                     if hp[i] >= ep[i]:
                         alive[i] = 0
-                        prepaid[j, y] += 1
+                        if inside:
+                            prepaid[j, y] += 1
                         bi = 0.0
                 b[i] = bi
                 n[i] = ni
@@ -340,11 +356,11 @@ def _one_scenario(
                 trouble[i] = 1
                 if relief_used[i] < relief_max:
                     relief_used[i] += 1
-                    if rel_year[i] != y:
+                    if rel_year[i] != y and inside:
                         rel_year[i] = y
                         relief[j, y] += 1
                     if unpaid > 0.0:
-                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * h:
+                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * (h * rfac[j, rg[i], t]):
                             bi += unpaid
                             capm[i] += 1
                         else:
@@ -354,7 +370,7 @@ def _one_scenario(
                     arr[i] += 1
                     overdue[i] += unpaid
                 b[i] = bi
-                if arr[i] > 0 and arr_year[i] != y:
+                if arr[i] > 0 and arr_year[i] != y and inside:
                     arr_year[i] = y
                     arrears[j, y] += 1
                 if arr[i] >= to_sale:
@@ -366,29 +382,36 @@ def _one_scenario(
                         # Gjeldsordning instead of a sale: the household keeps the dwelling, the claim beyond its
                         # market value (after the senior bank loan) is written off — a loss event for tapsdeling
                         # (completed gjeldsordning without realisation), no sale discount or costs.
-                        sale = vm[i] * h
+                        sale = vm[i] * (h * rfac[j, rg[i], t])
                         to_bank = sale if sale < bb[i] else bb[i]
                         res = split_loss(bi, elig, overdue[i] - elig, sale - to_bank, share)
-                        settlements[j, y] += 1
+                        if inside:
+                            settlements[j, y] += 1
                     else:
-                        sale = vm[i] * h * keep_sale
+                        sale = vm[i] * (h * rfac[j, rg[i], t]) * keep_sale
                         to_bank = sale if sale < bb[i] else bb[i]
                         res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
-                        defaults[j, y] += 1
+                        if inside:
+                            defaults[j, y] += 1
+                    if not inside:
+                        lu += res[0]
                     lt += res[0]
                     lk += res[1]
                     ls += res[2]
                     if rec:
                         loan_loss[j, i] += res[0]
                     alive[i] = 0
-        if t % 12 == 0:
-            active[j, y] = act
-        int_income[j, y] += paid_int
-        funding[j, y] += book * fund_rate[j, t] / 12.0
-        avg_bal[j, y] += book / 12.0
-    # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
-    lu = 0.0
-    nu = 0
+        if inside:
+            if t % 12 == 0:
+                active[j, y] = act
+            int_income[j, y] += paid_int
+            funding[j, y] += book * fund_rate[j, t] / 12.0
+            avg_bal[j, y] += book / 12.0
+    if T_h == T:
+        for i in range(L):
+            if alive[i] == 1 and (arr[i] > 0 or trouble[i] == 1):
+                nu += 1
+    # Still unresolved at the end of the run-off: valued as sold then (house price then, the same sale rules).
     if T > 0:
         h = hpi[j, T - 1]
         rmf = (hb[j, T - 1] + margin) / 12.0
@@ -398,7 +421,7 @@ def _one_scenario(
             bi = b[i]
             rm = fixed_rm[i] if fix_end[i] > T - 1 else rmf
             interest = bi * rm
-            sale = vm[i] * h * keep_sale
+            sale = vm[i] * (h * rfac[j, rg[i], T - 1]) * keep_sale
             to_bank = sale if sale < bb[i] else bb[i]
             months = arr[i] if arr[i] < window else window
             elig = months * interest
@@ -409,7 +432,6 @@ def _one_scenario(
             lk += res[1]
             ls += res[2]
             lu += res[0]
-            nu += 1
             if rec:
                 loan_loss[j, i] += res[0]
     loss_unres[j] = lu
@@ -435,13 +457,15 @@ def simulate_block(
     prior0: np.ndarray,
     arr0: np.ndarray,
     overdue0: np.ndarray,
+    rg: np.ndarray,
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     fund_rate: np.ndarray,
+    rfac: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     seed: int,
@@ -520,13 +544,15 @@ def simulate_block(
                 prior0,
                 arr0,
                 overdue0,
+                rg,
                 hb,
                 bank_rate,
                 hpi,
-                sep,
+                cumhaz,
                 inc_idx,
                 cost_idx,
                 fund_rate,
+                rfac,
                 fparams,
                 iparams,
                 b,

@@ -21,6 +21,7 @@ priority                         str     ``first`` or ``second`` (behind a bank 
 prior_loan_balance               NOK     balance of the senior bank loan (0 when first priority)
 status                           str     ``current``, ``arrears`` or ``deferred``
 origination_year                 int     year the loan was paid out (optional, 1970–2100; for risk segments)
+region                           str     the dwelling's region (optional, ≤ 40 characters): its own price index
 ================================ ======= ==========================================================================
 
 Import (``io.py``) also accepts dates (``fixation_end_date``, ``dwelling_value_date``) and converts them to months
@@ -62,6 +63,7 @@ FIELDS: tuple[str, ...] = (
     "prior_loan_balance",
     "status",
     "origination_year",
+    "region",
 )
 REQUIRED: tuple[str, ...] = (
     "balance",
@@ -102,6 +104,13 @@ class Portfolio:
     prior_balance: np.ndarray  # float64
     status: np.ndarray  # int64 (STATUS)
     origination_year: np.ndarray | None = None  # int64, −1 = unknown
+    region_code: np.ndarray | None = None  # int64, 0 = none, k = region_names[k − 1]
+    region_names: tuple[str, ...] = ()
+
+    def region_codes(self) -> np.ndarray:
+        if self.region_code is None:
+            return np.zeros(self.n_loans, np.int64)
+        return self.region_code
 
     def origination_years(self) -> np.ndarray:
         if self.origination_year is None:
@@ -133,6 +142,7 @@ class Portfolio:
         inv_status = {v: k for k, v in STATUS.items()}
         out = []
         oy = self.origination_years()
+        rc = self.region_codes()
         for i in range(self.n_loans):
             fixed = bool(self.fixed[i])
             out.append(
@@ -153,6 +163,7 @@ class Portfolio:
                     "prior_loan_balance": float(self.prior_balance[i]),
                     "status": inv_status[int(self.status[i])],
                     "origination_year": int(oy[i]) if oy[i] >= 0 else None,
+                    "region": self.region_names[int(rc[i]) - 1] if rc[i] > 0 else None,
                 }
             )
         return out
@@ -239,6 +250,7 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
     }
     ids: list[str] = []
     seen: set[str] = set()
+    regions: list[str | None] = []
     for row, rec in enumerate(records):
         if not isinstance(rec, dict):
             raise InvalidInput(f"Row {row} is not an object.", field=f"loans[{row}]", rule="not-an-object")
@@ -346,6 +358,18 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
                 "origination_year must be a year between 1970 and 2100.",
             )
             cols["origination_year"][row] = oy
+        reg = rec.get("region")
+        if reg is not None and not (isinstance(reg, str) and reg.strip() == ""):
+            _check(
+                isinstance(reg, str) and len(reg.strip()) <= 40,
+                row,
+                "region",
+                "region-name",
+                "region must be a name of at most 40 characters.",
+            )
+            regions.append(str(reg).strip())
+        else:
+            regions.append(None)
         cols["balance"][row] = bal
         cols["remaining_months"][row] = term
         cols["serial"][row] = serial
@@ -359,11 +383,17 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
         cols["value_age_months"][row] = age
         cols["prior_balance"][row] = prior
         cols["status"][row] = status
-    return Portfolio(loan_id=ids, **cols)
+    names = tuple(sorted({r for r in regions if r is not None}))
+    if len(names) > 50:
+        raise InvalidInput(f"{len(names)} regions; at most 50.", field="loans.region", rule="max-regions")
+    code = {n: k + 1 for k, n in enumerate(names)}
+    region_code = np.array([code[r] if r is not None else 0 for r in regions], np.int64)
+    return Portfolio(loan_id=ids, **cols, region_code=region_code if names else None, region_names=names)
 
 
 def portfolio_from_arrays(**arrays: Any) -> Portfolio:
     """Build a portfolio directly from arrays (synthetic generator); validated via records on small inputs only."""
     n = len(arrays["balance"])
     ids = arrays.pop("loan_id", None) or [str(i + 1) for i in range(n)]
-    return Portfolio(loan_id=list(ids), **{k: np.ascontiguousarray(v) for k, v in arrays.items()})
+    cols: dict[str, Any] = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    return Portfolio(loan_id=list(ids), **cols)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs, funding_rate
+from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs, funding_rate, path_months
 from loan_engine.portfolio.rng import (
     STREAM_DWELLING,
     STREAM_LIFE,
@@ -24,7 +24,7 @@ from loan_engine.portfolio.rng import (
     to_unit_np,
     to_unit_open_np,
 )
-from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths, regional_factors
 from loan_engine.underwriting.rules import present_value_factor
 
 
@@ -73,19 +73,21 @@ def simulate_range_numpy(
     loan_loss: np.ndarray | None = None,
 ) -> ScenarioOutputs:
     """``loan_loss`` (n_scen, loans), if given, receives each loan's loss per scenario."""
-    paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+    paths = generate_paths(spec, seed, s0, n_scen, path_months(horizon_months, spec.assumptions))
     return simulate_paths_numpy(
         inputs,
         paths.hb_rate,
         paths.bank_rate,
         paths.hpi,
-        paths.separation,
+        paths.cum_hazard,
         paths.income_index,
         paths.cost_index,
         seed,
         s0,
         fund_rate=funding_rate(paths.hb_rate, spec.assumptions),
         loan_loss=loan_loss,
+        horizon_months=horizon_months,
+        rfac=regional_factors(spec, seed, s0, n_scen, paths.hb_rate.shape[1], inputs.n_regions),
     )
 
 
@@ -94,15 +96,18 @@ def simulate_paths_numpy(
     hb: np.ndarray,
     bank_rate: np.ndarray,
     hpi: np.ndarray,
-    sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
     seed: int,
     s0: int,
     fund_rate: np.ndarray | None = None,
     loan_loss: np.ndarray | None = None,
+    horizon_months: int | None = None,
+    rfac: np.ndarray | None = None,
 ) -> ScenarioOutputs:
-    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0) = (
+    """``rfac``: regional factors (S, 1 + regions, T), default none. ``horizon_months``: the horizon when the path arrays include the run-off months after it."""
+    (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0, rg) = (
         inputs.loan_arrays()
     )
     (margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share, sd_d, lam, life_f, pre_y, refi_y) = (
@@ -114,8 +119,11 @@ def simulate_paths_numpy(
     relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams[:4])
     keep_sale = (1.0 - disc) * (1.0 - sale_cost)
     S, T = hb.shape
+    T_h = horizon_months or T
+    if rfac is None:
+        rfac = np.ones((S, 1, T))
     L = bal0.shape[0]
-    n_years = (T + 11) // 12
+    n_years = (T_h + 11) // 12
     out = ScenarioOutputs.zeros(S, n_years)
     nmax = max(1, int(n0.max()))
     keys = np.array([scenario_key(seed, s0 + j, STREAM_LOANS) for j in range(S)], dtype=np.uint64)
@@ -165,18 +173,21 @@ def simulate_paths_numpy(
     rows = np.arange(S)[:, None]
     for t in range(T):
         y = t // 12
+        inside = t < T_h
+        yi = y if inside else n_years - 1  # run-off months add nothing to the yearly figures
+        if t == T_h:  # run-off: only the loans unresolved at the horizon go on
+            alive = alive & ((arr > 0) | trouble)
+            out.unresolved += alive.sum(axis=1)
         hbm = hb[:, t]
         rmf = (hbm + margin) / 12.0
         af_f = annuity_table_np(rmf, nmax)
         rb = bank_rate[:, t] / 12.0
         af_b = annuity_table_np(rb, nmax)
-        h = hpi[:, t][:, None]
+        h = hpi[:, t][:, None] * rfac[:, rg, t]  # the loan's regional index
         A = alive
         book = np.where(A, b, 0.0).sum(axis=1)
         act = A.sum(axis=1)
-        sp = sep[:, t]
-        with np.errstate(divide="ignore"):
-            hc = hc + np.where(sp < 1.0, -np.log1p(-np.where(sp < 1.0, sp, 0.0)), np.inf)
+        hc = cumhaz[:, t]  # cumulative job-loss hazard (built with the paths)
         lose = A & emp & (hc[:, None] >= nxt)
         regain = A & ~emp & (t >= nxt)
         event = lose | regain
@@ -209,7 +220,7 @@ def simulate_paths_numpy(
         gross = income[None, :] * inc_idx[:, t][:, None]
         gross = np.where(t >= life_m, gross * life_f, gross)
         cap = gross - living[None, :] * cost_idx[:, t][:, None] - bdue
-        oc_new = A & (due > cap) & ~ocflag
+        oc_new = A & (due > cap) & ~ocflag & inside
         ocflag |= oc_new
         out.over_capacity += oc_new.sum(axis=1)
         cap = np.where(emp, cap, cap - (1.0 - repl) * gross)
@@ -232,16 +243,17 @@ def simulate_paths_numpy(
                 hz = np.where(t < life_m, pre_base + refi_max * fl * fi, pre_base)
             hp = np.where(pay_ok, hp + hz, hp)
             gone = pay_ok & (hp >= ep)
-            out.prepaid[:, y] += gone.sum(axis=1)
+            if inside:
+                out.prepaid[:, y] += gone.sum(axis=1)
             nb = np.where(gone, 0.0, nb)
         # Shortfall: measures first, then arrears.
         avail = np.where(cap > 0.0, cap, 0.0)
         pay_i = np.where(avail >= interest, interest, avail)
         unpaid = interest - pay_i
         inrel = short & (relief_used < relief_max)
-        new_rel = inrel & (rel_year != y)
+        new_rel = inrel & (rel_year != y) & inside
         rel_year = np.where(new_rel, y, rel_year)
-        out.relief[:, y] += new_rel.sum(axis=1)
+        out.relief[:, yi] += new_rel.sum(axis=1)
         relief_used += inrel
         capok = inrel & (unpaid > 0.0) & (capm < cap_max) & (b + unpaid + bb <= cap_ltv * value * h)
         capm += capok
@@ -257,9 +269,9 @@ def simulate_paths_numpy(
         payfx = np.where(cure | short, -1.0, payfx)
         n = np.where(full, nn, n)
         b = np.where(full, nb, np.where(short, sb, b))
-        new_arr = short & (arr > 0) & (arr_year != y)
+        new_arr = short & (arr > 0) & (arr_year != y) & inside
         arr_year = np.where(new_arr, y, arr_year)
-        out.arrears[:, y] += new_arr.sum(axis=1)
+        out.arrears[:, yi] += new_arr.sum(axis=1)
         sale = short & (arr >= to_sale)
         if sale.any():
             price = value * h * keep_sale
@@ -277,21 +289,27 @@ def simulate_paths_numpy(
             out.loss_total += np.where(sale, loss, 0.0).sum(axis=1)
             out.loss_kommune += np.where(sale, kom, 0.0).sum(axis=1)
             out.loss_state += np.where(sale, st, 0.0).sum(axis=1)
-            out.defaults[:, y] += (sale & ~go).sum(axis=1)
-            out.settlements[:, y] += (sale & go).sum(axis=1)
+            if inside:
+                out.defaults[:, y] += (sale & ~go).sum(axis=1)
+                out.settlements[:, y] += (sale & go).sum(axis=1)
+            else:
+                out.loss_unresolved += np.where(sale, loss, 0.0).sum(axis=1)
             if loan_loss is not None:
                 loan_loss += np.where(sale, loss, 0.0)
         alive = A & ~matured & ~sale & ~gone
         trouble = np.where(full, False, np.where(short, True, trouble))
-        if t % 12 == 0:
-            out.active[:, y] = act
-        out.interest_income[:, y] += paid.sum(axis=1)
-        out.funding_cost[:, y] += book * (hbm if fund_rate is None else fund_rate[:, t]) / 12.0
-        out.avg_balance[:, y] += book / 12.0
+        if inside:
+            if t % 12 == 0:
+                out.active[:, y] = act
+            out.interest_income[:, y] += paid.sum(axis=1)
+            out.funding_cost[:, y] += book * (hbm if fund_rate is None else fund_rate[:, t]) / 12.0
+            out.avg_balance[:, y] += book / 12.0
+    if T_h == T:
+        out.unresolved += (alive & ((arr > 0) | trouble)).sum(axis=1)
     if T > 0:
-        # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
+        # Still unresolved at the end of the run-off: valued as sold then.
         unres = alive & ((arr > 0) | trouble)
-        h = hpi[:, T - 1][:, None]
+        h = hpi[:, T - 1][:, None] * rfac[:, rg, T - 1]
         rmf = (hb[:, T - 1] + margin) / 12.0
         rm = np.where((fix_end > T - 1)[None, :], fixed_rm[None, :], rmf[:, None])
         interest = b * rm
@@ -306,7 +324,6 @@ def simulate_paths_numpy(
         out.loss_kommune += np.where(unres, kom, 0.0).sum(axis=1)
         out.loss_state += np.where(unres, st, 0.0).sum(axis=1)
         out.loss_unresolved += lu
-        out.unresolved += unres.sum(axis=1)
         if loan_loss is not None:
             loan_loss += np.where(unres, loss, 0.0)
     return out

@@ -48,6 +48,7 @@ STREAM_CPI = 6
 STREAM_PREPAY = 7
 STREAM_LIFE = 8
 STREAM_DWELLING = 9
+STREAM_REGION = 10
 
 
 @njit(inline="always", cache=True)
@@ -91,6 +92,16 @@ def normal_at(key: np.uint64, t: int) -> float:
     u1 = to_unit_open(mix64(key ^ month_tweak(2 * t)))
     u2 = to_unit(mix64(key ^ month_tweak(2 * t + 1)))
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@njit(inline="always", cache=True)
+def normal_pair_at(key: np.uint64, t: int) -> tuple[float, float]:
+    """Two independent standard normals ``t`` of a keyed stream (both Box–Muller outputs of one uniform pair)."""
+    u1 = to_unit_open(mix64(key ^ month_tweak(2 * t)))
+    u2 = to_unit(mix64(key ^ month_tweak(2 * t + 1)))
+    r = np.sqrt(-2.0 * np.log(u1))
+    a = 2.0 * np.pi * u2
+    return r * np.cos(a), r * np.sin(a)
 
 
 @njit(cache=True)

@@ -33,7 +33,15 @@ from numba import njit, prange
 from loan_engine.errors import InvalidInput
 from loan_engine.portfolio import scenario_files
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS, ModelAssumptions
-from loan_engine.portfolio.rng import STREAM_CPI, STREAM_HOUSE, STREAM_INCOME, STREAM_RATE, normal_at, scenario_key
+from loan_engine.portfolio.rng import (
+    STREAM_CPI,
+    STREAM_RATE,
+    STREAM_REGION,
+    loan_key,
+    normal_at,
+    normal_pair_at,
+    scenario_key,
+)
 from loan_engine.portfolio.scenario_files import CustomPaths
 
 # Norges Bank policy rate, 2022–2023, by month offset from January 2022 (level in %).
@@ -219,6 +227,7 @@ class ScenarioPaths:
     bank_rate: np.ndarray
     hpi: np.ndarray
     separation: np.ndarray  # monthly job-loss probability
+    cum_hazard: np.ndarray  # Σ_{k≤t} −log(1 − separation[k]): the kernel's employment clock
     income_index: np.ndarray  # wage index × systematic income factor × income shock
     cost_index: np.ndarray  # CPI index × cost shock (living costs)
     cpi_inflation: np.ndarray  # annual CPI inflation in month t
@@ -318,6 +327,7 @@ def _macro_paths(
     hb: np.ndarray,
     log_hpi: np.ndarray,
     sep: np.ndarray,
+    cumhaz: np.ndarray,
     inc: np.ndarray,
     cost: np.ndarray,
     cpi_out: np.ndarray,
@@ -345,10 +355,9 @@ def _macro_paths(
     hb0 = max(0.0, r0 + spread)
     for j in prange(n_scen):
         s = s0 + j
+        # Two Box–Muller pairs per month: (rate, house) and (CPI, labour-market factor).
         k_rate = scenario_key(seed, s, STREAM_RATE)
-        k_house = scenario_key(seed, s, STREAM_HOUSE)
         k_cpi = scenario_key(seed, s, STREAM_CPI)
-        k_fac = scenario_key(seed, s, STREAM_INCOME)
         base = r0
         prev = r0  # r[-1]: the unshocked rate at the analysis date (an immediate shock reaches prices in month 0)
         lh = hpi_shock_log
@@ -361,14 +370,18 @@ def _macro_paths(
         u_lvl = 0.0  # unemployment change pinned by history
         r_ref = r0  # rate from which the unemployment response is measured
         cur_hb = hb0
+        ch = 0.0
         for t in range(n_months):
             zr = 0.0
+            zh = 0.0
             zp = 0.0
             zx = 0.0
             if t > 0:
-                zr = normal_at(k_rate, t) if stochastic else 0.0
-                zp = normal_at(k_cpi, t) if stochastic else 0.0
-                zx = normal_at(k_fac, t) if stochastic else 0.0
+                zr, zh = normal_pair_at(k_rate, t)
+                if stochastic:
+                    zp, zx = normal_pair_at(k_cpi, t)
+                else:
+                    zr = 0.0
             ar = anc_rate[t]
             if ar == ar:  # pinned to the historical path (changes since t=0)
                 base = r0 + ar
@@ -383,7 +396,6 @@ def _macro_paths(
                 r = floor
             policy[j, t] = r
             if t > 0:
-                zh = normal_at(k_house, t)
                 lh += hpi_drift_m[t - 1] - hpi_beta * (r - prev) + vol_m * (rho * zr + rho_c * zh)
             else:
                 lh -= hpi_beta * (r - prev)
@@ -419,7 +431,11 @@ def _macro_paths(
                 u = 0.5
             u_out[j, t] = u
             p_sep = find * u / (1.0 - u)
-            sep[j, t] = p_sep if p_sep < 1.0 else 1.0
+            if p_sep >= 1.0:
+                p_sep = 1.0
+            sep[j, t] = p_sep
+            ch += -math.log1p(-p_sep) if p_sep < 1.0 else math.inf
+            cumhaz[j, t] = ch
             inc[j, t] = math.exp(lw - load_x * x) * inc_level
             cost[j, t] = math.exp(lcpi) * cost_level
             # Husbanken floating: resets 1 Jan/Mar/May/Jul/Sep/Nov to the mean policy rate of the two months that
@@ -502,6 +518,7 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
     anc = historical_anchors(spec, n_months)
     shape = (n_scen, n_months)
     policy, hb, log_hpi, sep = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
+    cumhaz = np.empty(shape)
     inc, cost, cpi, wage, unemp = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
     _macro_paths(
         int(seed),
@@ -520,6 +537,7 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
         hb,
         log_hpi,
         sep,
+        cumhaz,
         inc,
         cost,
         cpi,
@@ -533,12 +551,19 @@ def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months
         bank_rate=policy + A.bank_loan_spread,
         hpi=np.exp(log_hpi),
         separation=sep,
+        cum_hazard=cumhaz,
         income_index=inc,
         cost_index=cost,
         cpi_inflation=cpi,
         wage_growth=wage,
         unemployment=unemp,
     )
+
+
+def _cum_hazard(sep: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        h = np.where(sep < 1.0, -np.log1p(-np.where(sep < 1.0, sep, 0.0)), np.inf)
+    return np.cumsum(h, axis=1)
 
 
 def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
@@ -563,10 +588,39 @@ def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_mo
         hb_rate=hb,
         bank_rate=policy + A.bank_loan_spread,
         hpi=np.exp(log_hpi),
-        separation=np.minimum(1.0, A.job_finding_rate * u / (1.0 - u)),
+        separation=(sep := np.minimum(1.0, A.job_finding_rate * u / (1.0 - u))),
+        cum_hazard=_cum_hazard(sep),
         income_index=index(w["wage_growth"]) * (1.0 + spec.income_shock_pct / 100.0),
         cost_index=index(w["cpi_inflation"]) * (1.0 + spec.cost_shock_pct / 100.0),
         cpi_inflation=w["cpi_inflation"],
         wage_growth=w["wage_growth"],
         unemployment=u,
     )
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _regional(seed: int, s0: int, kappa: float, sigma: float, out: np.ndarray) -> None:
+    n_scen, n_reg, n_months = out.shape
+    a = math.exp(-kappa / 12.0)
+    sd = _ou_sd(kappa, sigma)
+    for j in prange(n_scen):
+        key = scenario_key(seed, s0 + j, STREAM_REGION)
+        for t in range(n_months):
+            out[j, 0, t] = 1.0
+        for r in range(1, n_reg):
+            kr = loan_key(key, r)
+            d = 0.0
+            out[j, r, 0] = 1.0
+            for t in range(1, n_months):
+                d = d * a + sd * normal_at(kr, t)
+                out[j, r, t] = math.exp(d)
+
+
+def regional_factors(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int, n_regions: int) -> np.ndarray:
+    """(S, 1 + regions, T): each region's price level relative to the national index (index 0 = no region, 1)."""
+    out = np.empty((n_scen, n_regions + 1, n_months))
+    A = spec.assumptions
+    # Deterministic scenarios and user paths have no random regional spread.
+    sigma = A.regional_hpi_sigma if (spec.rate_model == "vasicek" and spec.custom is None) else 0.0
+    _regional(int(seed), int(s0), A.regional_hpi_kappa, sigma, out)
+    return out

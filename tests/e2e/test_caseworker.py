@@ -322,3 +322,33 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
     page.find_element(By.ID, "calculate").click()
     wait_until(lambda: key.get_attribute("aria-invalid") == "true", 10, "the key field to be marked")
     assert "ukjent eller trukket tilbake" in page.find_element(By.CSS_SELECTOR, ".error-summary").text
+
+
+def test_caseworker_page_shows_the_households_risk_on_request(page: Any, live_server: LiveServer) -> None:
+    page.get(f"{live_server.url}/app/caseworker.html")
+    key = page.find_element(By.ID, "api-key")
+    wait_until(lambda: key.get_attribute("value") == DEMO_KEYS[Role.caseworker], 10, "the demo key")
+    fill_form(page)
+    page.find_element(By.ID, "calculate").click()
+    wait_visible(page, "#results")
+    wait_until(lambda: page.find_elements(By.ID, "show-risk"), 30, "the risk button")
+    assert not page.find_elements(By.ID, "r-risk"), "the risk is shown only when asked for"
+    page.find_element(By.ID, "show-risk").click()
+    wait_until(lambda: page.find_elements(By.ID, "r-risk"), 120, "the household's risk")
+    body = page.execute_script("return window.loanEngineCaseworker.riskRequest()")
+    with live_server.client(Role.caseworker) as api:
+        ans = api.post("/v1/household-risk", json=body).json()
+    loan = ans["loan"]
+    # The loan is the one the schedule shows, with the household's counted income and living costs.
+    assert loan["balance"] == shown(page, "s-principal")
+    assert loan["remaining_term_months"] == 12 * 30 and loan["dwelling_value"] == float(FIGURES["price"])
+    shown_values = [number_in(dd.text.split("%")[0], "nb") for dd in page.find_elements(By.CSS_SELECTOR, "#r-risk dd")]
+    expected = [
+        ans["arrears_within_5y_pct"]["value"],
+        ans["forced_sale_within_5y_pct"]["value"],
+        ans["arrears_within_10y_pct"]["value"],
+        ans["forced_sale_within_10y_pct"]["value"],
+    ]
+    assert shown_values[:4] == pytest.approx(expected, abs=0.051)
+    assert "innen 5 år" in page.find_element(By.ID, "r-risk").text
+    assert a11y_problems(page) == []

@@ -44,3 +44,36 @@ def test_household_risk_api(client, caseworker_headers):
     assert bad.json()["errors"][0]["field"] == "loan.balance"
     big = client.post("/v1/household-risk", json={**body, "scenarios": 10**6}, headers=caseworker_headers)
     assert big.status_code == 422 and big.json()["errors"][0]["rule"] == "max-household-scenarios"
+
+
+def test_household_risk_on_a_case_assessment_when_asked(client, caseworker_headers):
+    from tests.cases.helpers import create
+
+    case = create(client, caseworker_headers)
+    r = client.post(f"/v1/cases/{case['id']}/assessments", json={"household_risk": True}, headers=caseworker_headers)
+    assert r.status_code == 201, r.text
+    calc = r.json()
+    risk = calc["household_risk"]
+    assert risk is not None and 0 <= risk["forced_sale_within_10y_pct"]["value"] <= 100
+    assert risk["loan"]["balance"] == calc["max_loan"]
+    assert risk["loan"]["net_income_monthly"] == calc["result"]["counted_income_monthly"]
+    # The same loan through /v1/household-risk gives the same numbers (same kernel, same scenario set).
+    same = client.post(
+        "/v1/household-risk",
+        json={"affordability": {"request": calc["request"], "result": calc["result"]}, "scenarios": 2000, "years": 10},
+        headers=caseworker_headers,
+    ).json()
+    assert same["forced_sale_within_10y_pct"] == risk["forced_sale_within_10y_pct"]
+    assert same["expected_loss"] == risk["expected_loss"]
+    # Not asked: not computed.
+    case2 = create(client, caseworker_headers)
+    r2 = client.post(f"/v1/cases/{case2['id']}/assessments", json={}, headers=caseworker_headers)
+    assert r2.json()["household_risk"] is None
+
+
+def test_household_risk_needs_exactly_one_input(client, caseworker_headers):
+    r = client.post("/v1/household-risk", json={"scenarios": 100}, headers=caseworker_headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "one-of"
+    bad = {"affordability": {"request": {}, "result": {"max_loan": 100000}}, "scenarios": 100}
+    r = client.post("/v1/household-risk", json=bad, headers=caseworker_headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "not-an-affordability-answer"

@@ -123,7 +123,8 @@ def test_unresolved_at_horizon_is_valued_and_included(small_portfolio):
 
 
 def test_unresolved_loss_uses_the_sale_rules():
-    """One loan in arrears at the horizon, no income: loss = claim − net sale proceeds, split by § 7-5."""
+    """One loan in arrears at the horizon (no income): followed through the run-off until its sale (month 18,
+    scenario house price, same rules); loss = claim − net sale proceeds, split by § 7-5."""
     from loan_engine.portfolio.loans import portfolio_from_records
     from loan_engine.portfolio.loss_split import tapsdeling
 
@@ -140,19 +141,20 @@ def test_unresolved_loss_uses_the_sale_rules():
     )
     over = {
         "relief_max_months": 0,
-        "arrears_months_to_sale": 120,
+        "arrears_months_to_sale": 18,
         "hpi_vol": 0.0,
         "hpi_drift": 0.0,
         "forced_sale_discount": 0.1,
         "sale_cost_rate": 0.0,
         "dwelling_value_sd": 0.0,
+        "gjeldsordning_share": 0.0,
     }
     spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
     o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
     assert o.unresolved[0] == 1 and o.defaults.sum() == 0
     A = spec.assumptions
     rm = (A.policy_rate_0 + A.husbanken_spread + A.kommune_margin) / 12
-    overdue = 12 * 1_000_000 * rm
+    overdue = 18 * 1_000_000 * rm
     elig = 6 * 1_000_000 * rm
     expected = tapsdeling(
         principal=1_000_000,
@@ -161,7 +163,20 @@ def test_unresolved_loss_uses_the_sale_rules():
         excluded_interest=overdue - elig,
     )
     assert o.loss_unresolved[0] == pytest.approx(expected.loss, rel=1e-9)
+    assert o.loss_total[0] == pytest.approx(expected.loss, rel=1e-9)
     assert o.loss_kommune[0] == pytest.approx(expected.kommune, rel=1e-9)
+    # A loan that cures in the run-off books nothing: income returns (deterministic: income index ≥ 1).
+    cured = portfolio_from_records([{**p.to_records()[0], "net_income_monthly": 60_000, "status": "arrears"}])
+    c = simulate_range(prepare(cured, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=1)
+    assert c.loss_total[0] == 0.0
+
+
+def test_longer_horizons_do_not_lose_less(small_portfolio):
+    """With the run-off, a loan in trouble at 2 years is not booked as if sold at once: the loss at a longer
+    horizon is at least that at a shorter one (same scenarios; within MC noise)."""
+    spec = scenario_from_dict({"preset": "hikes-2022-2023"})
+    el = [run_stress_test(small_portfolio, spec, 60, y, seed=5).outputs.loss_total.mean() for y in (2, 3, 10)]
+    assert el[0] <= el[1] * 1.05 and el[1] <= el[2] * 1.05, el
 
 
 def test_funding_mix_changes_the_margin_not_the_losses(small_portfolio):
@@ -223,3 +238,33 @@ def test_structure_prepayment_settlements_dwelling_spread_and_life_events(small_
         ref = simulate_range_numpy(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
         got = simulate_range(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
         assert_outputs_equal(got, ref, rtol=1e-9)
+
+
+def test_regional_price_indices_where_the_book_names_a_region(small_portfolio):
+    from loan_engine.portfolio.loans import portfolio_from_records
+
+    recs = small_portfolio.to_records()
+    for k, r in enumerate(recs):
+        r["region"] = ("Oslo", "Stavanger", None)[k % 3]
+    p = portfolio_from_records(recs)
+    assert p.region_names == ("Oslo", "Stavanger") and set(p.region_codes()) == {0, 1, 2}
+    assert portfolio_from_records(p.to_records()).region_names == p.region_names
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    inputs = prepare(p, spec.assumptions)
+    assert inputs.n_regions == 2
+    a = simulate_range(inputs, spec, seed=2, s0=0, n_scen=12, horizon_months=96)
+    ref = simulate_range_numpy(inputs, spec, seed=2, s0=0, n_scen=12, horizon_months=96)
+    assert_outputs_equal(a, ref, rtol=1e-9)
+    # Without regional spread the regions change nothing; with it, results differ.
+    flat = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"regional_hpi_sigma": 0.0}})
+    b = simulate_range(prepare(p, flat.assumptions), flat, 2, 0, 12, 96)
+    plain = portfolio_from_records(small_portfolio.to_records())  # the same records, no regions
+    c = simulate_range(prepare(plain, flat.assumptions), flat, 2, 0, 12, 96)
+    assert_outputs_equal(b, c)
+    assert not np.array_equal(a.loss_total, b.loss_total)
+    from loan_engine.portfolio.scenarios import regional_factors
+
+    f = regional_factors(spec, 2, 0, 200, 121, 2)
+    assert np.all(f[:, 0] == 1.0) and f[:, 1:, 0].min() == 1.0
+    assert 0.05 < np.log(f[:, 1, 120]).std() < 0.15  # ≈ σ·√((1−e^{−2κτ})/2κ) = 0.04·√(3.3) ≈ 0.07
+    assert np.corrcoef(f[:, 1, 120], f[:, 2, 120])[0, 1] < 0.3  # each region its own randomness

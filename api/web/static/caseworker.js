@@ -467,8 +467,51 @@ function render() {
     renderAffordability(a),
     plan ? renderPlan(plan) : el("p", { class: "panel" }, t("cw.r.no_purchase")),
     schedule ? renderSchedule(schedule, req) : el("p", { class: "panel" }, t("cw.r.no_schedule")),
+    renderRisk() || "",
     el("p", { class: "hint no-print", id: "r-parameter-set" }, t("cw.r.parameter_set", { id: ps.id, version: ps.version })),
   );
+}
+
+// ----- The household's risk (POST /v1/household-risk, on request) ---------------------------------------------
+
+async function showRisk(button, host) {
+  setBusy(button, true);
+  try {
+    // The loan the schedule shows: the API builds the loan record from the affordability answer it came from.
+    const { affordability: a, plan, scheduleRequest: req, request } = last;
+    const result = plan && plan.final ? plan.final : a;
+    const body = {
+      affordability: { request: request.affordability, result, principal: req.principal },
+      scenarios: 2000,
+      years: 10,
+    };
+    last.riskRequest = body;
+    const r = (await api("/v1/household-risk", { json: body, role: "caseworker" })).body;
+    const p = (x) => `${num(x.value, 1)} %`;
+    host.replaceChildren(
+      el("h4", {}, t("cw.risk.title", { n: r.scenarios })),
+      el("dl", { class: "pairs", id: "r-risk" }, [
+        [t("cw.risk.arrears", { y: 5 }), p(r.arrears_within_5y_pct)],
+        [t("cw.risk.sale", { y: 5 }), p(r.forced_sale_within_5y_pct)],
+        [t("cw.risk.arrears", { y: 10 }), p(r.arrears_within_10y_pct)],
+        [t("cw.risk.sale", { y: 10 }), p(r.forced_sale_within_10y_pct)],
+        [t("cw.risk.loss"), `${kr(r.expected_loss.total.value)} (${kr(r.expected_loss.kommune.value)})`],
+      ].flatMap(([term, v]) => [el("dt", {}, term), el("dd", {}, v)])),
+      el("p", { class: "hint" }, t("cw.risk.hint")),
+    );
+  } catch (error) {
+    showProblem(host, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+function renderRisk() {
+  if (!last.scheduleRequest) return null;
+  const host = el("div", { id: "risk-body", "aria-live": "polite" });
+  const button = el("button", { type: "button", class: "secondary", id: "show-risk" }, t("cw.risk.button"));
+  button.addEventListener("click", () => showRisk(button, host));
+  return el("section", { class: "panel", "aria-label": t("cw.risk.button") }, button, host);
 }
 
 // ----- Start ------------------------------------------------------------------------------------------------
@@ -518,4 +561,4 @@ api("/v1/me", { role: "caseworker" }).then(({ body: me }) => {
   if (!kommune.value) kommune.value = me.kommune_number;
 }).catch(() => {});
 renumber();
-window.loanEngineCaseworker = { requests, yearly };
+window.loanEngineCaseworker = { requests, yearly, riskRequest: () => last && last.riskRequest };
