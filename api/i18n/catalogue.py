@@ -214,6 +214,9 @@ RULES: dict[str, str] = {
     "one-of": "Oppgi enten paths eller paths_csv, ikke begge.",
     "scenario-numbering": "Scenarioene må være nummerert fra 0 uten hull.",
     "years-range": "Antall år er utenfor det tillatte området.",
+    "max-regions": "Porteføljen nevner flere regioner enn tillatt (høyst 50).",
+    "no-loan": "Beregningen gir ikke noe lån å vurdere (største lån er 0).",
+    "not-an-affordability-answer": "affordability.result er ikke et svar fra POST /v1/affordability.",
 }
 
 # Request validation (pydantic) by error type; {placeholders} are pydantic's context values.
