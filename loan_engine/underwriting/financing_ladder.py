@@ -37,6 +37,7 @@ from loan_engine.underwriting.affordability import (
     loan_for_payout,
     payout_ore,
 )
+from loan_engine.underwriting.interest_only import IncomeRise, interest_only_not_helping, interest_only_trial
 from loan_engine.underwriting.living_costs import LivingCosts, choose_living_costs
 
 
@@ -49,6 +50,7 @@ class FinancingPlanRequest:
 
     base: AffordabilityRequest
     adjusted_living_costs_monthly: float | None = None
+    income_rise: IncomeRise | None = None  # an income expected to start later (for the interest-only step)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class _State:
     fixation_years: int | None
     term_years: int
     living: LivingCosts
+    interest_only_years: int | None = None  # set by the interest-only step
 
 
 def _assess(plan: FinancingPlanRequest, st: _State, params: UnderwritingParameters) -> AffordabilityResult:
@@ -109,6 +112,8 @@ def _assess(plan: FinancingPlanRequest, st: _State, params: UnderwritingParamete
         term_years=st.term_years,
         fixed_rate=plan.base.loan.fixed_rate if st.rate_type is RateType.FIXED else None,
     )
+    if st.interest_only_years is not None:
+        loan = replace(loan, interest_only_years=st.interest_only_years)
     return assess_affordability(
         replace(plan.base, loan=loan, living_costs_monthly=None), params, living_costs=st.living
     )
@@ -269,6 +274,13 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                     f"Longer term (§ 8-5 is met; the shortest term that works, at most {limit} years): "
                     f"{trial_st.term_years} years gives a maximum loan of {kr_en(cand.max_loan)}.",
                 )
+            elif name == "interest_only":
+                io = interest_only_trial(plan, st, best, required, params)
+                if io is None:
+                    steps.append(_skipped(name, st, *interest_only_not_helping(plan, params)))
+                    continue
+                trial_st, cand, io_nb, io_en = io
+                step = _step(name, trial_st, cand, required, io_nb, io_en)
             else:  # adjusted_consumption
                 if plan.adjusted_living_costs_monthly is None:
                     steps.append(
