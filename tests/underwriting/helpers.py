@@ -13,7 +13,7 @@ def params() -> UnderwritingParameters:
 
 
 def params_v2() -> UnderwritingParameters:
-    """The set with the whole-budget rules (issue 13), in force from 2026-12-01."""
+    """The set with the whole-budget rules (issue 13), in force from 2026-11-01."""
     return underwriting_parameters(builtin_parameter_set("no-2026-2", 1))
 
 

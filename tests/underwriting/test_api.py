@@ -35,7 +35,7 @@ def affordability_body(**overrides: Any) -> dict[str, Any]:
         },
         "existing_debts": [{"balance": 100_000, "monthly_payment": 2_000}],
         "loan": {"rate_type": "floating", "term_years": 30, "repayment": "annuity", "interest_only_years": 0},
-        # the hand-worked figures are pinned to the first 2026 set (no-2026-2, in force since 2026-12-01, adds
+        # the hand-worked figures are pinned to the first 2026 set (no-2026-2, in force since 2026-11-01, adds
         # termingebyr and housing defaults)
         "parameter_set": {"id": "no-2026-1", "version": 1},
     }
