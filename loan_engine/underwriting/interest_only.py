@@ -21,7 +21,7 @@ from typing import Any
 
 from loan_engine.explain import kr_en, kr_nb, pct_en, pct_nb
 from loan_engine.parameters import UnderwritingParameters
-from loan_engine.underwriting.affordability import AffordabilityResult, Fee, fee_ore
+from loan_engine.underwriting.affordability import AffordabilityResult, Fee, RateType, fee_ore
 from loan_engine.underwriting.amortization import Repayment, max_principal, peak_payment_per_krone
 
 
@@ -82,6 +82,9 @@ def interest_only_trial(
     cand = replace(
         best,
         max_loan=loan,
+        rate_type=RateType.FLOATING,
+        fixed_rate=None,
+        fixation_years=None,
         payment_capacity_limit=capacity,
         interest_only_years=k,
         fees=fees,
@@ -89,7 +92,8 @@ def interest_only_trial(
         first_monthly_payment=loan * params.startlan_floating_rate / 12,
         peak_monthly_payment_at_stress=loan * peak_payment_per_krone(r, st.term_years * 12, Repayment.ANNUITY, k * 12),
     )
-    trial = replace(st, interest_only_years=k)
+    # tested at the floating stress rate (a fixed rate's lower payments are not relied on here)
+    trial = replace(st, interest_only_years=k, rate_type=RateType.FLOATING, fixation_years=None)
     nb = (
         f"Avdragsfrihet i {k} år (høyst {limit}; begrunnelse: ventet inntektsøkning {kr_nb(rise.monthly)} per måned om "
         f"{rise.years_from_now:.1f} år{', ' + rise.description if rise.description else ''}): renter alene med "

@@ -480,3 +480,50 @@ def test_gross_income_needs_a_set_with_tax_rules() -> None:
     with pytest.raises(InvalidInput) as err:
         assess_budget(budget(), params())
     assert err.value.rule == "parameter-income-tax-required"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The ladder's interest-only step
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _plan(rise: object) -> object:
+    from loan_engine.underwriting.financing_ladder import FinancingPlanRequest, financing_plan
+
+    base = AffordabilityRequest(
+        household=single(),
+        income=Income(net_monthly=28_000),
+        housing_costs=HousingCosts(other=5_000),
+        dwelling=Dwelling(3_000_000, 0, 75_000),
+    )
+    return financing_plan(FinancingPlanRequest(base, income_rise=rise), P2)  # type: ignore[arg-type]
+
+
+def test_interest_only_helps_when_income_rises_later() -> None:
+    from loan_engine.underwriting.amortization import max_principal
+    from loan_engine.underwriting.interest_only import IncomeRise
+
+    without = _plan(None)
+    io = next(s for s in without.steps if s.name == "interest_only")  # type: ignore[attr-defined]
+    assert not io.tried and "ingen inntektsøkning" in io.nb
+    plan = _plan(IncomeRise(9_000, 2.4, "fast jobb etter utdanning"))
+    step = next(s for s in plan.steps if s.name == "interest_only")  # type: ignore[attr-defined]
+    ref = plan.steps[0]  # type: ignore[attr-defined]
+    assert step.tried
+    # k = 3 interest-only years: interest at the stress rate against today's budget, the full annuity over the
+    # 27 years after against today's budget plus the rise
+    a, r = ref.available_monthly, 0.065
+    expected = int(min(a / (r / 12), max_principal(a + 9_000, r, 27 * 12)))
+    assert step.max_loan == expected
+    assert step.max_loan > max(s.max_loan for s in plan.steps if s.name != "interest_only")  # type: ignore[attr-defined]
+    assert "Avdragsfrihet i 3 år" in step.nb
+    # the grant (if any) is smaller than without the interest-only years
+    assert (plan.grant.amount if plan.grant else 0) <= (without.grant.amount if without.grant else 0)  # type: ignore[attr-defined]
+
+
+def test_interest_only_beyond_eight_years_does_not_help() -> None:
+    from loan_engine.underwriting.interest_only import IncomeRise
+
+    plan = _plan(IncomeRise(9_000, 9.5))
+    step = next(s for s in plan.steps if s.name == "interest_only")  # type: ignore[attr-defined]
+    assert not step.tried and "høyst 8" in step.nb
