@@ -22,4 +22,5 @@ def post_affordability(request: AffordabilityRequestIn, session: SessionDep, pri
     """Disposable income after living costs (SIFO, the caseworker's actual consumption, never below the
     social-assistance floor), other fixed costs, existing debts and housing costs; the largest startlån it can carry
     at the stress rate; fees deducted at payout; every step explained in bokmål and English."""
-    return service.affordability(request, service.parameters_for(session, principal, request.parameter_set))
+    params = service.parameters_for(session, principal, request.parameter_set)
+    return service.affordability(request, params, principal.kommune_number)

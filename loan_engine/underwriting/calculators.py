@@ -55,6 +55,8 @@ def debt_service(
     repayment: Repayment = Repayment.ANNUITY,
     interest_only_years: int = 0,
     termingebyr_monthly: float = 0.0,
+    *,
+    peak_per_krone: float | None = None,
 ) -> DebtServiceResult:
     """Betjeningsevne in kroner: what is left (or missing) each month when the household carries ``loan_amount``
     at the stress rate. ``available_monthly`` is the budget's amount available for the startlån."""
@@ -64,7 +66,11 @@ def debt_service(
             field="loan_amount",
             rule="amount-non-negative-bounded",
         )
-    peak = peak_payment_per_krone(stress_rate, term_years * 12, repayment, interest_only_years * 12)
+    peak = (
+        peak_payment_per_krone(stress_rate, term_years * 12, repayment, interest_only_years * 12)
+        if peak_per_krone is None
+        else peak_per_krone
+    )
     payment = loan_amount * peak
     surplus = float(debt_service_vec(available_monthly, loan_amount, peak, termingebyr_monthly))
     ok = surplus >= 0
