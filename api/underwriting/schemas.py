@@ -366,6 +366,13 @@ class _BudgetIn(_In):
         """The whole budget around ``base`` (the affordability request built from the same document)."""
         plain_debts = all(not d.has_terms() for d in self.existing_debts)
         plain_income = self.income.is_plain()
+        if not plain_income and self.income.net_monthly is not None:
+            raise InvalidInput(
+                "Give the household's income either as income.net_monthly or by source (with gross_annual, benefits "
+                "or dates), not both.",
+                field="income.net_monthly",
+                rule="gross-or-net-not-both",
+            )
         df = self.dwelling_facts
         return BudgetRequest(
             base=base,
