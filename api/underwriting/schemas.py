@@ -826,7 +826,20 @@ class AffordabilityOut(BaseModel):
     @classmethod
     def from_budget(cls, b: BudgetResult) -> AffordabilityOut:
         out = cls.from_domain(b.affordability)
-        out.budget = BudgetOut.from_domain(b)
+        used = (
+            b.incomes
+            or b.debts
+            or b.housing_defaults
+            or b.termingebyr_monthly
+            or b.fellesgjeld_stress_monthly
+            or b.after_income_ends
+            or b.bank_limits
+            or b.bostotte
+            or b.purpose.purpose is not LoanPurpose.PURCHASE
+        )
+        # a plain request on a set without the whole-budget values answers exactly as before (stored case results
+        # recompute without differences)
+        out.budget = BudgetOut.from_domain(b) if used else None
         return out
 
     @classmethod

@@ -460,7 +460,7 @@ def _all_incomes(req: BudgetRequest, params: UnderwritingParameters) -> tuple[li
         kinds = {
             "barnetrygd": BudgetIncomeKind.CHILD_BENEFIT,
             "utvidet_barnetrygd": BudgetIncomeKind.CHILD_BENEFIT,
-            "kontantstotte": BudgetIncomeKind.BENEFITS,
+            "kontantstotte": BudgetIncomeKind.CHILD_BENEFIT,  # tax-free, like barnetrygd
             "overgangsstonad": BudgetIncomeKind.OVERGANGSSTONAD,
             "child_support": BudgetIncomeKind.CHILD_SUPPORT,
         }

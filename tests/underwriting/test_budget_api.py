@@ -194,3 +194,13 @@ def test_cli_calculators(tmp_path: Path) -> None:
     assert json.loads(rp.stdout)["months"] == 286
     bad = runner.invoke(app, ["repayment-period", "--principal", "1000000", "--rate", "5", "--instalment", "4000"])
     assert bad.exit_code == 2 and "instalment" in bad.output
+
+
+def test_plain_request_on_the_first_set_answers_as_before(
+    client: TestClient, caseworker_headers: dict[str, str]
+) -> None:
+    from tests.underwriting.test_api import affordability_body
+
+    out = client.post("/v1/affordability", json=affordability_body(), headers=caseworker_headers).json()
+    assert out["budget"] is None  # stored results from before issue 13 recompute without differences
+    assert all(s["code"] not in ("termingebyr", "income_tax") for s in out["explanation"])
