@@ -73,8 +73,9 @@ def _tax(kind: str, gross: float, interest: float = 0.0) -> float:
         # alderspensjon 300 000: trygdeavgift 5.1 % = 15 300; minstefradrag 40 % capped at 75 400; trinnskatt
         # 73 900 × 1.7 % = 1 256.3; skattefradrag for pensjonister 36 000 − 16.7 % × 23 600 = 32 058.8
         ("pension", 300_000, 0, 15_300 + 1_256.3 + 0.22 * (300_000 - 75_400 - 114_540) - 32_058.8),
-        # uføretrygd 300 000: low trygdeavgift 5.1 %, wage minstefradrag (95 700), no pensioner deduction
-        ("disability", 300_000, 0, 15_300 + 1_256.3 + 0.22 * (300_000 - 95_700 - 114_540)),
+        # uføretrygd 300 000: taxed as wages since 2015 (trygdeavgift 7.6 % = 22 800, wage minstefradrag 95 700),
+        # no pensioner deduction
+        ("disability", 300_000, 0, 22_800 + 1_256.3 + 0.22 * (300_000 - 95_700 - 114_540)),
         # AAP 250 000: wage trygdeavgift 7.6 % = 19 000; trinnskatt 23 900 × 1.7 % = 406.3
         ("aap", 250_000, 0, 19_000 + 406.3 + 0.22 * (250_000 - 95_700 - 114_540)),
         # low wage 110 000: trygdeavgift phased in, 25 % × (110 000 − 99 650) = 2 587.5 < 7.6 %; no other tax
