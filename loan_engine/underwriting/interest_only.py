@@ -19,10 +19,13 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from loan_engine.explain import kr_en, kr_nb, pct_en, pct_nb
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.underwriting.affordability import AffordabilityResult, Fee, RateType, fee_ore
-from loan_engine.underwriting.amortization import Repayment, max_principal, peak_payment_per_krone
+from loan_engine.underwriting.amortization import Repayment, peak_payment_per_krone
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,32 @@ class IncomeRise:
     monthly: float
     years_from_now: float
     description: str = ""
+
+
+def interest_only_capacity_vec(
+    available: npt.ArrayLike,
+    rise_monthly: npt.ArrayLike,
+    rise_years: npt.ArrayLike,
+    stress_rate: npt.ArrayLike,
+    term_years: npt.ArrayLike,
+    max_years: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The rule over arrays: (interest-only years k, cap from the interest-only payment, cap from the full payment
+    afterwards, offered). Offered where a rise is expected, today's budget is positive and 1 ≤ k ≤ max < term."""
+    a = np.asarray(available, dtype=np.float64)
+    rise = np.asarray(rise_monthly, dtype=np.float64)
+    years = np.asarray(rise_years, dtype=np.float64)
+    r = np.asarray(stress_rate, dtype=np.float64)
+    term = np.asarray(term_years, dtype=np.int64)
+    k = np.maximum(1, np.ceil(np.nan_to_num(years, nan=1e9) - 1e-9)).astype(np.int64)
+    offered = (np.nan_to_num(rise) > 0) & (a > 0) & (k <= max_years) & (k < term)
+    i = r / 12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        io_cap = np.where(i > 0, a / i, np.inf)
+        n = np.maximum(term - k, 1) * 12
+        factor = np.where(i > 0, -np.expm1(-n * np.log1p(i)) / i, n)
+    after = np.where(offered, (a + np.nan_to_num(rise)) * factor, 0.0)
+    return k, np.where(offered, io_cap, 0.0), after, offered
 
 
 def _max_years(params: UnderwritingParameters) -> int:
@@ -64,15 +93,14 @@ def interest_only_trial(
     limit = _max_years(params)
     if rise is None or rise.monthly <= 0:
         return None
-    k = max(1, math.ceil(rise.years_from_now - 1e-9))
-    if k > limit or k >= st.term_years:
-        return None
     r = best.stress_rate
     today = best.available_for_startlan_monthly
-    if today <= 0:
+    ks, io_caps, afters, offered = interest_only_capacity_vec(
+        [today], [rise.monthly], [rise.years_from_now], [r], [st.term_years], limit
+    )
+    if not bool(offered[0]):
         return None
-    io_cap = today / (r / 12) if r > 0 else float("inf")
-    after = max_principal(today + rise.monthly, r, (st.term_years - k) * 12, Repayment.ANNUITY)
+    k, io_cap, after = int(ks[0]), float(io_caps[0]), float(afters[0])
     capacity = max(0, math.floor(min(io_cap, after) + 1e-7))
     loan = capacity if best.dwelling_cap is None else min(capacity, best.dwelling_cap)
     if loan <= best.max_loan:

@@ -528,3 +528,16 @@ def test_interest_only_beyond_eight_years_does_not_help() -> None:
     plan = _plan(IncomeRise(9_000, 9.5))
     step = next(s for s in plan.steps if s.name == "interest_only")  # type: ignore[attr-defined]
     assert not step.tried and "høyst 8" in step.nb
+
+
+def test_interest_only_rule_over_arrays_equals_one_by_one() -> None:
+    from loan_engine.underwriting.amortization import max_principal
+    from loan_engine.underwriting.interest_only import interest_only_capacity_vec
+
+    avail = np.array([10_000.0, 8_000.0, -100.0, 9_000.0])
+    rise = np.array([9_000.0, 0.0, 5_000.0, 4_000.0])
+    years = np.array([2.4, 1.0, 1.0, 9.0])
+    k, io_cap, after, offered = interest_only_capacity_vec(avail, rise, years, np.full(4, 0.065), np.full(4, 30), 8)
+    assert offered.tolist() == [True, False, False, False]
+    assert k[0] == 3 and io_cap[0] == pytest.approx(10_000 / (0.065 / 12))
+    assert after[0] == pytest.approx(max_principal(19_000, 0.065, 27 * 12))
