@@ -140,7 +140,7 @@ def explain_benefits(items: list[BenefitIncome], paid_monthly: float) -> Explana
             if b.net_monthly is not None
             else kr_en(b.gross_annual or 0) + " a year (taxable)"
         )
-        end_nb = f", slutter om {b.years_left:g} år" if b.years_left is not None else ""
+        end_nb = f", slutter om {b.years_left:g} år".replace(".", ",") if b.years_left is not None else ""
         end_en = f", ends in {b.years_left:g} years" if b.years_left is not None else ""
         parts_nb.append(f"{b.label_nb} {amount_nb}{end_nb}")
         parts_en.append(f"{b.label_en} {amount_en}{end_en}")

@@ -555,6 +555,26 @@ def _counted_debts(req: BudgetRequest, params: UnderwritingParameters, add_on: f
     ]
 
 
+_ITEM_NB = {
+    "electricity": "strøm",
+    "insurance": "forsikring",
+    "municipal_fees": "kommunale avgifter",
+    "maintenance": "vedlikehold",
+}
+_ITEM_EN = {
+    "electricity": "electricity",
+    "insurance": "insurance",
+    "municipal_fees": "municipal fees",
+    "maintenance": "maintenance",
+}
+_TYPE_NB = {DwellingType.APARTMENT: "leilighet", DwellingType.TERRACED: "rekkehus", DwellingType.DETACHED: "enebolig"}
+_TYPE_EN = {
+    DwellingType.APARTMENT: "an apartment",
+    DwellingType.TERRACED: "a terraced house",
+    DwellingType.DETACHED: "a detached house",
+}
+
+
 def _housing_defaults(
     req: BudgetRequest, budget: BudgetParameters
 ) -> tuple[HousingCosts, list[HousingDefaultUsed], ExplanationStep | None]:
@@ -567,12 +587,12 @@ def _housing_defaults(
     if facts is None or facts.type is None or facts.area_m2 is None:
         nb = (
             "Merk: "
-            + ", ".join(zeros)
+            + ", ".join(_ITEM_NB[z] for z in zeros)
             + " er 0. Oppgi boligtype og areal for standardverdier, eller de faktiske beløpene."
         )
         en = (
             "Note: "
-            + ", ".join(zeros)
+            + ", ".join(_ITEM_EN[z] for z in zeros)
             + " are 0. Give the dwelling's type and area for default values, or the actual amounts."
         )
         return hc, [], ExplanationStep("housing_costs_zero", nb, en)
@@ -586,12 +606,16 @@ def _housing_defaults(
     used = [HousingDefaultUsed(name, values[name]) for name in zeros if values[name] > 0]
     new = replace(hc, **{u.item: u.amount for u in used})
     nb = (
-        f"Standardverdier for {facts.type.value} på {facts.area_m2:g} m² der saksbehandler har oppgitt 0 (parametersettets "
-        "housing_cost_defaults, ikke bekreftet): " + ", ".join(f"{u.item} {kr_nb(u.amount)}" for u in used) + "."
-    )
+        f"Standardverdier for {_TYPE_NB[facts.type]} på {facts.area_m2:g} m² der saksbehandler har oppgitt 0 "
+        "(parametersettets housing_cost_defaults, ikke bekreftet): "
+        + ", ".join(f"{_ITEM_NB[u.item]} {kr_nb(u.amount)}" for u in used)
+        + "."
+    ).replace(f"{facts.area_m2:g}", f"{facts.area_m2:g}".replace(".", ","))
     en = (
-        f"Default values for a {facts.type.value} of {facts.area_m2:g} m² where the caseworker gave 0 (the parameter set's "
-        "housing_cost_defaults, not confirmed): " + ", ".join(f"{u.item} {kr_en(u.amount)}" for u in used) + "."
+        f"Default values for {_TYPE_EN[facts.type]} of {facts.area_m2:g} m² where the caseworker gave 0 (the parameter "
+        "set's housing_cost_defaults, not confirmed): "
+        + ", ".join(f"{_ITEM_EN[u.item]} {kr_en(u.amount)}" for u in used)
+        + "."
     )
     return new, used, ExplanationStep("housing_cost_defaults", nb, en, sum(u.amount for u in used))
 
@@ -957,6 +981,13 @@ def _bostotte(
         )
     income = gross if gross is not None else res.counted_income_monthly * 12
     loan_payment = res.first_monthly_payment * 12
+    bank = req.base.bank_loan
+    if bank is not None and bank.amount > 0:  # the co-financing loan's interest and instalments count too
+        loan_payment += 12 * float(
+            annuity_payment_vec(
+                np.array([bank.amount]), np.array([bank.annual_rate / 12]), np.array([bank.term_years * 12.0])
+            )[0]
+        )
     costs = loan_payment + resolved.housing_costs.felleskostnader * 12 + resolved.housing_costs.municipal_fees * 12
     if req.dwelling_facts is not None and req.dwelling_facts.type is DwellingType.DETACHED:
         costs += rules.driftsutgift_enebolig_annual
