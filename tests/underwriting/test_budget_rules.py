@@ -541,3 +541,34 @@ def test_interest_only_rule_over_arrays_equals_one_by_one() -> None:
     assert offered.tolist() == [True, False, False, False]
     assert k[0] == 3 and io_cap[0] == pytest.approx(10_000 / (0.065 / 12))
     assert after[0] == pytest.approx(max_principal(19_000, 0.065, 27 * 12))
+
+
+def test_no_2026_2_is_in_force_and_every_value_is_sourced() -> None:
+    from loan_engine.parameters import builtin_parameter_set, default_parameter_set
+
+    ps = default_parameter_set()
+    assert (ps.id, ps.version) == ("no-2026-2", 1)
+    for key in (
+        "income_tax",
+        "benefits",
+        "bostotte",
+        "bank_limits",
+        "debt_rules",
+        "fee_termingebyr",
+        "housing_cost_defaults",
+    ):
+        v = ps.values[key]
+        assert v.source and v.unit and v.status in ("confirmed", "secondary", "derived", "not-confirmed"), key
+    # values carried over without a newer source say so
+    for key in ("husbanken_rates", "sosialhjelp_floor"):
+        assert "not found" in (ps.values[key].note or "") or "none in the stored" in (ps.values[key].note or ""), key
+    assert (
+        ps.values["benefits"].status == "not-confirmed" and ps.values["housing_cost_defaults"].status == "not-confirmed"
+    )
+    # the first set is unchanged and loadable
+    old = builtin_parameter_set("no-2026-1", 1)
+    assert "income_tax" not in old.values and old.values["ladder_order"].value == [
+        "fixed_rate",
+        "longer_term",
+        "adjusted_consumption",
+    ]
