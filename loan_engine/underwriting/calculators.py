@@ -142,13 +142,13 @@ def repayment_period(principal: float, annual_rate: float, instalment: float) ->
             rule="instalment-covers-interest",
         )
     n_exact = float(repayment_months_vec(np.array([principal]), np.array([i]), np.array([instalment]))[0])
-    months = max(1, math.ceil(n_exact - 1e-9))
-    if months > 1200:
+    if not math.isfinite(n_exact) or n_exact > 1200:
         raise InvalidInput(
             "The instalment pays the loan off only after more than 100 years.",
             field="instalment",
             rule="repayment-within-100-years",
         )
+    months = max(1, math.ceil(n_exact - 1e-9))
     # balance before the last payment
     g = (1 + i) ** (months - 1)
     before = principal * g - (instalment * (g - 1) / i if i > 0 else instalment * (months - 1))

@@ -80,7 +80,7 @@ def balance_after_vec(balance: F, monthly_rate: F, months_total: F, months_paid:
 def repayment_months_vec(principal: F, monthly_rate: F, instalment: F) -> F:
     """Months an annuity instalment needs to pay off ``principal`` (fractional; ``inf`` where the instalment does
     not exceed the interest): n = −ln(1 − P·i/A) / ln(1 + i), n = P/A at i = 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = 1.0 - principal * monthly_rate / instalment
         n = np.where(
             monthly_rate > 0,

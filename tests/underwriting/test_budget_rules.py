@@ -572,3 +572,9 @@ def test_no_2026_2_is_in_force_and_every_value_is_sourced() -> None:
         "longer_term",
         "adjusted_consumption",
     ]
+
+
+def test_repayment_period_beyond_100_years_is_an_error_not_a_crash() -> None:
+    with pytest.raises(InvalidInput) as err:
+        repayment_period(999_999_999, 0.0, 5e-324)
+    assert err.value.rule == "repayment-within-100-years"
