@@ -1,31 +1,62 @@
-"""Request dependencies: database session and API-key authentication with roles."""
+"""Request dependencies: database session and API-key authentication with roles.
+
+Dependencies that do no blocking work are ``async`` so FastAPI runs them on the event loop instead of sending each
+through the thread pool. Authentication answers from the API-key cache (:mod:`api.caching`) and asks the database,
+in the thread pool, only on a miss.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from api.caching import ApiKeyCache, ParameterSetCatalogue
 from api.problems import ProblemError
 from api.settings import Settings
 from models import api_keys
 from models.api_keys import Role
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine_dep(request: Request) -> Engine:
+async def get_engine_dep(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+def api_key_cache(app: Any) -> ApiKeyCache[Principal]:
+    """The app's API-key cache (made on first use with the app's setting)."""
+    cache: ApiKeyCache[Principal] | None = getattr(app.state, "api_key_cache", None)
+    if cache is None:
+        settings: Settings = app.state.settings
+        cache = ApiKeyCache(settings.api_key_cache_seconds)
+        app.state.api_key_cache = cache
+    return cache
+
+
+def parameter_set_catalogue(app: Any) -> ParameterSetCatalogue:
+    """The app's parameter-set catalogue (made on first use with the app's setting)."""
+    catalogue: ParameterSetCatalogue | None = getattr(app.state, "parameter_set_catalogue", None)
+    if catalogue is None:
+        settings: Settings = app.state.settings
+        catalogue = ParameterSetCatalogue(settings.parameter_set_cache_seconds)
+        app.state.parameter_set_catalogue = catalogue
+    return catalogue
+
+
+async def get_catalogue_dep(request: Request) -> ParameterSetCatalogue:
+    return parameter_set_catalogue(request.app)
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine_dep)]) -> Iterator[Session]:
@@ -42,7 +73,9 @@ def get_session(engine: Annotated[Engine, Depends(get_engine_dep)]) -> Iterator[
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+CatalogueDep = Annotated[ParameterSetCatalogue, Depends(get_catalogue_dep)]
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -60,7 +93,18 @@ class Principal:
     kommune_number: str
 
 
-def authenticate(session: SessionDep, secret: Annotated[str | None, Depends(api_key_header)]) -> Principal:
+def _find_principal(engine: Engine, secret: str) -> Principal | None:
+    with Session(engine) as session:
+        key = api_keys.find_active(session, secret)
+        if key is None:
+            return None
+        return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
+
+
+async def principal_for(app: Any, engine: Engine, secret: str | None) -> Principal:
+    """Who the key ``secret`` is, from the app's API-key cache or (on a miss) the database in the thread pool;
+    a 401/503 :class:`ProblemError` otherwise. Used by the dependency below and by the upload guard in
+    :mod:`api.security`, so both authenticate the same way."""
     unauthorised = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     if not secret:
         raise ProblemError(
@@ -80,13 +124,19 @@ def authenticate(session: SessionDep, secret: Annotated[str | None, Depends(api_
             rule="api-key-format",
             headers=unauthorised,
         )
+    cache = api_key_cache(app)
+    key_hash = api_keys.hash_key(secret)
+    principal = cache.get(key_hash)
+    if principal is not None:
+        return principal
+    generation = cache.generation()
     try:
-        key = api_keys.find_active(session, secret)
+        principal = await run_in_threadpool(_find_principal, engine, secret)
     except SQLAlchemyError as exc:
         raise ProblemError(
             503, "The database is not reachable; try again shortly.", slug="database-unavailable"
         ) from exc
-    if key is None:
+    if principal is None:
         raise ProblemError(
             401,
             "The API key is unknown or revoked.",
@@ -95,23 +145,35 @@ def authenticate(session: SessionDep, secret: Annotated[str | None, Depends(api_
             rule="api-key-active",
             headers=unauthorised,
         )
-    return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
+    cache.put(key_hash, principal, generation)
+    return principal
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+async def authenticate(
+    request: Request, engine: EngineDep, secret: Annotated[str | None, Depends(api_key_header)]
+) -> Principal:
+    return await principal_for(request.app, engine, secret)
+
+
+def check_role(principal: Principal, roles: frozenset[Role]) -> Principal:
+    """``principal`` if its role is one of ``roles``; a 403 :class:`ProblemError` otherwise."""
+    if principal.role not in roles:
+        names = ", ".join(sorted(r.value for r in roles))
+        raise ProblemError(
+            403,
+            f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
+            slug="forbidden-role",
+            field="X-API-Key",
+            rule="role-" + "-or-".join(sorted(r.value for r in roles)),
+        )
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise ProblemError(
-                403,
-                f"This needs one of the roles: {names}; your key has the role {principal.role.value}.",
-                slug="forbidden-role",
-                field="X-API-Key",
-                rule="role-" + "-or-".join(sorted(r.value for r in allowed)),
-            )
-        return principal
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        return check_role(principal, allowed)
 
     return dependency
 

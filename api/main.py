@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api import problems
+from api import observability, openapi, problems, security
+from api.docs_ui import router as docs_ui
+from api.i18n import LanguageMiddleware
 from api.jobs.runner import JobRunner
-from api.middleware import BodySizeLimit
-from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
 from api.routes import ALL_ROUTERS
 from api.seed import seed
 from api.settings import Settings, get_settings
+from loan_engine import _numba_cache
 from models import db
 
 log = logging.getLogger("loan_engine.api")
@@ -30,29 +30,28 @@ Underwriting and portfolio risk engine for Norwegian municipalities' **startlån
 """
 
 
-def _operation_id(route: APIRoute) -> str:
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    observability.configure_logging(settings)
+    if settings.numba_cache_dir:  # also read from the environment before Numba is imported (loan_engine._numba_cache)
+        _numba_cache.configure(settings.numba_cache_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.sqlalchemy_url
         if settings.auto_migrate:
-            db.upgrade(url)
+            db.upgrade(settings.migration_url)  # the owner role's URL when one is set (docs/database-roles.md)
         engine = db.get_engine(url)
         app.state.engine = engine
         app.state.expected_revision = db.head_revision(url)
         with Session(engine) as session:
+            security.startup_checks(session, settings)
             seed(session, demo=settings.demo_data)
-        runner = JobRunner(engine, workers=settings.job_workers)
+        # Jobs run from the queue in the database; an API-only replica (run_jobs false) only queues them.
+        runner = JobRunner.from_settings(engine, settings)
         app.state.job_runner = runner
-        failed, requeued = runner.recover()
-        if failed or requeued:
-            log.warning("after restart: %d running jobs marked failed, %d queued jobs resubmitted", failed, requeued)
+        if settings.run_jobs:
+            runner.start()
         try:
             yield
         finally:
@@ -63,15 +62,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
-        docs_url="/docs" if settings.docs_enabled else None,
+        generate_unique_id_function=openapi.operation_id,
+        docs_url=None,  # /docs is served offline by api.docs_ui (FastAPI's own page loads Swagger UI from a CDN)
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    openapi.install(app)
+    security.install(app, settings)
+    problems.document_framework_errors(ALL_ROUTERS)
+    # outside the security middleware, so its 401/413 answers are in the request's language
+    app.add_middleware(LanguageMiddleware)
+    # outermost: request id, the request log line and the metrics cover every answer, 413s included
+    app.add_middleware(observability.RequestObservability, metrics_enabled=settings.metrics_enabled)
     for router in ALL_ROUTERS:
         app.include_router(router)
+    if settings.docs_enabled:
+        app.include_router(docs_ui.router)
+    if settings.metrics_enabled:
+        app.include_router(observability.metrics_router)
     return app
 
 

@@ -7,15 +7,17 @@ list of ``{field, rule, message}``; anything unexpected becomes a 500 problem wi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import i18n
 from loan_engine.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 
 log = logging.getLogger("loan_engine.api")
@@ -38,6 +40,7 @@ HTTP_TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    410: "Gone",
     412: "Precondition failed",
     413: "Request body too large",
     415: "Unsupported media type",
@@ -109,7 +112,18 @@ def problem_response(
     body["errors"] = errors or []
     if extra:
         body.update(extra)
+    i18n.localise_problem(body, slug, i18n.current_language())
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def problem_error_response(exc: ProblemError, instance: str | None) -> JSONResponse:
+    """The answer for a :class:`ProblemError` (also used by middleware, outside the exception handlers)."""
+    errors = []
+    if exc.field or exc.rule:
+        errors.append({"field": exc.field or "body", "rule": exc.rule or exc.slug, "message": exc.detail})
+    return problem_response(
+        exc.status, exc.detail, slug=exc.slug, instance=instance, errors=errors, headers=exc.headers
+    )
 
 
 def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -128,14 +142,20 @@ def _rule_from_pydantic(err: dict[str, Any]) -> str:
     return kind.replace("_", "-")
 
 
-def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def _body_not_json(exc: RequestValidationError) -> bool:
+    """FastAPI hands a JSON route's body over unparsed (bytes) when its media type is not JSON."""
+    return any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes) for e in exc.errors())
+
+
+def validation_errors(exc: RequestValidationError, lang: str = "en") -> list[dict[str, str]]:
+    """``{field, rule, message}`` per pydantic error, the message from the catalogue (``api.i18n``) in ``lang``."""
     out = []
     for err in exc.errors():
         out.append(
             {
                 "field": _loc_to_field(err.get("loc", ())),
                 "rule": _rule_from_pydantic(err),
-                "message": str(err.get("msg", "invalid value")),
+                "message": i18n.pydantic_message(err, lang),
             }
         )
     return out
@@ -146,7 +166,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc)
+        if _body_not_json(exc):
+            return problem_response(
+                415,
+                "The request body must be JSON (Content-Type: application/json).",
+                slug="unsupported-media-type",
+                instance=request.url.path,
+                errors=[
+                    {"field": "Content-Type", "rule": "media-type-application-json", "message": "application/json"}
+                ],
+            )
+        errors = validation_errors(exc, i18n.current_language())
         if any(e["rule"] == "json-invalid" for e in errors):
             return problem_response(
                 400,
@@ -155,10 +185,9 @@ def install(app: FastAPI) -> None:
                 instance=request.url.path,
                 errors=errors,
             )
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem_response(
             422,
-            f"The request does not follow the rules: {summary}",
+            i18n.validation_summary(errors, "en"),
             slug="validation",
             instance=request.url.path,
             errors=errors,
@@ -177,12 +206,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        errors = []
-        if exc.field or exc.rule:
-            errors.append({"field": exc.field or "body", "rule": exc.rule or exc.slug, "message": exc.detail})
-        return problem_response(
-            exc.status, exc.detail, slug=exc.slug, instance=request.url.path, errors=errors, headers=exc.headers
-        )
+        return problem_error_response(exc, request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -236,10 +260,69 @@ def install(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": HTTP_TITLES[status]}
-    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    for status in (400, 401, 403, 404, 409, 410, 413, 415, 422, 503)
 }
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry for a route that can answer with these problem statuses."""
-    return {s: PROBLEM_RESPONSES[s] for s in statuses if s in PROBLEM_RESPONSES}
+def problem_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry for a route that can answer with these problem statuses; ``descriptions`` says
+    when the route gives one of them (e.g. 404 also while a job's results are not ready)."""
+    out: dict[int | str, dict[str, Any]] = {s: PROBLEM_RESPONSES[s] for s in statuses if s in PROBLEM_RESPONSES}
+    for status, text in (descriptions or {}).items():
+        out[status] = {**PROBLEM_RESPONSES[status], "description": text}
+    return out
+
+
+def document_framework_errors(routers: Iterable[APIRouter]) -> None:
+    """Add to every route's ``responses`` the problem statuses the framework and the middleware can give it
+    whatever the route itself declares: 400 (malformed JSON) and 413 (body over the limit) and 422 for a route
+    with a body, 415 for a JSON body sent as another media type, 422 for a route with parameters, 401/403 for a
+    route behind an API key, 503 (database unreachable) for a route that uses the database. Call on the routers
+    before they are included in the app."""
+    from fastapi.routing import APIRoute
+
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                _document_route(route)
+
+
+def _document_route(route: Any) -> None:
+    statuses: set[int] = set()
+    flat = route.dependant
+    names = _dependency_names(flat)
+    if route.body_field is not None:
+        statuses |= {400, 413, 422}
+        if not _is_form(route):
+            statuses.add(415)
+    if flat.path_params:
+        statuses.add(404)  # a path parameter may name nothing (or, with a control character, nothing at all)
+    if flat.path_params or flat.query_params or flat.header_params or _has_params(flat):
+        statuses.add(422)
+    if "authenticate" in names:
+        statuses |= {401, 403}
+    if "get_session" in names or "authenticate" in names:
+        statuses.add(503)
+    for status in sorted(statuses):
+        route.responses.setdefault(status, PROBLEM_RESPONSES[status])
+
+
+def _dependency_names(dependant: Any) -> set[str]:
+    names = set()
+    for dep in dependant.dependencies:
+        if dep.call is not None:
+            names.add(getattr(dep.call, "__name__", ""))
+        names |= _dependency_names(dep)
+    return names
+
+
+def _has_params(dependant: Any) -> bool:
+    return any(d.path_params or d.query_params or d.header_params or _has_params(d) for d in dependant.dependencies)
+
+
+def _is_form(route: Any) -> bool:
+    from fastapi import params
+
+    field = route.body_field
+    info = getattr(field, "field_info", None)
+    return isinstance(info, params.Form | params.File)

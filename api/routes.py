@@ -4,9 +4,11 @@ from fastapi import APIRouter
 
 from api.cases import router as cases
 from api.health import router as health
+from api.keys import me_router as me
 from api.keys import router as admin_keys
 from api.parameter_sets import admin_router as parameter_set_admin
 from api.parameter_sets import router as parameter_sets
+from api.portfolio import household_router as household_risk
 from api.portfolio import portfolios_router as portfolios
 from api.portfolio import stress_tests_router as stress_tests
 from api.screening import router as screenings
@@ -18,6 +20,7 @@ from api.web import router as web
 
 ALL_ROUTERS: list[APIRouter] = [
     health.router,
+    me.router,
     web.router,
     affordability.router,
     schedules.router,
@@ -29,5 +32,6 @@ ALL_ROUTERS: list[APIRouter] = [
     admin_keys.router,
     portfolios.router,
     stress_tests.router,
+    household_risk.router,
     screenings.router,
 ]

@@ -14,6 +14,7 @@ Timings are reported, never asserted.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -61,11 +62,22 @@ def full_run(n_scenarios: int) -> None:
     )
 
 
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.stress_test",
+        description="Stress-test kernel throughput (Numba vs NumPy, same run) and a full-size job-path run.",
+    )
+    ap.add_argument("--quick", action="store_true", help="fewer scenarios (1 000 in the full-size run)")
+    ap.add_argument("--full-run", type=int, metavar="N", help=argparse.SUPPRESS)
+    return ap
+
+
 def main(argv: list[str]) -> int:
-    if "--full-run" in argv:
-        full_run(int(argv[argv.index("--full-run") + 1]))
+    args = _parser().parse_args(argv)
+    if args.full_run is not None:
+        full_run(args.full_run)
         return 0
-    quick = "--quick" in argv
+    quick = args.quick
     threads = numba.get_num_threads()
     p = generate_portfolio(N_LOANS, seed=1)
     spec = scenario_from_dict({"preset": PRESET})

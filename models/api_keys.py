@@ -6,19 +6,13 @@ import hashlib
 import re
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.common import new_id, timestamp_column, utcnow
+from models.roles import Role as Role  # re-exported (defined without the database layer, for the CLI)
 
 KEY_PATTERN = re.compile(r"^le_[A-Za-z0-9_-]{20,128}$")
-
-
-class Role(StrEnum):
-    caseworker = "caseworker"
-    finance = "finance"
-    admin = "admin"
 
 
 class ApiKey(SQLModel, table=True):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel
 
+from loan_engine.cases import national_id as nid
 from models.common import json_column, timestamp_column, utcnow
 
 
@@ -37,15 +38,18 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit entry in the caller's transaction (it commits or rolls back with the change itself)."""
+    """Add an audit entry in the caller's transaction (it commits or rolls back with the change itself).
+
+    National identity numbers typed into free text (a reference, a reason, a label) are masked first: the
+    audit log is append-only, so what it stores can never be corrected afterwards."""
     entry = AuditEntry(
         actor_key_id=actor_key_id,
         actor_role=actor_role,
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
-        before=before,
-        after=after,
+        before=nid.mask_in_data(before),
+        after=nid.mask_in_data(after),
     )
     session.add(entry)
     return entry

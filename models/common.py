@@ -23,3 +23,20 @@ def json_column(nullable: bool = True) -> Any:
 
 def timestamp_column(nullable: bool = False) -> Any:
     return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def insert_if_absent(session: Any, row: Any, conflict_columns: list[str]) -> bool:
+    """``INSERT … ON CONFLICT (conflict_columns) DO NOTHING`` of a model instance (PostgreSQL and SQLite): safe
+    when several processes insert the same row at once. Returns whether this call inserted it."""
+    table = type(row).__table__
+    values = {c.name: getattr(row, c.name) for c in table.columns if getattr(row, c.name, None) is not None}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    stmt = stmt.values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    return bool(session.connection().execute(stmt).rowcount == 1)

@@ -83,10 +83,51 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+# Key of the PostgreSQL advisory lock held while migrating (any 64-bit number the application does not use
+# otherwise; "loan_eng" in ASCII).
+MIGRATION_LOCK_KEY = 0x6C6F616E5F656E67
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Serialise migrations across processes and machines: a PostgreSQL session advisory lock, or an exclusive
+    lock on a file next to a SQLite database. The second process waits, then finds the schema at head."""
+    if url.startswith("postgresql"):
+        import sqlalchemy as sa
+
+        lock_engine = create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with lock_engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                    conn.commit()
+        finally:
+            lock_engine.dispose()
+    elif url.startswith("sqlite") and ":///" in url and not url.endswith(":memory:"):
+        import fcntl
+
+        path = Path(url.split(":///", 1)[1])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(str(path) + ".migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:
+        yield
+
+
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate to ``revision``; run once however many processes start at the same moment (see migration_lock)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:

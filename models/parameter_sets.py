@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Date, Text, UniqueConstraint
@@ -92,8 +93,41 @@ def in_force(session: Session, on: date, kommune_number: str | None = None) -> S
                 StoredParameterSet.kommune_number == kommune_number,
             )
         )
-    rows = list(session.exec(stmt).all())
-    if not rows:
+    return pick_in_force(list(session.exec(stmt).all()), on, kommune_number)
+
+
+class SetIdentity(Protocol):
+    """What the selection rules look at (a stored row, or a cached catalogue entry)."""
+
+    @property
+    def set_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def valid_from(self) -> date: ...
+    @property
+    def kommune_number(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=SetIdentity)
+
+
+def pick_in_force(rows: Iterable[S], on: date, kommune_number: str | None = None) -> S | None:
+    """The rule for the set in force on ``on`` (one place; the query above and the in-process catalogue of
+    ``api.caching`` both use it): the latest ``valid_from`` not after it, a kommune's own set before the national
+    one, the highest version among equals."""
+    candidates = [
+        r
+        for r in rows
+        if r.valid_from <= on
+        and (r.kommune_number is None or (kommune_number is not None and r.kommune_number == kommune_number))
+    ]
+    if not candidates:
         return None
-    rows.sort(key=lambda r: (r.kommune_number is not None, r.valid_from, r.version), reverse=True)
-    return rows[0]
+    return max(candidates, key=lambda r: (r.kommune_number is not None, r.valid_from, r.version))
+
+
+def pick_by_id(rows: Iterable[S], set_id: str, version: int | None = None) -> S | None:
+    """The set with this id: the highest version unless ``version`` is given (as :func:`get`)."""
+    matching = [r for r in rows if r.set_id == set_id and (version is None or r.version == version)]
+    return max(matching, key=lambda r: r.version) if matching else None

@@ -88,10 +88,6 @@ def recalculate(
     doc = _parse(uw.FinancingPlanRequestIn, request, "application.financing_plan")
     plan = underwriting_service.plan_result(doc, params)
     out = uw.FinancingPlanOut.from_domain(plan).model_dump(mode="json")
-    if plan.grant is not None:
-        limit = float(plan.grant.loan_with_grant)
-        serviceable = plan.grant.serviceable
-    else:
-        limit = float(plan.final.max_loan) if plan.final is not None else 0.0
-        serviceable = plan.solution is not None
-    return Outcome(request=_request_document(doc), result=out, serviceable=serviceable, max_loan=limit)
+    return Outcome(
+        request=_request_document(doc), result=out, serviceable=plan.serviceable, max_loan=float(plan.max_loan)
+    )

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.underwriting.schemas import AffordabilityRequestIn, FinancingPlanRequestIn
+from api.cases.kinds import CalculationKind as CalculationKind  # re-exported (defined without pydantic, for the CLI)
+from api.strict import StrictNumbers
+from api.underwriting.schemas import MAX_TERM_YEARS, AffordabilityRequestIn, FinancingPlanRequestIn
 from loan_engine.cases.status import CaseStatus
 
 MAX_NOK = 1_000_000_000
@@ -29,7 +31,7 @@ def has_nul(value: Any) -> bool:
     return False
 
 
-class InputDocument(BaseModel):
+class InputDocument(StrictNumbers):
     """Request documents: unknown fields are refused, and so are NUL characters in any text."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,17 +50,12 @@ class Purpose(StrEnum):
     financing_certificate = "financing_certificate"
 
 
-class CalculationKind(StrEnum):
-    affordability = "affordability"
-    financing_plan = "financing-plan"
-
-
 class Outcome(StrEnum):
     granted = "granted"
     refused = "refused"
 
 
-class Application(BaseModel):
+class Application(StrictNumbers):
     """What the household applies for. ``affordability`` is an ``/v1/affordability`` request (household, income,
     costs, debts, loan wish, bank loan, dwelling); ``financing_plan`` a ``/v1/financing-plans`` request for a
     concrete purchase. A financing certificate (finansieringsbevis) has no dwelling yet: the assessment gives
@@ -90,7 +87,9 @@ class CaseCreate(InputDocument):
     application: Application
 
 
-class ParameterSetRef(BaseModel):
+class ParameterSetVersionRef(StrictNumbers):
+    """A parameter set at an exact version (as a stored calculation names it)."""
+
     id: str = Field(min_length=1, max_length=64)
     version: int = Field(ge=1, le=2**31 - 1)
 
@@ -102,7 +101,7 @@ class AssessmentRequest(InputDocument):
         default=CalculationKind.affordability,
         description="affordability (betjeningsevne, max loan) or financing-plan (needs application.financing_plan)",
     )
-    parameter_set: ParameterSetRef | None = Field(
+    parameter_set: ParameterSetVersionRef | None = Field(
         default=None, description="Use this stored set instead of the one in force on `on`."
     )
     on: date | None = Field(default=None, description="Use the parameter set in force on this date (default today).")
@@ -111,7 +110,7 @@ class AssessmentRequest(InputDocument):
 class CalculationOut(BaseModel):
     id: str
     kind: CalculationKind
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     serviceable: bool | None = Field(description="The calculation's advice: can the household carry the loan?")
     max_loan: float | None = Field(default=None, description="The largest startlån the calculation allows, NOK.")
     request: dict[str, Any]
@@ -122,16 +121,16 @@ class CalculationOut(BaseModel):
 
 class RecomputeOut(BaseModel):
     calculation_id: str
-    parameter_set: ParameterSetRef
+    parameter_set: ParameterSetVersionRef
     matches: bool = Field(description="True when recomputing with the stored set gives the stored result exactly.")
     differences: list[str] = Field(description="Dotted paths whose values differ (empty when matches).")
     result: dict[str, Any]
 
 
-class DecisionTerms(BaseModel):
+class DecisionTerms(StrictNumbers):
     model_config = ConfigDict(extra="forbid")  # inside DecisionIn, which refuses NUL characters
 
-    term_years: int = Field(ge=1, le=50)
+    term_years: int = Field(ge=1, le=MAX_TERM_YEARS)
     rate_type: Literal["floating", "fixed"] = "floating"
     fixation_years: int | None = Field(default=None, ge=1, le=20)
     repayment: Literal["annuity", "serial"] = "annuity"

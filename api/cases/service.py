@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import hashlib
 import json
 from dataclasses import dataclass
@@ -36,25 +35,24 @@ from api.cases.schemas import (
     DecisionOut,
     ExpiryReport,
     Outcome,
-    ParameterSetRef,
+    ParameterSetVersionRef,
     PayoutIn,
     PayoutOut,
     RecomputeOut,
 )
 from api.parameter_sets import service as parameter_set_service
+from loan_engine.cases import decisions
 from loan_engine.cases import national_id as nid
 from loan_engine.cases.status import CaseStatus, transition
 from loan_engine.errors import Conflict, InvalidInput, NotFound
 from models import audit
 from models import cases as repo
+from models import parameter_sets as pset_repo
 from models.audit import AuditEntry
 from models.cases import Case, CaseCalculation, Decision
 from models.common import utcnow
 from models.idempotency import IdempotencyRecord
 
-APPEAL_WEEKS = 3
-PROMISE_MONTHS = 3
-MAX_PROMISE_MONTHS = 12
 CASES_PATH = "/v1/cases"
 
 
@@ -82,13 +80,6 @@ CLI_ACTOR = Actor(key_id=None, role="cli", kommune_number=None)
 def _utc(value: datetime) -> datetime:
     """SQLite gives naive datetimes back (stored as UTC); PostgreSQL gives aware ones."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole calendar months (the 31st becomes the month's last day)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _canonical_hash(data: Any) -> str:
@@ -165,7 +156,7 @@ def calculation_out(row: CaseCalculation) -> CalculationOut:
     return CalculationOut(
         id=row.id,
         kind=CalculationKind(row.kind),
-        parameter_set=ParameterSetRef(id=row.parameter_set_id, version=row.parameter_set_version),
+        parameter_set=ParameterSetVersionRef(id=row.parameter_set_id, version=row.parameter_set_version),
         serviceable=row.serviceable,
         max_loan=row.max_loan,
         request=row.request,
@@ -483,7 +474,7 @@ def recompute(session: Session, actor: Actor, case_id: str, calculation_id: str)
     differences = list(_differences(stored.result, again.result))
     return RecomputeOut(
         calculation_id=stored.id,
-        parameter_set=ParameterSetRef(id=row.set_id, version=row.version),
+        parameter_set=ParameterSetVersionRef(id=row.set_id, version=row.version),
         matches=not differences,
         differences=differences[:50],
         result=again.result,
@@ -522,58 +513,28 @@ def _decision_calculation(session: Session, case: Case, calculation_id: str | No
     return rows[-1]
 
 
-def _validate_decision(body: DecisionIn, calculation: CaseCalculation, decided_on: date) -> tuple[bool, date | None]:
-    """Returns (against_advice, valid_until)."""
-    granted = body.outcome is Outcome.granted
-    if granted:
-        if body.loan_amount <= 0 and body.grant_amount <= 0:
-            raise InvalidInput(
-                "A granted decision gives a loan, a grant or both.", field="loan_amount", rule="granted-amount-positive"
-            )
-        if body.loan_amount > 0 and body.terms is None:
-            raise InvalidInput(
-                "A granted loan needs its terms (term_years, rate_type, …).", field="terms", rule="terms-required"
-            )
-        if body.terms is not None and body.terms.rate_type == "fixed" and body.terms.fixation_years is None:
-            raise InvalidInput(
-                "A fixed rate needs fixation_years.", field="terms.fixation_years", rule="fixation-years-required"
-            )
-        valid_until = body.valid_until or add_months(decided_on, PROMISE_MONTHS)
-        if valid_until <= decided_on:
-            raise InvalidInput(
-                "valid_until must be after the decision date.", field="valid_until", rule="valid-until-after-decision"
-            )
-        if valid_until > add_months(decided_on, MAX_PROMISE_MONTHS):
-            raise InvalidInput(
-                f"A promise holds at most {MAX_PROMISE_MONTHS} months.",
-                field="valid_until",
-                rule=f"valid-until-max-{MAX_PROMISE_MONTHS}-months",
-            )
-    else:
-        if body.loan_amount or body.grant_amount:
-            raise InvalidInput("A refusal grants no amounts.", field="loan_amount", rule="refused-without-amounts")
-        if body.valid_until is not None:
-            raise InvalidInput("A refusal has no valid_until.", field="valid_until", rule="refused-without-promise")
-        valid_until = None
-    against_advice = bool(
-        granted
-        and body.loan_amount > 0
-        and (
-            calculation.serviceable is False
-            or (calculation.max_loan is not None and body.loan_amount > calculation.max_loan)
-        )
+def _policy(session: Session, calculation: CaseCalculation) -> decisions.CasePolicy:
+    """The case rules of the parameter set the calculation used (the built-in default's where it has none)."""
+    row = pset_repo.get(session, calculation.parameter_set_id, calculation.parameter_set_version)
+    return decisions.case_policy(parameter_set_service.parsed(row) if row is not None else None)
+
+
+def _validate_decision(
+    body: DecisionIn, calculation: CaseCalculation, decided_on: date, policy: decisions.CasePolicy
+) -> tuple[bool, date | None]:
+    """Returns (against_advice, valid_until): :func:`loan_engine.cases.decisions.check_decision`."""
+    draft = decisions.DecisionDraft(
+        granted=body.outcome is Outcome.granted,
+        loan_amount=body.loan_amount,
+        grant_amount=body.grant_amount,
+        has_terms=body.terms is not None,
+        fixed_rate=body.terms is not None and body.terms.rate_type == "fixed",
+        fixation_years=body.terms.fixation_years if body.terms is not None else None,
+        valid_until=body.valid_until,
+        fraradning=body.fraradning,
     )
-    if against_advice and not (body.fraradning and body.fraradning.strip()):
-        cap = ""
-        if calculation.max_loan is not None:
-            cap = f" (at most {calculation.max_loan:,.0f} NOK)".replace(",", " ")
-        raise InvalidInput(
-            f"The loan is granted against the calculation's advice{cap}: the written advice against "
-            "(frarådning, finansavtaleloven) must be given in `fraradning`.",
-            field="fraradning",
-            rule="fraradning-required",
-        )
-    return against_advice, valid_until
+    advice = decisions.Advice(serviceable=calculation.serviceable, max_loan=calculation.max_loan)
+    return decisions.check_decision(draft, advice, decided_on, policy)
 
 
 def decide(
@@ -591,7 +552,8 @@ def decide(
     now = now or utcnow()
     decided_on = now.date()
     calculation = _decision_calculation(session, case, body.calculation_id)
-    against_advice, valid_until = _validate_decision(body, calculation, decided_on)
+    policy = _policy(session, calculation)
+    against_advice, valid_until = _validate_decision(body, calculation, decided_on, policy)
     previous = repo.latest_decision(session, case.id)
     before = _snapshot(case)
     _move(session, case, expected_version, CaseStatus.decided)
@@ -608,7 +570,7 @@ def decide(
         fraradning=body.fraradning,
         calculation_id=calculation.id,
         valid_until=valid_until,
-        appeal_deadline=decided_on + timedelta(weeks=APPEAL_WEEKS),
+        appeal_deadline=decisions.appeal_deadline(decided_on, policy),
         decided_by=actor.key_id,
         decided_at=now,
     )
@@ -647,16 +609,9 @@ def appeal(
     assert decision is not None  # a decided case has a decision
     today = today or date.today()
     received = body.received_on or today
-    if received > today:
-        raise InvalidInput("received_on is in the future.", field="received_on", rule="not-in-future")
-    if received < decision.decided_at.date():
-        raise InvalidInput("received_on is before the decision.", field="received_on", rule="after-decision")
-    if received > decision.appeal_deadline:
-        raise Conflict(
-            f"The appeal deadline ({APPEAL_WEEKS} weeks) was {decision.appeal_deadline.isoformat()}.",
-            field="received_on",
-            rule="appeal-deadline-passed",
-        )
+    calculation = repo.get_calculation(session, case.id, decision.calculation_id) if decision.calculation_id else None
+    policy = _policy(session, calculation) if calculation is not None else decisions.case_policy()
+    decisions.check_appeal(received, today, decision.decided_at.date(), decision.appeal_deadline, policy)
     before = _snapshot(case)
     received_at = datetime.combine(received, utcnow().time(), UTC)
     _move(
@@ -693,26 +648,13 @@ def pay_out(
     transition(case.status, CaseStatus.paid_out)
     decision = repo.latest_decision(session, case.id)
     assert decision is not None
-    if decision.outcome != Outcome.granted.value:
-        raise Conflict("Only a granted decision can be paid out.", field="status", rule="payout-requires-grant")
     today = today or date.today()
     paid_on = body.paid_out_on or today
-    if paid_on > today:
-        raise InvalidInput("paid_out_on is in the future.", field="paid_out_on", rule="not-in-future")
-    if decision.valid_until is not None and paid_on > decision.valid_until:
-        raise Conflict(
-            f"The promise expired on {decision.valid_until.isoformat()}; it can no longer be paid out.",
-            field="paid_out_on",
-            rule="promise-expired",
-        )
     granted = decision.loan_amount + decision.grant_amount
     amount = body.amount if body.amount is not None else granted
-    if amount > granted + 0.5:
-        raise InvalidInput(
-            f"The payout is more than was granted ({granted:,.0f} NOK).".replace(",", " "),
-            field="amount",
-            rule="payout-within-decision",
-        )
+    decisions.check_payout(
+        decision.outcome == Outcome.granted.value, paid_on, today, decision.valid_until, amount, granted
+    )
     before = _snapshot(case)
     paid_at = datetime.combine(paid_on, utcnow().time(), UTC)
     _move(session, case, expected_version, CaseStatus.paid_out, paid_out_at=paid_at, paid_out_amount=amount)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import admin, cases, screening, stress_test, underwriting
+from api.cli import admin, cases, screening, stress_test, underwriting, worker
 
 app = typer.Typer(
     name="loan-engine",
@@ -23,6 +23,7 @@ cases.register(app)
 underwriting.register(app)
 stress_test.register(app)
 screening.register(app)
+worker.register(app)
 
 
 def main() -> None:

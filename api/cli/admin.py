@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlmodel import col, select
 
 from api.cli.common import console, db_session, fail, print_json
-from api.settings import get_settings
-from models import api_keys, db
-from models.api_keys import ApiKey, Role
-from models.common import utcnow
+from models.roles import Role
+
+# The database layer is imported inside the commands (`loan-engine --help` must not load it).
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -30,13 +27,20 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
 ) -> None:
-    """Start the HTTP service (migrates the database and seeds the demo data first)."""
+    """Start the HTTP service (migrates the database and seeds the demo data first).
+
+    Jobs run in the service's processes unless LOAN_ENGINE_RUN_JOBS=false (then run `loan-engine worker`)."""
     import uvicorn
 
+    from api.settings import get_settings
+    from models import db
+
     settings = get_settings()
+    if settings.auto_migrate:
+        db.upgrade(settings.migration_url)  # once, before the workers fork (they find the schema at head)
     console.print(
-        f"loan_engine on http://{host}:{port}  (docs: /docs, database: {settings.sqlalchemy_url.split('://')[0]},"
-        f" demo data: {settings.demo_data})"
+        f"loan_engine on http://{host}:{port}  (docs: {'/docs' if settings.docs_enabled else 'off'}, database: "
+        f"{settings.sqlalchemy_url.split('://')[0]}, demo data: {settings.demo_data}, jobs in-process: {settings.run_jobs})"
     )
     if settings.demo_data:
         from api.seed import DEMO_KEYS
@@ -59,16 +63,43 @@ def seed_command(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Run the migrations up to REVISION (default head)."""
-    db.upgrade(get_settings().sqlalchemy_url, revision)
+    """Run the migrations up to REVISION (default head), as LOAN_ENGINE_MIGRATION_DATABASE_URL when it is set."""
+    from api.settings import get_settings
+    from models import db
+
+    db.upgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
-    """Undo migrations down to REVISION."""
-    db.downgrade(get_settings().sqlalchemy_url, revision)
+    """Undo migrations down to REVISION (as the migration role when one is set)."""
+    from api.settings import get_settings
+    from models import db
+
+    db.downgrade(get_settings().migration_url, revision)
     console.print(f"database at {revision}")
+
+
+@db_app.command("grant-service-role")
+def db_grant_service_role(
+    role: Annotated[str, typer.Argument(help="The existing PostgreSQL role the service connects as.")],
+) -> None:
+    """Grant the service's role what it needs and no more: DML on the tables, INSERT and SELECT only on
+    audit_log, SELECT only on alembic_version. Runs as the migration (owner) role; run it again after migrations
+    that add tables. See docs/database-roles.md."""
+    from api import db_roles
+    from api.settings import get_settings
+    from models import db
+
+    settings = get_settings()
+    try:
+        statements = db_roles.grant_service_role(db.get_engine(settings.migration_url), role)
+    except db_roles.RoleError as exc:
+        fail(str(exc))
+    for sql in statements:
+        console.print(sql, highlight=False)
+    console.print(f"granted the service role {role}")
 
 
 @keys_app.command("create")
@@ -81,6 +112,8 @@ def keys_create(
     """Create an API key. The secret is printed once and never stored."""
     if not (len(kommune) == 4 and kommune.isdigit()):
         fail("--kommune must be a 4-digit kommunenummer (rule kommune-number-format)")
+    from models import api_keys
+
     with db_session() as session:
         key, secret = api_keys.create_key(session, role=role, kommune_number=kommune, label=label)
         from models import audit
@@ -102,10 +135,32 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List keys (never the secrets)."""
+    from rich.table import Table
+    from sqlmodel import col, select
+
+    from api.cli.human import when
+    from models.api_keys import ApiKey
+
     with db_session() as session:
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": k.id,
+                        "prefix": k.prefix,
+                        "role": k.role,
+                        "kommune_number": k.kommune_number,
+                        "label": k.label,
+                        "created_at": k.created_at.isoformat(),
+                        "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                    }
+                    for k in rows
+                ]
+            )
+            return
         table = Table("id", "prefix", "role", "kommune", "label", "created", "revoked")
         for k in rows:
             table.add_row(
@@ -114,8 +169,8 @@ def keys_list() -> None:
                 k.role,
                 k.kommune_number,
                 k.label,
-                k.created_at.isoformat(timespec="seconds"),
-                k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+                when(k.created_at),
+                when(k.revoked_at) if k.revoked_at else "",
             )
     console.print(table)
 
@@ -123,6 +178,9 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`).")]) -> None:
     """Revoke a key at once."""
+    from models.api_keys import ApiKey
+    from models.common import utcnow
+
     with db_session() as session:
         key = session.get(ApiKey, key_id)
         if key is None:
@@ -142,3 +200,33 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `
             after={"revoked_at": key.revoked_at.isoformat()},
         )
     console.print(f"revoked {key_id}")
+
+
+@keys_app.command("revoke-demo")
+def keys_revoke_demo() -> None:
+    """Revoke the public demo keys (needed before the service starts in production on a database that was
+    once started with demo data)."""
+    from api.security import active_demo_keys
+    from models.api_keys import ApiKey
+    from models.common import utcnow
+
+    with db_session(migrate=False) as session:
+        found = active_demo_keys(session)
+        for demo in found:
+            key = session.get(ApiKey, demo.key_id)
+            assert key is not None
+            key.revoked_at = utcnow()
+            session.add(key)
+            from models import audit
+
+            audit.record(
+                session,
+                actor_key_id=None,
+                actor_role="cli",
+                action="api-key.revoke",
+                entity_type="api_key",
+                entity_id=key.id,
+                before={"revoked_at": None},
+                after={"revoked_at": key.revoked_at.isoformat(), "reason": "demo key"},
+            )
+    console.print(f"revoked {len(found)} demo key(s)")

@@ -8,25 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from api.cases import service
-from api.cases.schemas import (
-    AppealIn,
-    AssessmentRequest,
-    CalculationKind,
-    CaseCreate,
-    DecisionIn,
-    ParameterSetRef,
-    PayoutIn,
-)
-from api.cases.service import CLI_ACTOR
+from api.cases.kinds import CalculationKind
 from api.cli.common import console, db_session, domain_error, fail, parse_model, print_json, read_json_file
-from api.parameter_sets import service as parameter_set_service
 from loan_engine.cases.status import CaseStatus
 from loan_engine.errors import DomainError
-from models import audit
-from models import parameter_sets as parameter_set_repo
+
+# The services, schemas and the database layer are imported inside the commands (`loan-engine --help` must not
+# load them).
 
 cases_app = typer.Typer(help="Startlån cases: create, assess, decide, appeal, pay out, expire.", no_args_is_help=True)
 parameter_sets_app = typer.Typer(help="Versioned parameter sets: load a new one, list them.", no_args_is_help=True)
@@ -40,6 +29,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _current_version(case_id: str) -> int:
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     with db_session() as session:
         return service.visible_case(session, CLI_ACTOR, case_id).version
 
@@ -51,6 +43,10 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a case (draft) from an application file."""
+    from api.cases import service
+    from api.cases.schemas import CaseCreate
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(CaseCreate, read_json_file(file), str(file))
     try:
         with db_session() as session:
@@ -75,6 +71,10 @@ def assess(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the calculation with the parameter set in force and store it; the case becomes assessed."""
+    from api.cases import service
+    from api.cases.schemas import AssessmentRequest, ParameterSetVersionRef
+    from api.cases.service import CLI_ACTOR
+
     try:
         on_date = date.fromisoformat(on) if on else None
     except ValueError:
@@ -83,7 +83,7 @@ def assess(
     if parameter_set is not None:
         if parameter_set_version is None:
             fail("--parameter-set needs --parameter-set-version")
-        ref = ParameterSetRef(id=parameter_set, version=parameter_set_version)
+        ref = ParameterSetVersionRef(id=parameter_set, version=parameter_set_version)
     try:
         with db_session() as session:
             request = AssessmentRequest(kind=kind, parameter_set=ref, on=on_date)
@@ -94,7 +94,9 @@ def assess(
         print_json(out.model_dump(mode="json"))
     else:
         advice = {True: "serviceable", False: "NOT serviceable", None: "no advice"}[out.serviceable]
-        max_loan = f", max loan {out.max_loan:,.0f} NOK".replace(",", " ") if out.max_loan is not None else ""
+        from api.cli.human import nok
+
+        max_loan = f", max loan {nok(out.max_loan)}" if out.max_loan is not None else ""
         console.print(
             f"case {case_id} assessed: calculation {out.id} ({out.kind.value}, parameter set "
             f"{out.parameter_set.id} v{out.parameter_set.version}): {advice}{max_loan}"
@@ -112,6 +114,10 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide the case (vedtak). The file's `version` is checked if given (else the current version is used)."""
+    from api.cases import service
+    from api.cases.schemas import DecisionIn
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(DecisionIn, read_json_file(file), str(file))
     try:
         version = _versioned_command(case_id, body.version)
@@ -122,10 +128,12 @@ def decide(
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
+        from api.cli.human import day, nok
+
         d = out.decisions[-1]
         console.print(
-            f"case {case_id} decided: {d.outcome.value}, loan {d.loan_amount:,.0f} NOK, grant {d.grant_amount:,.0f} "
-            f"NOK, valid until {d.valid_until or '-'}, appeal deadline {d.appeal_deadline}"
+            f"case {case_id} decided: {d.outcome.value}, loan {nok(d.loan_amount)}, grant {nok(d.grant_amount)}, "
+            f"valid until {day(d.valid_until)}, appeal deadline {day(d.appeal_deadline)}"
             + (" — granted AGAINST the calculation's advice (frarådning given)" if d.against_advice else "")
         )
 
@@ -135,8 +143,13 @@ def appeal(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     reason: Annotated[str, typer.Option(help="What the applicant appeals against.")],
     received_on: Annotated[str | None, typer.Option(help="Date received (YYYY-MM-DD), default today.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Register an appeal (klage) against the latest decision."""
+    from api.cases import service
+    from api.cases.schemas import AppealIn
+    from api.cases.service import CLI_ACTOR
+
     data = {"reason": reason, "received_on": received_on}
     body = parse_model(AppealIn, data, "appeal")
     try:
@@ -144,6 +157,9 @@ def appeal(
             out = service.appeal(session, CLI_ACTOR, case_id, body, expected_version=_current_version(case_id))
     except DomainError as exc:
         domain_error(exc)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
     console.print(f"case {case_id}: appeal registered (status {out.status.value})")
 
 
@@ -151,20 +167,34 @@ def appeal(
 def payout(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     amount: Annotated[float | None, typer.Option(help="Amount paid out, NOK (default: as granted).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Register the payout of a granted loan."""
+    from api.cases import service
+    from api.cases.schemas import PayoutIn
+    from api.cases.service import CLI_ACTOR
+
     body = parse_model(PayoutIn, {"amount": amount}, "payout")
     try:
         with db_session() as session:
             out = service.pay_out(session, CLI_ACTOR, case_id, body, expected_version=_current_version(case_id))
     except DomainError as exc:
         domain_error(exc)
-    console.print(f"case {case_id}: paid out (status {out.status.value})")
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    from api.cli.human import nok
+
+    paid = out.payout.amount if out.payout else None
+    console.print(f"case {case_id}: paid out {nok(paid)} (status {out.status.value})")
 
 
 @cases_app.command("show")
 def show(case_id: Annotated[str, typer.Argument(help="The case id.")]) -> None:
     """Print the case with its calculations and decisions as JSON."""
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         with db_session() as session:
             out = service.case_out(session, CLI_ACTOR, service.visible_case(session, CLI_ACTOR, case_id))
@@ -182,6 +212,11 @@ def list_cases(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, newest first."""
+    from rich.table import Table
+
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         with db_session() as session:
             page = service.list_cases(
@@ -192,6 +227,8 @@ def list_cases(
     if as_json:
         print_json(page.model_dump(mode="json"))
         return
+    from api.cli.human import when
+
     table = Table("id", "kommune", "status", "version", "reference", "purpose", "created")
     for c in page.items:
         table.add_row(
@@ -201,7 +238,7 @@ def list_cases(
             str(c.version),
             c.reference or "",
             c.purpose or "",
-            c.created_at.isoformat(timespec="seconds"),
+            when(c.created_at),
         )
     console.print(table)
     if page.next_cursor:
@@ -212,14 +249,21 @@ def list_cases(
 def expire(
     today: Annotated[str | None, typer.Option(help="Treat this date as today (YYYY-MM-DD).")] = None,
     kommune: Annotated[str | None, typer.Option(help="Only this kommune's cases.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Expire granted promises (tilsagn) not paid out before their valid_until date."""
+    from api.cases import service
+    from api.cases.service import CLI_ACTOR
+
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:
         fail("--today must be a date YYYY-MM-DD")
     with db_session() as session:
         report = service.expire_due(session, CLI_ACTOR, today=day, kommune_number=kommune)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
     console.print(
         f"expired {len(report.expired)} case(s)"
         + (f"; {len(report.skipped_changed)} changed meanwhile and were left alone" if report.skipped_changed else "")
@@ -229,8 +273,13 @@ def expire(
 
 
 @parameter_sets_app.command("load")
-def load(file: Annotated[Path, typer.Argument(help="A parameter-set JSON document.")]) -> None:
+def load(
+    file: Annotated[Path, typer.Argument(help="A parameter-set JSON document.")], as_json: JsonOpt = False
+) -> None:
     """Validate and store a new parameter set (or a new version). Stored versions are never changed."""
+    from api.parameter_sets import service as parameter_set_service
+    from models import audit
+
     document = read_json_file(file)
     if not isinstance(document, dict):
         fail(f"{file}: a parameter set is a JSON object")
@@ -255,12 +304,19 @@ def load(file: Annotated[Path, typer.Argument(help="A parameter-set JSON documen
             set_id, version, valid_from = row.set_id, row.version, row.valid_from
     except DomainError as exc:
         domain_error(exc)
+    if as_json:
+        print_json({"id": set_id, "version": version, "valid_from": valid_from.isoformat()})
+        return
     console.print(f"loaded parameter set {set_id} v{version} (valid from {valid_from.isoformat()})")
 
 
 @parameter_sets_app.command("list")
 def list_sets(as_json: JsonOpt = False) -> None:
     """Every stored parameter set and version, newest first."""
+    from rich.table import Table
+
+    from models import parameter_sets as parameter_set_repo
+
     with db_session() as session:
         rows = [
             {
@@ -276,12 +332,14 @@ def list_sets(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
+    from api.cli.human import day
+
     table = Table("id", "version", "valid from", "kommune", "description", "checksum")
     for r in rows:
         table.add_row(
             str(r["id"]),
             str(r["version"]),
-            str(r["valid_from"]),
+            day(str(r["valid_from"])),
             str(r["kommune_number"] or "national"),
             str(r["description"])[:60],
             str(r["checksum"]),

@@ -1,4 +1,8 @@
-"""Helpers shared by the CLI commands: settings, a database session, reading JSON, error output."""
+"""Helpers shared by the CLI commands: settings, a database session, reading JSON, error output.
+
+Kept light on purpose: ``loan-engine --help`` imports every command module, so nothing here (or at the top of a
+command module) may import NumPy/Numba, SQLAlchemy/SQLModel or FastAPI; commands import those inside their bodies
+(tests/ops/test_cold_start.py checks it)."""
 
 from __future__ import annotations
 
@@ -6,18 +10,18 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from sqlmodel import Session
 
-from api.settings import get_settings
-from loan_engine.errors import DomainError
-from models import db
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlmodel import Session
 
-M = TypeVar("M", bound=BaseModel)
+    from loan_engine.errors import DomainError
+
+M = TypeVar("M", bound="BaseModel")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -42,6 +46,8 @@ def read_json_file(path: Path) -> Any:
 
 
 def parse_model(model: type[M], data: Any, source: str) -> M:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -60,13 +66,15 @@ def domain_error(exc: DomainError) -> NoReturn:
 @contextmanager
 def db_session(migrate: bool = True) -> Iterator[Session]:
     """A session on the configured database (migrated to head first), committed on success."""
+    from api.settings import get_settings
+    from models import db
+
     settings = get_settings()
     url = settings.sqlalchemy_url
     if migrate and settings.auto_migrate:
-        db.upgrade(url)
+        db.upgrade(settings.migration_url)
     engine = db.get_engine(url)
     if migrate:
-        from api.parameter_sets import service as _parameter_sets  # noqa: F401  (registers its seeder)
         from api.seed import seed
 
         with db.session_scope(engine) as session:

@@ -1,33 +1,42 @@
 """``loan-engine screen``: screen a tenant register for ownership potential (leie til eie), or write a sample one.
 
     loan-engine screen tenants.csv --prices prices.csv --out results.csv [--json] [--date 2026-03-01]
+    loan-engine screen tenants.csv --prices prices.csv --out results.xlsx [--lang nb|en]
     loan-engine screen sample --households 1000 --out tenants.csv [--prices-out prices.csv]
 
 The first form reads the register (CSV or Parquet; UTF-8 or Windows-1252; ``;`` or ``,``; decimal comma or point),
-shows a progress bar, writes the ranked list (CSV, or JSON with ``--json``), prints the kommune summary and the
-row errors. The parameter set is the built-in one in force on the screening date (no database needed); ``--db``
+shows a progress bar, writes the ranked list to ``--out`` in the format its name ends with (``.csv``: the
+machine-readable list, or with ``--lang``/``--excel`` the Excel-ready one in that language; ``.xlsx``: results,
+summary and areas sheets; ``.json``: summary + households), prints the kommune summary and the row errors.
+``--json`` writes one JSON document (summary, source, row errors, households) to standard output; the progress
+bar and the tables then go to standard error. A column that is not known but looks like a known one stops the
+run with an error naming both, unless ``--allow-unknown-columns``. The parameter set is the built-in one in force on the screening date (no database needed); ``--db``
 uses the service's stored sets for the kommune instead. The second form (the word ``sample`` in place of the file;
 write ``./sample`` for a file of that name) writes an invented register and price table for demos and tests.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from api.cli.common import console, domain_error, fail
+from api.cli.common import console, domain_error, err_console, fail
 from loan_engine.errors import DomainError
-from loan_engine.parameters import UnderwritingParameters, builtin_parameter_sets, underwriting_parameters
-from loan_engine.screening import synthetic
-from loan_engine.screening.engine import ScreeningOptions
 from loan_engine.screening.io import MAX_FILE_BYTES
-from loan_engine.screening.ranking import records_csv, records_json
-from loan_engine.screening.run import PROGRESS_TOTAL, ScreeningRun, run_screening
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from loan_engine.exports import Lang
+    from loan_engine.parameters import UnderwritingParameters
+    from loan_engine.screening.run import ScreeningRun
+
+# The screening engine (NumPy) and the parameter sets are imported inside the command (`loan-engine --help`
+# must not load them).
 
 SAMPLE = "sample"
 MAX_ERRORS_SHOWN = 20
@@ -38,6 +47,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _parameters(on: date, kommune: str | None, use_db: bool) -> UnderwritingParameters:
+    from loan_engine.parameters import builtin_parameter_sets, underwriting_parameters
+
     if use_db:
         from api.cli.common import db_session
         from api.parameter_sets import service
@@ -56,10 +67,27 @@ def screen_command(
     ],
     prices: Annotated[Path | None, typer.Option("--prices", help="Price table (CSV or Parquet).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the results (or the sample).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Write JSON (summary + ranked households).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Write JSON (summary, source, row errors, households) to standard output.")
+    ] = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="nb or en: headers and values of the CSV/XLSX written to --out.")
+    ] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="Excel-ready CSV (bokmål unless --lang en).")] = False,
+    allow_unknown_columns: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown-columns", help="Screen even if a column looks like a known one; it is then ignored."
+        ),
+    ] = False,
     on: Annotated[str | None, typer.Option("--date", help="Screening date YYYY-MM-DD (default today).")] = None,
     count_bostotte: Annotated[bool, typer.Option(help="Count today's bostøtte as income.")] = False,
-    max_grant_share: Annotated[float, typer.Option(help="Largest grant as a share of the price.")] = 0.25,
+    max_grant_percent: Annotated[
+        float, typer.Option("--max-grant-percent", help="Largest grant, percent of the price (as on the web page).")
+    ] = 25.0,
+    max_grant_share: Annotated[
+        float | None, typer.Option(hidden=True, help="Old form: largest grant as a share (0.25).")
+    ] = None,
     max_grant: Annotated[float | None, typer.Option(help="Largest grant, NOK.")] = None,
     purchase_costs_percent: Annotated[float, typer.Option(help="Purchase costs, percent of the price.")] = 0.0,
     kommune: Annotated[str | None, typer.Option(help="Kommune number for --db parameter sets.")] = None,
@@ -79,10 +107,22 @@ def screen_command(
         return
     if prices is None:
         fail("--prices is required: the price table (area + price_per_m2, or area + rooms + price).")
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from loan_engine.screening.engine import ScreeningOptions
+    from loan_engine.screening.ranking import results_json, results_xlsx, write_results_csv
+    from loan_engine.screening.run import PROGRESS_TOTAL, run_screening
+
+    if lang not in (None, "nb", "en"):
+        fail(f"--lang {lang!r}: use nb or en.")
+    suffix = out.suffix.lower() if out is not None else ""
+    if out is not None and suffix not in (".csv", ".xlsx", ".json", ".txt", ""):
+        fail(f"--out {out}: the name must end with .csv, .xlsx or .json.")
+    screen_console = err_console if as_json else console
     options = ScreeningOptions(
         screening_date=screening_date,
         count_bostotte=count_bostotte,
-        max_grant_share=max_grant_share,
+        max_grant_share=max_grant_share if max_grant_share is not None else max_grant_percent / 100,
         max_grant=max_grant,
         purchase_costs_percent=purchase_costs_percent,
     )
@@ -93,7 +133,7 @@ def screen_command(
             BarColumn(),
             TaskProgressColumn(),
             TimeElapsedColumn(),
-            console=console,
+            console=screen_console,
             transient=False,
         ) as bar:
             task = bar.add_task(f"screening {Path(file).name}", total=PROGRESS_TOTAL)
@@ -101,21 +141,48 @@ def screen_command(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            run = run_screening(Path(file), prices, params, options, max_bytes=max_bytes, progress=progress)
+            run = run_screening(
+                Path(file),
+                prices,
+                params,
+                options,
+                max_bytes=max_bytes,
+                progress=progress,
+                allow_unknown_columns=allow_unknown_columns,
+            )
     except DomainError as exc:
         domain_error(exc)
     if out is not None:
-        data = records_json(run.records, run.summary) if as_json else records_csv(run.records)
+        chosen: Lang = "en" if lang == "en" else "nb"
+        if suffix == ".xlsx":
+            data = results_xlsx(run.columns, run.summary, lang=chosen)
+        elif suffix == ".json":
+            data = results_json(run.columns, run.summary)
+        else:
+            data = None  # written piece by piece below
         try:
-            out.write_bytes(data)
+            if data is not None:
+                out.write_bytes(data)
+            else:
+                with out.open("wb") as f:
+                    if lang or excel:
+                        write_results_csv(run.columns, f, lang=chosen, excel=True)
+                    else:
+                        write_results_csv(run.columns, f)
         except OSError as exc:
             fail(f"{out}: cannot write ({exc.strerror}).")
-    _print(run, out)
+    _print(run, out, screen_console)
+    if as_json:
+        doc = results_json(run.columns, run.summary, {"source": run.source, "errors": run.errors_document()})
+        sys.stdout.flush()
+        typer.echo(doc.decode("utf-8"))
 
 
 def _sample(households: int, seed: int, out: Path | None, prices_out: Path | None, on: date) -> None:
     if out is None:
         fail("--out is required: where to write the sample register.")
+    from loan_engine.screening import synthetic
+
     records = synthetic.sample_households(households, seed=seed, screening_date=on)
     try:
         out.write_text(synthetic.to_csv(records), encoding="utf-8")
@@ -129,7 +196,11 @@ def _sample(households: int, seed: int, out: Path | None, prices_out: Path | Non
     )
 
 
-def _print(run: ScreeningRun, out: Path | None) -> None:
+def _print(run: ScreeningRun, out: Path | None, console: Console = console) -> None:
+    from rich.table import Table
+
+    from api.cli.human import num
+
     s = run.summary
     src = run.source
     console.print(
@@ -150,13 +221,14 @@ def _print(run: ScreeningRun, out: Path | None) -> None:
         ("could own only with a grant", "could_own_only_with_grant"),
         ("not within reach", "not_within_reach"),
         ("municipal dwellings freed", "dwellings_freed"),
+        ("could own, contract already ended", "could_own_contract_already_ended"),
         ("total startlån (NOK)", "total_startlan"),
         ("total grant (NOK)", "total_grant"),
         ("could own, contract ending within 4 months", "could_own_contract_ending_within_4_months"),
         ("could own, contract ending within 12 months", "could_own_contract_ending_within_12_months"),
     ):
         v = s.get(key)
-        table.add_row(label, f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
+        table.add_row(label, num(v) if isinstance(v, int | float) else str(v))
     console.print(table)
     for a in s["assumptions"]:
         console.print(f"  [dim]• {a}[/]")

@@ -10,21 +10,21 @@ Parameter sets: the built-in sets by default (the request's ``parameter_set`` or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from pydantic import BaseModel
-from rich.table import Table
 
 from api.cli.common import console, domain_error, parse_model, print_json, read_json_file
-from api.underwriting import schemas as uw
 from loan_engine.errors import DomainError
-from loan_engine.parameters import (
-    UnderwritingParameters,
-    builtin_parameter_set,
-    default_parameter_set,
-    underwriting_parameters,
-)
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+    from loan_engine.parameters import UnderwritingParameters
+
+# The schemas and the calculations are imported inside the commands (`loan-engine --help` must not load them).
 
 FileArg = Annotated[Path, typer.Argument(help="Request JSON file (same document as the HTTP request body).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON instead of tables.")]
@@ -46,6 +46,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | None) -> UnderwritingParameters:
+    from loan_engine.parameters import builtin_parameter_set, default_parameter_set, underwriting_parameters
+
     if from_database:
         from api.cli.common import db_session
         from api.parameter_sets import service
@@ -68,10 +70,15 @@ def _lang(lang: str) -> Literal["nb", "en"]:
 
 
 def _kr(x: float) -> str:
-    return f"{x:,.0f}".replace(",", " ")
+    """Whole kroner without the unit, Norwegian grouping: ``1 000 000``."""
+    from api.cli.human import num
+
+    return num(round(x))
 
 
 def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
+    from rich.table import Table
+
     table = Table(title="Forklaring" if lang == "nb" else "Explanation", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("Steg" if lang == "nb" else "Step", overflow="fold")
@@ -81,6 +88,8 @@ def _explanation(steps: list[uw.ExplanationStepOut], lang: str) -> Table:
 
 
 def _kv(title: str, rows: list[tuple[str, str]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
@@ -103,6 +112,8 @@ def affordability(
     kommune: KommuneOpt = None,
 ) -> None:
     """Debt-service capacity and the maximum startlån for a household."""
+    from api.underwriting import schemas as uw
+
     language = _lang(lang)
     request = parse_model(uw.AffordabilityRequestIn, read_json_file(file), str(file))
     try:
@@ -113,11 +124,13 @@ def affordability(
         domain_error(exc)
     if _emit(out, as_json):
         return
+    from api.cli.human import nok, pct
+
     rows = [
-        ("Største startlån / maximum loan", f"{out.max_loan:,} kr".replace(",", " ")),
+        ("Største startlån / maximum loan", nok(out.max_loan)),
         ("Disponibelt / disposable (per month)", f"{_kr(out.disposable_monthly)} kr"),
         ("Til startlån / for the startlån (per month)", f"{_kr(out.available_for_startlan_monthly)} kr"),
-        ("Stressrente / stress rate", f"{out.stress_rate:.2f} % ({out.stress_rate_source})"),
+        ("Stressrente / stress rate", f"{pct(out.stress_rate, 2)} ({out.stress_rate_source})"),
         ("Livsopphold / living costs", f"{_kr(out.living_costs.amount)} kr ({out.living_costs.source.value})"),
         ("Løpetid / term", f"{out.term_years} år, {out.repayment.value}, {out.rate_type.value}"),
         ("Utbetalt / payout", f"{_kr(out.payout)} kr"),
@@ -133,6 +146,10 @@ def schedule(
     all_rows: Annotated[bool, typer.Option("--all", help="Print every row (default: the first and last 12).")] = False,
 ) -> None:
     """A repayment schedule and its totals."""
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+
     request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
     try:
         from api.underwriting.service import schedule as calculate
@@ -142,16 +159,18 @@ def schedule(
         domain_error(exc)
     if _emit(out, as_json):
         return
+    from api.cli.human import num, ore
+
     console.print(
         _kv(
             "Nedbetalingsplan / schedule",
             [
                 ("Måneder / months", str(out.term_months)),
-                ("Første betaling / first payment", f"{out.first_payment:,.2f} kr".replace(",", " ")),
-                ("Høyeste betaling / highest payment", f"{out.max_payment:,.2f} kr".replace(",", " ")),
-                ("Sum renter / total interest", f"{out.totals.interest:,.2f} kr".replace(",", " ")),
-                ("Sum avdrag / total principal", f"{out.totals.principal:,.2f} kr".replace(",", " ")),
-                ("Sum betalt / total paid", f"{out.totals.payment:,.2f} kr".replace(",", " ")),
+                ("Første betaling / first payment", ore(out.first_payment)),
+                ("Høyeste betaling / highest payment", ore(out.max_payment)),
+                ("Sum renter / total interest", ore(out.totals.interest)),
+                ("Sum avdrag / total principal", ore(out.totals.principal)),
+                ("Sum betalt / total paid", ore(out.totals.payment)),
             ],
         )
     )
@@ -167,11 +186,11 @@ def schedule(
             continue
         table.add_row(
             str(r.period),
-            f"{r.annual_rate:.3f}",
-            f"{r.payment:,.2f}",
-            f"{r.interest:,.2f}",
-            f"{r.principal:,.2f}",
-            f"{r.balance:,.2f}",
+            num(r.annual_rate, 3),
+            num(r.payment, 2),
+            num(r.interest, 2),
+            num(r.principal, 2),
+            num(r.balance, 2),
         )
     console.print(table)
 
@@ -184,6 +203,10 @@ def financing_plan(
     kommune: KommuneOpt = None,
 ) -> None:
     """The financing ladder for a concrete purchase and the smallest grant."""
+    from rich.table import Table
+
+    from api.underwriting import schemas as uw
+
     language = _lang(lang)
     request = parse_model(uw.FinancingPlanRequestIn, read_json_file(file), str(file))
     try:

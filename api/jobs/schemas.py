@@ -17,3 +17,5 @@ class JobOut(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None
     cancel_requested: bool = False
+    attempts: int = 0
+    results_removed_at: datetime | None = None

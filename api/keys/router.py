@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from api.caching import forget_api_key
 from api.cases.schemas import InputDocument
 from api.deps import AdminDep, SessionDep
 from api.problems import problem_responses
@@ -118,4 +119,5 @@ def revoke_key(key_id: Annotated[str, Path(max_length=64)], session: SessionDep,
             after={"revoked_at": key.revoked_at.isoformat()},
         )
         session.commit()
+    forget_api_key(key.id)  # refused at once in this process; elsewhere within the key cache's lifetime
     return _out(key)

@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.strict import StrictNumbers
+
 NAME = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$", description="Unique within the kommune.")
 
 
-class PortfolioImport(BaseModel):
+class PortfolioImport(StrictNumbers):
     """A portfolio as JSON: a name and its loans (canonical fields, or dates as in the CSV import)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -23,7 +25,7 @@ class PortfolioImport(BaseModel):
     loans: list[dict[str, Any]] = Field(min_length=1, max_length=200_000)
 
 
-class SyntheticPortfolioCreate(BaseModel):
+class SyntheticPortfolioCreate(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
     name: str = NAME
     loans: int = Field(1000, ge=1, le=200_000, description="Number of loans (a kommune has 10² – 10⁴).")

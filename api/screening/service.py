@@ -5,7 +5,9 @@ price table, the options, the parameter set in force): such problems are a probl
 job. The uploaded register is stored as the job artifact ``input`` (and a price file as ``prices``) so that a
 queued job survives a restart; the handler deletes ``input`` when it ends, keeping only the results.
 
-Artifacts: ``results.csv`` (``;``, UTF-8 with BOM, ranked), ``results.json`` (summary + ranked households).
+Artifacts: ``results.csv`` (``;``, UTF-8 with BOM, ranked, machine keys), ``results.json`` (summary + ranked
+households). The other downloads (bokmål/Excel CSV, ``results.xlsx``, the summary as CSV/XLSX) are rendered from
+``results.json`` by the shared export writer (:mod:`loan_engine.exports`) when asked for.
 The job result holds the kommune summary (no personal details), the file description and the row errors; the
 API shows the row errors and results only to caseworkers of the kommune, the summary also to finance.
 """
@@ -16,16 +18,25 @@ import json
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, delete
 
 from api.jobs import runner as jobs
 from api.jobs.runner import JobContext, JobOwner, JobRunner
 from api.parameter_sets import service as parameter_set_service
 from loan_engine.errors import InvalidInput
+from loan_engine.exports import Lang
 from loan_engine.parameters import UnderwritingParameters
+from loan_engine.screening import io as screening_io
 from loan_engine.screening.engine import ScreeningOptions
-from loan_engine.screening.io import open_table
-from loan_engine.screening.ranking import records_csv, records_json
+from loan_engine.screening.io import open_columns
+from loan_engine.screening.ranking import (
+    results_csv,
+    results_json,
+    results_xlsx,
+    summary_csv,
+    summary_xlsx,
+)
 from loan_engine.screening.run import PROGRESS_TOTAL, load_prices, run_screening
 from loan_engine.screening.validation import RegisterValidator
 from models.jobs import Job, JobArtifact
@@ -38,11 +49,23 @@ RESULTS_CSV = "results.csv"
 RESULTS_JSON = "results.json"
 
 
-def check_register(data: bytes, max_bytes: int) -> dict[str, Any]:
-    """File-level checks of an uploaded register (size, empty, encoding, header); raises domain errors."""
-    reader = open_table(data, what="register", max_bytes=max_bytes)
+def check_register(
+    data: bytes, max_bytes: int, *, allow_unknown_columns: bool = False, max_rows: int | None = None
+) -> dict[str, Any]:
+    """File-level checks of an uploaded register; raises domain errors (a problem+json answer, not a failed job).
+
+    Size, empty, encoding, header and columns always; the row limit and (Parquet) the decoded size too, while
+    reading: a CSV with more line breaks than the row limit is counted with the columnar reader, which stops at
+    the limit + 1; a Parquet file is refused from its metadata (rows, uncompressed sizes), and its dictionaries are
+    checked before anything is expanded.
+    """
+    max_rows = screening_io.MAX_ROWS if max_rows is None else max_rows
+    reader = open_columns(data, what="register", max_bytes=max_bytes, max_rows=max_rows)
     try:
-        RegisterValidator(reader.header)
+        RegisterValidator(reader.header, allow_unknown_columns=allow_unknown_columns)
+        if reader.format == "parquet" or data.count(b"\n") > max_rows:
+            for _ in reader.chunks:
+                pass
     finally:
         close = getattr(reader.chunks, "close", None)
         if close is not None:
@@ -61,6 +84,7 @@ def submit(
     prices_records: list[dict[str, Any]] | None,
     options: ScreeningOptions,
     max_bytes: int,
+    allow_unknown_columns: bool = False,
 ) -> Job:
     options.validate()
     if (prices_file is None) == (prices_records is None):
@@ -69,7 +93,7 @@ def submit(
             field="prices",
             rule="prices-file-or-json",
         )
-    source = check_register(register, max_bytes)
+    source = check_register(register, max_bytes, allow_unknown_columns=allow_unknown_columns)
     table = load_prices(prices_records if prices_records is not None else prices_file or b"", max_bytes=max_bytes)
     row = parameter_set_service.resolve(session, on=options.screening_date, kommune_number=owner.kommune_number)
     parameter_set_service.underwriting_view(row)
@@ -79,6 +103,7 @@ def submit(
         "register": {"filename": (register_name or "").replace("\x00", "")[:200], **source},
         "price_areas": len(table.areas),
         "prices_json": prices_records,
+        "allow_unknown_columns": allow_unknown_columns,
     }
     job = jobs.create_job(session, KIND, params, owner)
     session.add(JobArtifact(job_id=job.id, name=INPUT, media_type="application/octet-stream", content=register))
@@ -107,36 +132,57 @@ def _parameters(session: Session, ref: dict[str, Any]) -> UnderwritingParameters
 
 def handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     try:
-        with Session(ctx.engine) as session:
-            register = jobs.get_artifact(session, ctx.job_id, INPUT)
-            prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
-            if register is None:
-                raise InvalidInput(
-                    "The uploaded register is no longer stored; submit it again.",
-                    field="register",
-                    rule="register-stored",
-                )
-            data = bytes(register.content)
-            prices: Any = params.get("prices_json")
-            if prices is None:
-                prices = bytes(prices_art.content) if prices_art is not None else b""
-            uw = _parameters(session, params["parameter_set"])
-        last = [-1]
+        result = _handle(params, ctx)
+    except BaseException as exc:
+        if not _will_be_retried(ctx, exc):
+            _drop_input(ctx)
+        raise
+    _drop_input(ctx)
+    return result
 
-        def progress(done: int, total: int) -> None:
-            ctx.check_cancelled()
-            if done - last[0] >= 50 or done >= total:
-                last[0] = done
-                ctx.progress(done, total)
 
-        run = run_screening(data, prices, uw, _options(params["options"]), progress=progress)
+def _will_be_retried(ctx: JobContext, exc: BaseException) -> bool:
+    """The run stopped for a reason that is not the job's (lease lost, process stopping, database trouble):
+    keep the uploaded register for the next attempt."""
+    return ctx.lease_lost or (ctx.runner.stopping and not ctx.cancel_requested) or isinstance(exc, SQLAlchemyError)
+
+
+def _handle(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    with Session(ctx.engine) as session:
+        register = jobs.get_artifact(session, ctx.job_id, INPUT)
+        prices_art = jobs.get_artifact(session, ctx.job_id, PRICES)
+        if register is None:
+            raise InvalidInput(
+                "The uploaded register is no longer stored; submit it again.",
+                field="register",
+                rule="register-stored",
+            )
+        data = bytes(register.content)
+        prices: Any = params.get("prices_json")
+        if prices is None:
+            prices = bytes(prices_art.content) if prices_art is not None else b""
+        uw = _parameters(session, params["parameter_set"])
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
         ctx.check_cancelled()
-        ctx.save_artifact(RESULTS_CSV, "text/csv; charset=utf-8", records_csv(run.records))
-        ctx.save_artifact(RESULTS_JSON, "application/json", records_json(run.records, run.summary))
-        ctx.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
-        return {"summary": run.summary, "source": run.source, "errors": run.errors_document()}
-    finally:
-        _drop_input(ctx)
+        if done - last[0] >= 50 or done >= total:
+            last[0] = done
+            ctx.progress(done, total)
+
+    run = run_screening(
+        data,
+        prices,
+        uw,
+        _options(params["options"]),
+        progress=progress,
+        allow_unknown_columns=bool(params.get("allow_unknown_columns", False)),
+    )
+    ctx.check_cancelled()
+    ctx.save_artifact(RESULTS_CSV, "text/csv; charset=utf-8", results_csv(run.columns))
+    ctx.save_artifact(RESULTS_JSON, "application/json", results_json(run.columns, run.summary))
+    ctx.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
+    return {"summary": run.summary, "source": run.source, "errors": run.errors_document()}
 
 
 def _drop_input(ctx: JobContext) -> None:
@@ -165,14 +211,23 @@ def view(job: Job, *, personal: bool) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "error": job.error,
         "cancel_requested": job.cancel_requested,
+        "attempts": job.attempts,
+        "results_removed_at": job.results_removed_at,
         "summary": result.get("summary"),
         "source": result.get("source"),
     }
     if personal:
         out["errors"] = result.get("errors")
         out["results"] = (
-            {"csv": f"/v1/screenings/{job.id}/results.csv", "json": f"/v1/screenings/{job.id}/results.json"}
-            if job.status == "succeeded"
+            {
+                "csv": f"/v1/screenings/{job.id}/results.csv",
+                "json": f"/v1/screenings/{job.id}/results.json",
+                "xlsx": f"/v1/screenings/{job.id}/results.xlsx",
+                "csv_excel": f"/v1/screenings/{job.id}/results.csv?lang=nb",
+                "summary_csv": f"/v1/screenings/{job.id}/summary.csv",
+                "summary_xlsx": f"/v1/screenings/{job.id}/summary.xlsx",
+            }
+            if job.status == "succeeded" and job.results_removed_at is None
             else None
         )
     return out
@@ -186,6 +241,34 @@ def summary_view(job: Job) -> dict[str, Any]:
         "summary": result.get("summary"),
         "parameter_set": job.params.get("parameter_set"),
     }
+
+
+def render_results(stored_json: bytes, what: str, *, lang: Lang, excel: bool) -> tuple[bytes, str]:
+    """A download of the ranked list rendered from the stored ``results.json``: (content, media type).
+
+    ``what``: ``csv`` (bokmål or English headers and values, Excel-ready) or ``xlsx`` (results, summary and areas
+    sheets).
+    """
+    doc = json.loads(stored_json)
+    households, summary = doc.get("households", []), doc.get("summary", {})
+    if what == "csv":
+        return results_csv(households, lang=lang, excel=excel), CSV
+    return results_xlsx(households, summary, lang=lang), XLSX
+
+
+def render_summary(job: Job, what: str, *, lang: Lang, excel: bool) -> tuple[bytes, str] | None:
+    """The kommune summary (no personal details) as ``csv`` or ``xlsx``; None while there is none."""
+    summary = (job.result or {}).get("summary")
+    if not summary:
+        return None
+    if what == "csv":
+        return summary_csv(summary, lang=lang, excel=excel), CSV
+    return summary_xlsx(summary, lang=lang), XLSX
+
+
+CSV = "text/csv; charset=utf-8"
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse_prices_json(text: str) -> list[dict[str, Any]]:
@@ -206,4 +289,7 @@ def parse_prices_json(text: str) -> list[dict[str, Any]]:
     return data
 
 
-jobs.register_handler(KIND, handle)
+def keep_on_removal(job: Job) -> dict[str, Any] | None:
+    """After its results are removed (on request or by retention) the record keeps only the counts."""
+    summary = (job.result or {}).get("summary")
+    return {"summary": summary} if summary is not None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import AnyRoleDep, SessionDep
+from api.deps import AnyRoleDep, CatalogueDep, EngineDep
 from api.problems import problem_responses
 from api.underwriting import service
 from api.underwriting.calculators_schemas import (
@@ -25,11 +25,13 @@ router = APIRouter(tags=["underwriting"])
     summary="Betjeningsevne: surplus or deficit in kroner per month for a given loan",
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
 )
-def post_debt_service(request: DebtServiceRequestIn, session: SessionDep, principal: AnyRoleDep) -> DebtServiceOut:
+async def post_debt_service(
+    request: DebtServiceRequestIn, engine: EngineDep, catalogue: CatalogueDep, principal: AnyRoleDep
+) -> DebtServiceOut:
     """The household's whole budget (as for ``POST /v1/affordability``: gross or net incomes, benefits, debts with
     their terms, housing costs) and a loan amount: what is left, or missing, each month when the household carries
     the loan at the stress test. Every step explained in bokmål and English."""
-    params = service.parameters_for(session, principal, request.parameter_set)
+    params = await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
     return service.debt_service(request, params, principal.kommune_number)
 
 
@@ -39,7 +41,7 @@ def post_debt_service(request: DebtServiceRequestIn, session: SessionDep, princi
     summary="Nedbetalingstid: the term a monthly instalment pays off a principal at a rate",
     responses=problem_responses(400, 401, 403, 413, 415, 422),
 )
-def post_repayment_period(request: RepaymentPeriodRequestIn, principal: AnyRoleDep) -> RepaymentPeriodOut:
+async def post_repayment_period(request: RepaymentPeriodRequestIn, principal: AnyRoleDep) -> RepaymentPeriodOut:
     """Months (and the smaller last payment) until an annuity instalment pays off the principal; a problem naming
     ``instalment`` when it does not cover the first month's interest."""
     return service.repayment_period(request)

@@ -12,8 +12,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.strict import StrictNumbers
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import ExplanationStep
+from loan_engine.parameters import default_underwriting_parameters
 from loan_engine.underwriting.affordability import (
     AffordabilityRequest,
     AffordabilityResult,
@@ -50,6 +52,11 @@ from loan_engine.underwriting.living_costs import Budget, Car, Household, Living
 MAX_MONTHLY = 10_000_000
 MAX_NOK = 1_000_000_000
 MAX_PERCENT = 30
+# Statutory limits for request validation come from the built-in default parameter set (the calculation checks
+# them again against the parameter set it uses).
+_DEFAULT = default_underwriting_parameters()
+MAX_TERM_YEARS = _DEFAULT.special_max_term_years
+MAX_INTEREST_ONLY_YEARS = _DEFAULT.max_interest_only_years
 
 MonthlyNOK = Annotated[float, Field(ge=0, le=MAX_MONTHLY, description="NOK per month")]
 AmountNOK = Annotated[float, Field(ge=0, le=MAX_NOK, description="NOK")]
@@ -68,7 +75,7 @@ def _ore(x: float) -> float:
     return round(x, 2)
 
 
-class _In(BaseModel):
+class _In(StrictNumbers):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -270,7 +277,12 @@ class BostotteIn(_In):
 
 class LoanPreferencesIn(_In):
     repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
-    interest_only_years: int = Field(default=0, ge=0, le=8, description="Interest-only years first (0–8), years")
+    interest_only_years: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_INTEREST_ONLY_YEARS,
+        description=f"Interest-only years first (0–{MAX_INTEREST_ONLY_YEARS}), years",
+    )
     stress_rate: PercentPerYear | None = Field(
         default=None, description="Override of the stress rate, percent per year (default: the parameter set's rule)"
     )
@@ -287,7 +299,12 @@ class LoanPreferencesIn(_In):
 
 class LoanIn(LoanPreferencesIn):
     rate_type: RateType = Field(default=RateType.FLOATING, description="floating | fixed")
-    term_years: int = Field(default=30, ge=1, le=50, description="Term, years (over 30 only with § 8-5 reasons)")
+    term_years: int = Field(
+        default=_DEFAULT.reference_term_years,
+        ge=1,
+        le=MAX_TERM_YEARS,
+        description=f"Term, years (over {_DEFAULT.ordinary_max_term_years} only with § 8-5 reasons)",
+    )
 
     def to_domain(self) -> LoanWish:
         return LoanWish(
@@ -305,7 +322,9 @@ class LoanIn(LoanPreferencesIn):
 class BankLoanIn(_In):
     amount: AmountNOK = Field(description="The bank's co-financing loan, NOK")
     annual_rate: PercentPerYear = Field(description="The bank's nominal rate, percent per year")
-    term_years: int = Field(default=30, ge=1, le=50, description="The bank loan's term, years")
+    term_years: int = Field(
+        default=_DEFAULT.reference_term_years, ge=1, le=MAX_TERM_YEARS, description="The bank loan's term, years"
+    )
     repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
 
     def to_domain(self) -> BankLoan:
@@ -461,16 +480,18 @@ class FinancingPlanRequestIn(_BudgetIn):
 
 
 class RateChangeIn(_In):
-    from_month: int = Field(ge=2, le=600, description="First month (1-based) at the new rate")
+    from_month: int = Field(ge=2, le=MAX_TERM_YEARS * 12, description="First month (1-based) at the new rate")
     annual_rate: PercentPerYear = Field(description="The new rate, percent per year")
 
 
 class ScheduleRequestIn(_In):
     principal: float = Field(gt=0, le=MAX_NOK, description="Loan amount, NOK")
     annual_rate: PercentPerYear = Field(description="Nominal rate, percent per year (the fixed rate if fixed)")
-    term_years: int = Field(ge=1, le=50, description="Term, years")
+    term_years: int = Field(ge=1, le=MAX_TERM_YEARS, description="Term, years")
     repayment: Repayment = Field(default=Repayment.ANNUITY, description="annuity | serial")
-    interest_only_years: int = Field(default=0, ge=0, le=8, description="Interest-only years first, years")
+    interest_only_years: int = Field(
+        default=0, ge=0, le=MAX_INTEREST_ONLY_YEARS, description="Interest-only years first, years"
+    )
     fixed_period_years: Literal[3, 5, 10, 20] | None = Field(
         default=None, description="Fixed-rate period, years; annual_rate applies during it"
     )
@@ -584,7 +605,10 @@ class FeeOut(BaseModel):
 class BankLoanTestOut(BaseModel):
     amount: float = Field(description="NOK")
     annual_rate: float = Field(description="The bank's rate, percent per year")
-    stress_rate: float = Field(description="max(rate + 3 pp, 7 %), percent per year")
+    stress_rate: float = Field(
+        description=f"max(rate + {_DEFAULT.bank_stress_add * 100:g} pp, {_DEFAULT.bank_stress_minimum * 100:g} %), "
+        "percent per year (utlånsforskriften § 5; the parameter set's bank_stress_rule)"
+    )
     monthly_payment_at_stress: float = Field(description="NOK per month")
 
 
@@ -995,6 +1019,14 @@ class FinancingPlanOut(BaseModel):
     steps: list[LadderStepOut] = Field(description="Every step tried, in order")
     solution: str | None = Field(description="The first step that works, 'grant', or null")
     grant: GrantOut | None = None
+    startlan: int = Field(
+        description="The startlån the plan ends in (after any grant), whole NOK; 0 when nothing works"
+    )
+    serviceable: bool = Field(description="A ladder step or the grant makes the purchase serviceable")
+    max_loan: int = Field(
+        description="The largest startlån the plan allows, whole NOK: the maximum loan at the configuration "
+        "reached when a step works, else the startlån"
+    )
     final: AffordabilityOut | None = Field(default=None, description="Affordability at the last configuration")
     explanation: list[ExplanationStepOut]
     parameter_set: ParameterSetUsed
@@ -1036,6 +1068,9 @@ class FinancingPlanOut(BaseModel):
                 nb=g.nb,
                 en=g.en,
             ),
+            startlan=p.startlan,
+            serviceable=p.serviceable,
+            max_loan=p.max_loan,
             final=AffordabilityOut.from_domain(p.final) if p.final is not None else None,
             explanation=ExplanationStepOut.many(p.explanation),
             parameter_set=ParameterSetUsed(id=p.parameter_set_id, version=p.parameter_set_version),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.caching import ParameterSetCatalogue
 from api.deps import Principal
 from api.parameter_sets import service as parameter_set_service
 from api.underwriting import calculators_schemas as calc
@@ -29,6 +31,20 @@ def parameters_for(session: Session, principal: Principal, ref: uw.ParameterSetR
         kommune_number=principal.kommune_number,
     )
     return parameter_set_service.underwriting_view(row)
+
+
+async def cached_parameters_for(
+    engine: Engine, catalogue: ParameterSetCatalogue, principal: Principal, ref: uw.ParameterSetRef | None
+) -> UnderwritingParameters:
+    """As :func:`parameters_for`, from the in-process parameter-set cache (no database work while it is fresh;
+    when it is not, the database is asked in the thread pool)."""
+    return await parameter_set_service.cached_underwriting_view_async(
+        engine,
+        catalogue,
+        set_id=ref.id if ref else None,
+        version=ref.version if ref else None,
+        kommune_number=principal.kommune_number,
+    )
 
 
 def budget_result(

@@ -79,10 +79,13 @@ def _resolve(path: str) -> Path | None:
     if path.endswith("/"):
         path += "index.html"
     parts = [p for p in path.split("/") if p]
-    if not parts or any(p.startswith(".") or "\\" in p for p in parts):
+    if not parts or any(p.startswith(".") or "\\" in p or not p.isprintable() for p in parts):
         return None
     root = STATIC_DIR.resolve()
-    target = root.joinpath(*parts).resolve()
+    try:
+        target = root.joinpath(*parts).resolve()
+    except (OSError, ValueError):  # e.g. an embedded NUL: names no file
+        return None
     if root not in target.parents or not target.is_file() or target.suffix not in MEDIA_TYPES:
         return None
     return target

@@ -10,9 +10,11 @@ Error messages never repeat the number: it is personal data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from loan_engine.errors import InvalidInput
 
@@ -107,3 +109,34 @@ def is_valid(value: str, *, allow_synthetic: bool = True) -> bool:
 def mask(value: str | None) -> str | None:
     """What logs and audit entries may show: that a number is present, never any of its digits."""
     return None if value is None else "*" * 11
+
+
+# An 11-digit run, optionally written DDMMYY IIIKK / DDMMYY-IIIKK / DDMMYY.IIIKK, not part of a longer number.
+_CANDIDATE = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
+MASK = "*" * 11
+
+
+def mask_in_text(text: str) -> str:
+    """``text`` with every valid fødselsnummer or D-nummer (mod 11 and birth date checked, synthetic ones too)
+    replaced by the mask; other digit runs (amounts, phone numbers, account numbers) are left alone."""
+
+    def replace(match: re.Match[str]) -> str:
+        return MASK if is_valid(match.group(1) + match.group(2)) else match.group(0)
+
+    return _CANDIDATE.sub(replace, text)
+
+
+def mask_in_data(value: Any) -> Any:
+    """A copy of a JSON-like value with national identity numbers masked in every text in it. Values of
+    identifier keys (``id``, ``…_id``) are record ids, never free text, and are kept as they are."""
+    if isinstance(value, str):
+        return mask_in_text(value)
+    if isinstance(value, dict):
+        return {k: v if _is_id_key(k) and isinstance(v, str) else mask_in_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_in_data(v) for v in value]
+    return value
+
+
+def _is_id_key(key: Any) -> bool:
+    return isinstance(key, str) and key != "national_id" and (key == "id" or key.endswith("_id"))

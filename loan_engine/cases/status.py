@@ -8,7 +8,7 @@
                                           appealed (klage; a new decision answers it)
 
 * A case is decided only after an assessment: the decision must rest on a stored calculation.
-* A decided case can be appealed (klage, within three weeks — the deadline is checked by the service), paid out
+* A decided case can be appealed (klage, within the appeal window — :mod:`loan_engine.cases.decisions`), paid out
   (a granted loan, while the promise holds) or expire (a granted loan not paid out before ``valid_until``).
 * An appealed case is decided again (the kommune's or the appeal body's new decision).
 * ``paid_out`` and ``expired`` are final.

@@ -20,7 +20,7 @@ from loan_engine.errors import InvalidInput, LimitExceeded
 from loan_engine.portfolio.assumptions import ModelAssumptions
 from loan_engine.portfolio.kernel import default_chunks, simulate_block
 from loan_engine.portfolio.loans import STATUS, Portfolio
-from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
 
 # Documented limits (refused with LimitExceeded naming the limit).
 MAX_SCENARIOS = 100_000
@@ -125,10 +125,25 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
             A.sale_cost_rate,
             A.realisation_costs,
             A.kommune_loss_share,
+            A.dwelling_value_sd,
+            A.life_event_rate,
+            A.life_event_income_factor,
+            A.prepayment_rate,
+            A.refinancing_rate_max,
+            A.refinancing_ltv,
+            A.refinancing_ltv_band,
+            A.refinancing_income_growth,
+            A.gjeldsordning_share,
         ]
     )
     iparams = np.array(
-        [A.relief_max_months, A.capitalisation_max_months, A.arrears_months_to_sale, A.overdue_interest_window_months],
+        [
+            A.relief_max_months,
+            A.capitalisation_max_months,
+            A.arrears_months_to_sale,
+            A.overdue_interest_window_months,
+            0,  # 1 = record each loan's loss per scenario (contributions)
+        ],
         dtype=np.int64,
     )
     c = np.ascontiguousarray
@@ -155,9 +170,11 @@ def prepare(portfolio: Portfolio, assumptions: ModelAssumptions) -> KernelInputs
 class ScenarioOutputs:
     """Per-scenario results (O(scenarios × years) memory): rows are global scenarios ``s0 …``."""
 
-    loss_total: np.ndarray
+    loss_total: np.ndarray  # realised + unresolved at horizon
     loss_kommune: np.ndarray
     loss_state: np.ndarray
+    loss_unresolved: np.ndarray  # (S,) part of loss_total from loans unresolved at the horizon
+    unresolved: np.ndarray  # (S,) loans unresolved (in arrears or in a measure) at the horizon
     over_capacity: np.ndarray
     defaults: np.ndarray  # (S, Y) forced sales in year y
     arrears: np.ndarray  # (S, Y) loans with unpaid amounts during year y
@@ -166,6 +183,8 @@ class ScenarioOutputs:
     interest_income: np.ndarray  # (S, Y) NOK received
     funding_cost: np.ndarray  # (S, Y) NOK paid to Husbanken
     avg_balance: np.ndarray  # (S, Y) NOK average outstanding
+    settlements: np.ndarray  # (S, Y) debt settlements (gjeldsordning) instead of a sale in year y
+    prepaid: np.ndarray  # (S, Y) loans prepaid or refinanced to a bank in year y
 
     @classmethod
     def zeros(cls, n_scen: int, n_years: int) -> ScenarioOutputs:
@@ -173,6 +192,8 @@ class ScenarioOutputs:
             loss_total=np.zeros(n_scen),
             loss_kommune=np.zeros(n_scen),
             loss_state=np.zeros(n_scen),
+            loss_unresolved=np.zeros(n_scen),
+            unresolved=np.zeros(n_scen, np.int64),
             over_capacity=np.zeros(n_scen, np.int64),
             defaults=np.zeros((n_scen, n_years), np.int64),
             arrears=np.zeros((n_scen, n_years), np.int64),
@@ -181,6 +202,8 @@ class ScenarioOutputs:
             interest_income=np.zeros((n_scen, n_years)),
             funding_cost=np.zeros((n_scen, n_years)),
             avg_balance=np.zeros((n_scen, n_years)),
+            settlements=np.zeros((n_scen, n_years), np.int64),
+            prepaid=np.zeros((n_scen, n_years), np.int64),
         )
 
     def put(self, start: int, other: ScenarioOutputs) -> None:
@@ -196,6 +219,15 @@ class ScenarioOutputs:
         return tuple(getattr(self, f.name) for f in fields(self))
 
 
+def funding_rate(hb: np.ndarray, assumptions: ModelAssumptions) -> np.ndarray:
+    """The kommune's funding rate per scenario and month: its fixed-rate share of Husbanken borrowing at the fixed
+    rate until it reprices, the rest (and everything after) at Husbanken's floating rate."""
+    A = assumptions
+    T = hb.shape[1]
+    w = np.where(np.arange(T) < int(A.funding_fixed_months), A.funding_fixed_share, 0.0)
+    return np.ascontiguousarray(hb * (1.0 - w)[None, :] + (w * A.funding_fixed_rate)[None, :])
+
+
 def simulate_range(
     inputs: KernelInputs,
     spec: ScenarioSpec,
@@ -206,8 +238,30 @@ def simulate_range(
     n_chunks: int | None = None,
 ) -> ScenarioOutputs:
     """Simulate global scenarios ``s0 … s0+n_scen−1`` with the Numba kernel."""
-    paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
+    return simulate_range_loans(inputs, spec, seed, s0, n_scen, horizon_months, n_chunks, record_loans=False)[0]
+
+
+def simulate_range_loans(
+    inputs: KernelInputs,
+    spec: ScenarioSpec,
+    seed: int,
+    s0: int,
+    n_scen: int,
+    horizon_months: int,
+    n_chunks: int | None = None,
+    *,
+    record_loans: bool = True,
+    paths: ScenarioPaths | None = None,
+) -> tuple[ScenarioOutputs, np.ndarray | None]:
+    """:func:`simulate_range`, and with ``record_loans`` each loan's loss per scenario, (n_scen, loans) — the
+    scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios."""
+    if paths is None:
+        paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
+    n_loans = inputs.bal0.shape[0]
+    loan_loss = np.zeros((n_scen, n_loans)) if record_loans else np.zeros((1, 1))
+    iparams = inputs.iparams.copy()
+    iparams[4] = 1 if record_loans else 0
     args: tuple[Any, ...] = (
         *inputs.loan_arrays(),
         paths.hb_rate,
@@ -216,16 +270,18 @@ def simulate_range(
         paths.separation,
         paths.income_index,
         paths.cost_index,
+        funding_rate(paths.hb_rate, spec.assumptions),
         inputs.fparams,
-        inputs.iparams,
+        iparams,
         int(seed),
         int(s0),
         int(n_chunks if n_chunks is not None else default_chunks(n_scen)),
         *out.as_tuple(),
+        loan_loss,
     )
     with _KERNEL_LOCK:
         simulate_block(*args)
-    return out
+    return out, (loan_loss if record_loans else None)
 
 
 def block_size_for(n_loans: int, horizon_months: int, n_scenarios: int) -> int:
@@ -241,6 +297,7 @@ class StressTestRun:
     seed: int
     spec: ScenarioSpec
     portfolio_summary: dict[str, Any]
+    contributions: dict[str, Any] | None = None  # contributions.Contributions.to_dict() when asked for
 
 
 def run_stress_test(
@@ -253,12 +310,19 @@ def run_stress_test(
     block_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    contributions: bool = False,
+    es_level: float = 0.99,
 ) -> StressTestRun:
+    """Run the stress test in scenario blocks. ``contributions``: also each loan's contribution to expected loss
+    and to ES at ``es_level``, by segment (``contributions.py``); the scenario outputs are the same either way."""
+    from loan_engine.portfolio import contributions as contrib
+
     check_limits(portfolio.n_loans, n_scenarios, horizon_years, seed)
     T = horizon_years * 12
     inputs = prepare(portfolio, spec.assumptions)
     bs = block_size or block_size_for(portfolio.n_loans, T, n_scenarios)
     out = ScenarioOutputs.zeros(n_scenarios, horizon_years)
+    acc = contrib.ContributionAccumulator(portfolio.n_loans, n_scenarios, es_level) if contributions else None
     done = 0
     if progress:
         progress(0, n_scenarios)
@@ -266,8 +330,18 @@ def run_stress_test(
         if cancelled is not None and cancelled():
             raise Cancelled(f"cancelled after {done} of {n_scenarios} scenarios")
         k = min(bs, n_scenarios - done)
-        out.put(done, simulate_range(inputs, spec, seed, done, k, T))
+        part, loan_loss = simulate_range_loans(inputs, spec, seed, done, k, T, record_loans=acc is not None)
+        out.put(done, part)
+        if acc is not None and loan_loss is not None:
+            acc.add(done, part.loss_total, loan_loss)
         done += k
         if progress:
             progress(done, n_scenarios)
-    return StressTestRun(outputs=out, horizon_months=T, seed=seed, spec=spec, portfolio_summary=portfolio.summary())
+    return StressTestRun(
+        outputs=out,
+        horizon_months=T,
+        seed=seed,
+        spec=spec,
+        portfolio_summary=portfolio.summary(),
+        contributions=contrib.build(portfolio, acc).to_dict() if acc is not None else None,
+    )

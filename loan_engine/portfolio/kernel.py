@@ -27,9 +27,13 @@ Per loan and month (see ``assumptions.py`` for every parameter):
    unpaid amounts the dwelling is sold: proceeds = value × HPI × (1 − forced-sale discount) × (1 − sale costs),
    the senior bank loan first; the loss is split by :func:`loss_split.split_loss`.
 5. Book-keeping for the kommune's net interest margin: interest received, Husbanken funding cost on the
-   outstanding book (kommune borrows at Husbanken floating), average balance.
+   outstanding book at the kommune's own funding rate (its mix of floating and fixed Husbanken borrowing,
+   ``engine.funding_rate``), average balance.
 
-No terminal loss is booked for loans still in arrears at the horizon (reported by the arrears rate instead).
+6. At the horizon, a loan still *unresolved* — in arrears, or in a measure in its last month — is valued as if
+   realised then: the scenario's house price at the horizon and the same sale rules (forced-sale discount, sale
+   costs, senior bank loan first, eligible interest window, tapsdeling). That loss is included in the scenario's
+   loss (so in expected loss and the quantiles) and also reported on its own line ("unresolved at horizon").
 """
 
 from __future__ import annotations
@@ -41,7 +45,19 @@ import numpy as np
 from numba import njit, prange
 
 from loan_engine.portfolio.loss_split import split_loss
-from loan_engine.portfolio.rng import STREAM_LOANS, loan_key, mix64, month_tweak, scenario_key, to_unit_open
+from loan_engine.portfolio.rng import (
+    STREAM_DWELLING,
+    STREAM_LIFE,
+    STREAM_LOANS,
+    STREAM_PREPAY,
+    loan_key,
+    mix64,
+    month_tweak,
+    scenario_key,
+    to_unit,
+    to_unit_open,
+)
+from loan_engine.underwriting.rules import present_value_factor_scalar
 
 
 @njit(inline="always", cache=True)
@@ -54,16 +70,16 @@ def _spell(u: float, log_stay: float) -> float:
 
 
 @njit(inline="always", cache=True)
-def annuity_factor(rm: float, n: int) -> float:
-    """Payment per krone of balance: rm / (1 − (1 + rm)^−n)."""
-    if rm == 0.0:
-        return 1.0 / n
-    return rm / (1.0 - (1.0 + rm) ** (-float(n)))
+def payment_per_krone(rm: float, n: int) -> float:
+    """Level payment per krone of balance over ``n`` months at monthly rate ``rm``: the reciprocal of the
+    underwriting rules' annuity factor (:func:`loan_engine.underwriting.rules.present_value_factor`)."""
+    return 1.0 / present_value_factor_scalar(rm, float(n))
 
 
 @njit(inline="always", cache=True)
 def fill_annuity_table(af: np.ndarray, rm: float) -> None:
-    """af[k] = annuity factor for k remaining months at monthly rate rm (no transcendentals)."""
+    """af[k] = payment per krone for k remaining months at monthly rate rm: ``payment_per_krone`` tabulated by
+    recurrence (no transcendentals in the inner loop)."""
     af[0] = 0.0
     if rm == 0.0:
         for k in range(1, af.shape[0]):
@@ -100,6 +116,7 @@ def _one_scenario(
     sep: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
+    fund_rate: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     # workspace
@@ -119,12 +136,20 @@ def _one_scenario(
     ocflag: np.ndarray,
     arr_year: np.ndarray,
     rel_year: np.ndarray,
+    trouble: np.ndarray,
+    vm: np.ndarray,
+    life_m: np.ndarray,
+    go: np.ndarray,
+    ep: np.ndarray,
+    hp: np.ndarray,
     af_f: np.ndarray,
     af_b: np.ndarray,
     # outputs
     loss_tot: np.ndarray,
     loss_k: np.ndarray,
     loss_st: np.ndarray,
+    loss_unres: np.ndarray,
+    n_unres: np.ndarray,
     overcap: np.ndarray,
     defaults: np.ndarray,
     arrears: np.ndarray,
@@ -133,6 +158,9 @@ def _one_scenario(
     int_income: np.ndarray,
     funding: np.ndarray,
     avg_bal: np.ndarray,
+    settlements: np.ndarray,
+    prepaid: np.ndarray,
+    loan_loss: np.ndarray,
 ) -> None:
     margin = fparams[0]
     repl = fparams[1]
@@ -146,9 +174,25 @@ def _one_scenario(
     cap_max = iparams[1]
     to_sale = iparams[2]
     window = iparams[3]
+    rec = iparams[4] == 1
+    sd_d = fparams[8]
+    lam_m = fparams[9] / 12.0
+    life_f = fparams[10]
+    pre_base = fparams[11] / 12.0
+    refi_max = fparams[12] / 12.0
+    refi_ltv = fparams[13]
+    refi_band = fparams[14]
+    refi_inc = fparams[15]
+    p_go = fparams[16]
+    prepay_on = pre_base > 0.0 or refi_max > 0.0
     L = bal0.shape[0]
     T = hb.shape[1]
+    # Very small books (one household): a table rebuild per rate change costs more than one factor per loan.
+    direct = af_f.shape[0] > L * 8
     key = scenario_key(seed, s, STREAM_LOANS)
+    key_d = scenario_key(seed, s, STREAM_DWELLING)
+    key_life = scenario_key(seed, s, STREAM_LIFE)
+    key_p = scenario_key(seed, s, STREAM_PREPAY)
     for i in range(L):
         b[i] = bal0[i]
         bb[i] = prior0[i]
@@ -166,6 +210,23 @@ def _one_scenario(
         ocflag[i] = 0
         arr_year[i] = -1
         rel_year[i] = -1
+        trouble[i] = 0
+        # The dwelling's own value around the index (log-normal spread, mean 1).
+        if sd_d > 0.0:
+            kd = loan_key(key_d, i)
+            u1 = to_unit_open(mix64(kd ^ month_tweak(0)))
+            u2 = to_unit(mix64(kd ^ month_tweak(1)))
+            z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+            vm[i] = value0[i] * math.exp(sd_d * z - 0.5 * sd_d * sd_d)
+        else:
+            vm[i] = value0[i]
+        # Permanent income loss (illness, divorce, disability): first month at exponential waiting time.
+        kl = loan_key(key_life, i)
+        life_m[i] = -math.log(to_unit_open(mix64(kl ^ month_tweak(0)))) / lam_m if lam_m > 0.0 else math.inf
+        go[i] = 1 if to_unit(mix64(kl ^ month_tweak(1))) < p_go else 0
+        # Prepayment / refinancing: event when the loan's cumulative hazard passes an exponential threshold.
+        ep[i] = -math.log(to_unit_open(mix64(loan_key(key_p, i) ^ month_tweak(0))))
+        hp[i] = 0.0
     hc = 0.0
     last_hb = np.nan
     last_bk = np.nan
@@ -177,12 +238,12 @@ def _one_scenario(
         y = t // 12
         hbm = hb[j, t]
         rmf = (hbm + margin) / 12.0
-        if hbm != last_hb:
+        if hbm != last_hb and not direct:
             fill_annuity_table(af_f, rmf)
             last_hb = hbm
         bkm = bank_rate[j, t]
         rb = bkm / 12.0
-        if bkm != last_bk:
+        if bkm != last_bk and not direct:
             fill_annuity_table(af_b, rb)
             last_bk = bkm
         h = hpi[j, t]
@@ -218,17 +279,19 @@ def _one_scenario(
                 prin = bi / ni
             elif fixed_now:
                 if payfx[i] < 0.0:
-                    payfx[i] = bi * annuity_factor(rm, ni)
+                    payfx[i] = bi * payment_per_krone(rm, ni)
                 prin = payfx[i] - interest
             else:
-                prin = bi * af_f[ni] - interest
+                prin = bi * (payment_per_krone(rmf, ni) if direct else af_f[ni]) - interest
             due = interest + prin
             bdue = 0.0
             bbi = bb[i]
             if bbi > 0.0:
-                bdue = bbi * af_b[ni]
+                bdue = bbi * (payment_per_krone(rb, ni) if direct else af_b[ni])
                 bb[i] = bbi - (bdue - bbi * rb)
             gross = income[i] * ii
+            if t >= life_m[i]:
+                gross *= life_f
             cap = gross - living[i] * ci - bdue
             if due > cap and ocflag[i] == 0:
                 ocflag[i] = 1
@@ -236,6 +299,7 @@ def _one_scenario(
             if emp[i] == 0:
                 cap -= (1.0 - repl) * gross
             if due <= cap:
+                trouble[i] = 0
                 paid_int += interest
                 bi -= prin
                 ni -= 1
@@ -249,6 +313,22 @@ def _one_scenario(
                 if ni == 0:
                     alive[i] = 0
                     bi = 0.0
+                elif prepay_on:
+                    # Prepayment and refinancing to a bank: faster when the loan is well secured and incomes
+                    # have grown (not after a permanent income loss).
+                    hz = pre_base
+                    if t < life_m[i]:
+                        ltv = (bi + bb[i]) / (vm[i] * h)
+                        fl = (refi_ltv - ltv) / refi_band
+                        fl = 0.0 if fl < 0.0 else (1.0 if fl > 1.0 else fl)
+                        fi = (ii / ci - 1.0) / refi_inc
+                        fi = 0.0 if fi < 0.0 else (1.0 if fi > 1.0 else fi)
+                        hz += refi_max * fl * fi
+                    hp[i] += hz
+                    if hp[i] >= ep[i]:
+                        alive[i] = 0
+                        prepaid[j, y] += 1
+                        bi = 0.0
                 b[i] = bi
                 n[i] = ni
             else:
@@ -257,13 +337,14 @@ def _one_scenario(
                 paid_int += pay_i
                 unpaid = interest - pay_i
                 payfx[i] = -1.0
+                trouble[i] = 1
                 if relief_used[i] < relief_max:
                     relief_used[i] += 1
                     if rel_year[i] != y:
                         rel_year[i] = y
                         relief[j, y] += 1
                     if unpaid > 0.0:
-                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * value0[i] * h:
+                        if capm[i] < cap_max and bi + unpaid + bb[i] <= cap_ltv * vm[i] * h:
                             bi += unpaid
                             capm[i] += 1
                         else:
@@ -277,23 +358,62 @@ def _one_scenario(
                     arr_year[i] = y
                     arrears[j, y] += 1
                 if arr[i] >= to_sale:
-                    sale = value0[i] * h * keep_sale
-                    to_bank = sale if sale < bb[i] else bb[i]
                     months = arr[i] if arr[i] < window else window
                     elig = months * interest
                     if elig > overdue[i]:
                         elig = overdue[i]
-                    res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+                    if go[i] == 1:
+                        # Gjeldsordning instead of a sale: the household keeps the dwelling, the claim beyond its
+                        # market value (after the senior bank loan) is written off — a loss event for tapsdeling
+                        # (completed gjeldsordning without realisation), no sale discount or costs.
+                        sale = vm[i] * h
+                        to_bank = sale if sale < bb[i] else bb[i]
+                        res = split_loss(bi, elig, overdue[i] - elig, sale - to_bank, share)
+                        settlements[j, y] += 1
+                    else:
+                        sale = vm[i] * h * keep_sale
+                        to_bank = sale if sale < bb[i] else bb[i]
+                        res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+                        defaults[j, y] += 1
                     lt += res[0]
                     lk += res[1]
                     ls += res[2]
-                    defaults[j, y] += 1
+                    if rec:
+                        loan_loss[j, i] += res[0]
                     alive[i] = 0
         if t % 12 == 0:
             active[j, y] = act
         int_income[j, y] += paid_int
-        funding[j, y] += book * hbm / 12.0
+        funding[j, y] += book * fund_rate[j, t] / 12.0
         avg_bal[j, y] += book / 12.0
+    # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
+    lu = 0.0
+    nu = 0
+    if T > 0:
+        h = hpi[j, T - 1]
+        rmf = (hb[j, T - 1] + margin) / 12.0
+        for i in range(L):
+            if alive[i] == 0 or (arr[i] == 0 and trouble[i] == 0):
+                continue
+            bi = b[i]
+            rm = fixed_rm[i] if fix_end[i] > T - 1 else rmf
+            interest = bi * rm
+            sale = vm[i] * h * keep_sale
+            to_bank = sale if sale < bb[i] else bb[i]
+            months = arr[i] if arr[i] < window else window
+            elig = months * interest
+            if elig > overdue[i]:
+                elig = overdue[i]
+            res = split_loss(bi, elig + real_costs, overdue[i] - elig, sale - to_bank, share)
+            lt += res[0]
+            lk += res[1]
+            ls += res[2]
+            lu += res[0]
+            nu += 1
+            if rec:
+                loan_loss[j, i] += res[0]
+    loss_unres[j] = lu
+    n_unres[j] = nu
     loss_tot[j] = lt
     loss_k[j] = lk
     loss_st[j] = ls
@@ -321,6 +441,7 @@ def simulate_block(
     sep: np.ndarray,
     inc_idx: np.ndarray,
     cost_idx: np.ndarray,
+    fund_rate: np.ndarray,
     fparams: np.ndarray,
     iparams: np.ndarray,
     seed: int,
@@ -329,6 +450,8 @@ def simulate_block(
     loss_tot: np.ndarray,
     loss_k: np.ndarray,
     loss_st: np.ndarray,
+    loss_unres: np.ndarray,
+    n_unres: np.ndarray,
     overcap: np.ndarray,
     defaults: np.ndarray,
     arrears: np.ndarray,
@@ -337,6 +460,9 @@ def simulate_block(
     int_income: np.ndarray,
     funding: np.ndarray,
     avg_bal: np.ndarray,
+    settlements: np.ndarray,
+    prepaid: np.ndarray,
+    loan_loss: np.ndarray,
 ) -> None:
     """Simulate the block of scenarios ``s0 … s0+S−1`` (rows of the path arrays) into the output rows."""
     S = hb.shape[0]
@@ -368,6 +494,12 @@ def simulate_block(
         ocflag = np.empty(L, dtype=np.int8)
         arr_year = np.empty(L, dtype=np.int32)
         rel_year = np.empty(L, dtype=np.int32)
+        trouble = np.empty(L, dtype=np.int8)
+        vm = np.empty(L)
+        life_m = np.empty(L)
+        go = np.empty(L, dtype=np.int8)
+        ep = np.empty(L)
+        hp = np.empty(L)
         af_f = np.empty(nmax + 1)
         af_b = np.empty(nmax + 1)
         for j in range(c * per, min(S, (c + 1) * per)):
@@ -394,6 +526,7 @@ def simulate_block(
                 sep,
                 inc_idx,
                 cost_idx,
+                fund_rate,
                 fparams,
                 iparams,
                 b,
@@ -412,11 +545,19 @@ def simulate_block(
                 ocflag,
                 arr_year,
                 rel_year,
+                trouble,
+                vm,
+                life_m,
+                go,
+                ep,
+                hp,
                 af_f,
                 af_b,
                 loss_tot,
                 loss_k,
                 loss_st,
+                loss_unres,
+                n_unres,
                 overcap,
                 defaults,
                 arrears,
@@ -425,6 +566,9 @@ def simulate_block(
                 int_income,
                 funding,
                 avg_bal,
+                settlements,
+                prepaid,
+                loan_loss,
             )
 
 

@@ -20,6 +20,7 @@ dwelling_value_age_months        int     age of that valuation, ≥ 0
 priority                         str     ``first`` or ``second`` (behind a bank loan)
 prior_loan_balance               NOK     balance of the senior bank loan (0 when first priority)
 status                           str     ``current``, ``arrears`` or ``deferred``
+origination_year                 int     year the loan was paid out (optional, 1970–2100; for risk segments)
 ================================ ======= ==========================================================================
 
 Import (``io.py``) also accepts dates (``fixation_end_date``, ``dwelling_value_date``) and converts them to months
@@ -60,6 +61,7 @@ FIELDS: tuple[str, ...] = (
     "priority",
     "prior_loan_balance",
     "status",
+    "origination_year",
 )
 REQUIRED: tuple[str, ...] = (
     "balance",
@@ -99,6 +101,12 @@ class Portfolio:
     value_age_months: np.ndarray  # int64
     prior_balance: np.ndarray  # float64
     status: np.ndarray  # int64 (STATUS)
+    origination_year: np.ndarray | None = None  # int64, −1 = unknown
+
+    def origination_years(self) -> np.ndarray:
+        if self.origination_year is None:
+            return np.full(self.n_loans, -1, np.int64)
+        return self.origination_year
 
     @property
     def n_loans(self) -> int:
@@ -124,6 +132,7 @@ class Portfolio:
         inv_rep = {v: k for k, v in REPAYMENT.items()}
         inv_status = {v: k for k, v in STATUS.items()}
         out = []
+        oy = self.origination_years()
         for i in range(self.n_loans):
             fixed = bool(self.fixed[i])
             out.append(
@@ -143,6 +152,7 @@ class Portfolio:
                     "priority": "second" if self.prior_balance[i] > 0 else "first",
                     "prior_loan_balance": float(self.prior_balance[i]),
                     "status": inv_status[int(self.status[i])],
+                    "origination_year": int(oy[i]) if oy[i] >= 0 else None,
                 }
             )
         return out
@@ -225,6 +235,7 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
         "value_age_months": np.empty(n, np.int64),
         "prior_balance": np.empty(n),
         "status": np.empty(n, np.int64),
+        "origination_year": np.full(n, -1, np.int64),
     }
     ids: list[str] = []
     seen: set[str] = set()
@@ -325,6 +336,16 @@ def portfolio_from_records(records: list[dict[str, Any]]) -> Portfolio:
                 "a first-priority loan cannot have a prior bank loan.",
             )
         status = _choice(rec, "status", row, STATUS)
+        oy = _num(rec, "origination_year", row, integer=True, allow_none=True)
+        if oy is not None:
+            _check(
+                1970 <= oy <= 2100,
+                row,
+                "origination_year",
+                "origination-year-range",
+                "origination_year must be a year between 1970 and 2100.",
+            )
+            cols["origination_year"][row] = oy
         cols["balance"][row] = bal
         cols["remaining_months"][row] = term
         cols["serial"][row] = serial

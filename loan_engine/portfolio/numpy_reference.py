@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs
+from loan_engine.portfolio.engine import KernelInputs, ScenarioOutputs, funding_rate
 from loan_engine.portfolio.rng import (
+    STREAM_DWELLING,
+    STREAM_LIFE,
     STREAM_LOANS,
+    STREAM_PREPAY,
     loan_keys_np,
     mix64_np,
     month_tweak_np,
     scenario_key,
+    to_unit_np,
     to_unit_open_np,
 )
 from loan_engine.portfolio.scenarios import ScenarioSpec, generate_paths
+from loan_engine.underwriting.rules import present_value_factor
 
 
 def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
@@ -37,9 +42,10 @@ def annuity_table_np(rm: np.ndarray, nmax: int) -> np.ndarray:
     return af
 
 
-def annuity_factor_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rm == 0.0, 1.0 / n, rm / (1.0 - (1.0 + rm) ** (-n.astype(np.float64))))
+def payment_per_krone_np(rm: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``kernel.payment_per_krone`` over arrays: the reciprocal of the shared annuity factor."""
+    out: np.ndarray = 1.0 / present_value_factor(rm, n.astype(np.float64))
+    return out
 
 
 def split_loss_np(
@@ -64,7 +70,9 @@ def simulate_range_numpy(
     s0: int,
     n_scen: int,
     horizon_months: int,
+    loan_loss: np.ndarray | None = None,
 ) -> ScenarioOutputs:
+    """``loan_loss`` (n_scen, loans), if given, receives each loan's loss per scenario."""
     paths = generate_paths(spec, seed, s0, n_scen, horizon_months)
     return simulate_paths_numpy(
         inputs,
@@ -76,6 +84,8 @@ def simulate_range_numpy(
         paths.cost_index,
         seed,
         s0,
+        fund_rate=funding_rate(paths.hb_rate, spec.assumptions),
+        loan_loss=loan_loss,
     )
 
 
@@ -89,12 +99,19 @@ def simulate_paths_numpy(
     cost_idx: np.ndarray,
     seed: int,
     s0: int,
+    fund_rate: np.ndarray | None = None,
+    loan_loss: np.ndarray | None = None,
 ) -> ScenarioOutputs:
     (bal0, n0, serial, _fixed, fixed_rm, fix_end, io0, income, living, value0, prior0, arr0, overdue0) = (
         inputs.loan_arrays()
     )
-    margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share = (float(x) for x in inputs.fparams)
-    relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams)
+    (margin, repl, find, cap_ltv, disc, sale_cost, real_costs, share, sd_d, lam, life_f, pre_y, refi_y) = (
+        float(x) for x in inputs.fparams[:13]
+    )
+    refi_ltv, refi_band, refi_inc, p_go = (float(x) for x in inputs.fparams[13:17])
+    lam_m, pre_base, refi_max = lam / 12.0, pre_y / 12.0, refi_y / 12.0
+    prepay_on = pre_base > 0.0 or refi_max > 0.0
+    relief_max, cap_max, to_sale, window = (int(x) for x in inputs.iparams[:4])
     keep_sale = (1.0 - disc) * (1.0 - sale_cost)
     S, T = hb.shape
     L = bal0.shape[0]
@@ -121,8 +138,30 @@ def simulate_paths_numpy(
     ocflag = np.zeros(shape, dtype=bool)
     arr_year = np.full(shape, -1, dtype=np.int64)
     rel_year = np.full(shape, -1, dtype=np.int64)
+    trouble = np.zeros(shape, dtype=bool)
     is_serial = (serial == 1)[None, :]
-    value = value0[None, :]
+
+    def stream_keys(stream: int) -> np.ndarray:
+        return loan_keys_np(np.array([scenario_key(seed, s0 + j, stream) for j in range(S)], dtype=np.uint64), L)
+
+    kd = stream_keys(STREAM_DWELLING)
+    if sd_d > 0.0:
+        u1 = to_unit_open_np(mix64_np(kd ^ month_tweak_np(0)))
+        u2 = to_unit_np(mix64_np(kd ^ month_tweak_np(1)))
+        z = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+        value = value0[None, :] * np.exp(sd_d * z - 0.5 * sd_d * sd_d)
+    else:
+        value = np.broadcast_to(value0[None, :], shape).copy()
+    kl = stream_keys(STREAM_LIFE)
+    with np.errstate(divide="ignore"):
+        life_m = (
+            -np.log(to_unit_open_np(mix64_np(kl ^ month_tweak_np(0)))) / lam_m
+            if lam_m > 0.0
+            else np.full(shape, np.inf)
+        )
+    go = to_unit_np(mix64_np(kl ^ month_tweak_np(1))) < p_go
+    ep = -np.log(to_unit_open_np(mix64_np(stream_keys(STREAM_PREPAY) ^ month_tweak_np(0))))
+    hp = np.zeros(shape)
     rows = np.arange(S)[:, None]
     for t in range(T):
         y = t // 12
@@ -156,7 +195,7 @@ def simulate_paths_numpy(
         nidx = np.where(A, n, 1)
         need = A & fixed_now & (io <= 0) & ~is_serial & (payfx < 0.0)
         if need.any():
-            payfx[need] = b[need] * annuity_factor_np(rm[need], nidx[need])
+            payfx[need] = b[need] * payment_per_krone_np(rm[need], nidx[need])
         with np.errstate(divide="ignore", invalid="ignore"):
             prin = np.where(
                 io > 0,
@@ -168,6 +207,7 @@ def simulate_paths_numpy(
         bdue = np.where(has_bb, bb * af_b[rows, nidx], 0.0)
         bb = np.where(A & has_bb, bb - (bdue - bb * rb[:, None]), bb)
         gross = income[None, :] * inc_idx[:, t][:, None]
+        gross = np.where(t >= life_m, gross * life_f, gross)
         cap = gross - living[None, :] * cost_idx[:, t][:, None] - bdue
         oc_new = A & (due > cap) & ~ocflag
         ocflag |= oc_new
@@ -182,6 +222,18 @@ def simulate_paths_numpy(
         nb = np.where(cure, nb + overdue, nb)
         matured = full & (nn == 0)
         nb = np.where(matured, 0.0, nb)
+        gone = np.zeros(shape, dtype=bool)
+        if prepay_on:
+            pay_ok = full & ~matured
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ltv = (nb + bb) / (value * h)
+                fl = np.clip((refi_ltv - ltv) / refi_band, 0.0, 1.0)
+                fi = np.clip((inc_idx[:, t] / cost_idx[:, t] - 1.0) / refi_inc, 0.0, 1.0)[:, None]
+                hz = np.where(t < life_m, pre_base + refi_max * fl * fi, pre_base)
+            hp = np.where(pay_ok, hp + hz, hp)
+            gone = pay_ok & (hp >= ep)
+            out.prepaid[:, y] += gone.sum(axis=1)
+            nb = np.where(gone, 0.0, nb)
         # Shortfall: measures first, then arrears.
         avail = np.where(cap > 0.0, cap, 0.0)
         pay_i = np.where(avail >= interest, interest, avail)
@@ -216,14 +268,45 @@ def simulate_paths_numpy(
             elig = months * interest
             elig = np.where(elig > overdue, overdue, elig)
             loss, kom, st = split_loss_np(b, elig + real_costs, overdue - elig, price - to_bank, share)
+            market = value * h
+            to_bank_g = np.where(market < bb, market, bb)
+            loss_g, kom_g, st_g = split_loss_np(b, elig, overdue - elig, market - to_bank_g, share)
+            loss = np.where(go, loss_g, loss)
+            kom = np.where(go, kom_g, kom)
+            st = np.where(go, st_g, st)
             out.loss_total += np.where(sale, loss, 0.0).sum(axis=1)
             out.loss_kommune += np.where(sale, kom, 0.0).sum(axis=1)
             out.loss_state += np.where(sale, st, 0.0).sum(axis=1)
-            out.defaults[:, y] += sale.sum(axis=1)
-        alive = A & ~matured & ~sale
+            out.defaults[:, y] += (sale & ~go).sum(axis=1)
+            out.settlements[:, y] += (sale & go).sum(axis=1)
+            if loan_loss is not None:
+                loan_loss += np.where(sale, loss, 0.0)
+        alive = A & ~matured & ~sale & ~gone
+        trouble = np.where(full, False, np.where(short, True, trouble))
         if t % 12 == 0:
             out.active[:, y] = act
         out.interest_income[:, y] += paid.sum(axis=1)
-        out.funding_cost[:, y] += book * hbm / 12.0
+        out.funding_cost[:, y] += book * (hbm if fund_rate is None else fund_rate[:, t]) / 12.0
         out.avg_balance[:, y] += book / 12.0
+    if T > 0:
+        # Unresolved at the horizon: valued with the horizon's house price and the same sale rules.
+        unres = alive & ((arr > 0) | trouble)
+        h = hpi[:, T - 1][:, None]
+        rmf = (hb[:, T - 1] + margin) / 12.0
+        rm = np.where((fix_end > T - 1)[None, :], fixed_rm[None, :], rmf[:, None])
+        interest = b * rm
+        price = value * h * keep_sale
+        to_bank = np.where(price < bb, price, bb)
+        months = np.where(arr < window, arr, window)
+        elig = months * interest
+        elig = np.where(elig > overdue, overdue, elig)
+        loss, kom, st = split_loss_np(b, elig + real_costs, overdue - elig, price - to_bank, share)
+        lu = np.where(unres, loss, 0.0).sum(axis=1)
+        out.loss_total += lu
+        out.loss_kommune += np.where(unres, kom, 0.0).sum(axis=1)
+        out.loss_state += np.where(unres, st, 0.0).sum(axis=1)
+        out.loss_unresolved += lu
+        out.unresolved += unres.sum(axis=1)
+        if loan_loss is not None:
+            loan_loss += np.where(unres, loss, 0.0)
     return out

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION
+from loan_engine.portfolio.assumptions import ASSUMPTIONS_ID, ASSUMPTIONS_VERSION, public_scale, public_unit
+from loan_engine.portfolio.calibration import public_targets
+from loan_engine.portfolio.contributions import to_public as contributions_public
 from loan_engine.portfolio.engine import StressTestRun
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.999)
@@ -88,6 +90,14 @@ EXPLANATION: list[dict[str, str]] = [
         "interest converted into loan); only then a forced sale.",
     },
     {
+        "nb": "Lån som fortsatt er i mislighold eller har betalingslettelser ved horisonten, verdsettes som om "
+        "boligen ble solgt da (scenarioets boligpris, samme salgsregler); tapet vises på egen linje og inngår i "
+        "forventet tap og kvantilene.",
+        "en": "Loans still in arrears or in relief at the horizon are valued as if the dwelling were sold then "
+        "(the scenario's house price, the same sale rules); the loss is shown on its own line and included in "
+        "expected loss and the quantiles.",
+    },
+    {
         "nb": "Tapet deles etter § 7-5: kommunen bærer de første 25 % av restgjelden samt forfalte renter og "
         "omkostninger, staten resten.",
         "en": "The loss is split by § 7-5: the kommune bears the first 25 % of the principal plus overdue interest "
@@ -117,6 +127,8 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
                 "default_rate": ratio_se(o.defaults[:, y], o.active[:, y]),
                 "arrears_rate": ratio_se(o.arrears[:, y], o.active[:, y]),
                 "measures_rate": ratio_se(o.relief[:, y], o.active[:, y]),
+                "settlement_rate": ratio_se(o.settlements[:, y], o.active[:, y]),
+                "prepayment_rate": ratio_se(o.prepaid[:, y], o.active[:, y]),
                 "interest_income": mean_se(o.interest_income[:, y]),
                 "funding_cost": mean_se(o.funding_cost[:, y]),
                 "net_interest_income": mean_se(nii),
@@ -134,6 +146,14 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
             "kommune": mean_se(o.loss_kommune),
             "state": mean_se(o.loss_state),
         },
+        # Part of the loss above from loans still in arrears or in a measure at the horizon, valued as realised
+        # then (scenario house price, same sale rules); included in the expected loss and the quantiles.
+        "unresolved_at_horizon": {
+            "loss": mean_se(o.loss_unresolved),
+            "realised_loss": mean_se(o.loss_total - o.loss_unresolved),
+            "loans": mean_se(o.unresolved),
+            "share": ratio_se(o.unresolved, np.full(S, float(n_loans))),
+        },
         "loss_share": {
             "kommune": ratio_se(o.loss_kommune, o.loss_total),
             "state": ratio_se(o.loss_state, o.loss_total),
@@ -148,15 +168,32 @@ def summarise(run: StressTestRun) -> dict[str, Any]:
             "share": ratio_se(o.over_capacity, np.full(S, float(n_loans))),
         },
         "defaults_total": mean_se(o.defaults.sum(axis=1)),
+        # The margin above is computed on the kommune's own funding mix (a kommune input).
+        "funding": {
+            "fixed_share_pct": run.spec.assumptions.funding_fixed_share * 100.0,
+            "fixed_rate_pct": run.spec.assumptions.funding_fixed_rate * 100.0,
+            "fixed_months": int(run.spec.assumptions.funding_fixed_months),
+        },
         "years": years,
         "assumptions": run.spec.assumptions.describe(),
         "parameter_set": {"id": ASSUMPTIONS_ID, "version": ASSUMPTIONS_VERSION},
+        "calibration_targets": public_targets(),
+        "risk_contributions": run.contributions,
         "explanation": EXPLANATION,
     }
 
 
 # --- presentation at the edge (API / CLI): money in whole kroner, ratios in percent ----------------------------
-_RATIO_KEYS = {"default_rate", "arrears_rate", "measures_rate", "net_interest_margin", "share", "kommune_share"}
+_RATIO_KEYS = {
+    "default_rate",
+    "arrears_rate",
+    "measures_rate",
+    "settlement_rate",
+    "prepayment_rate",
+    "net_interest_margin",
+    "share",
+    "kommune_share",
+}
 _MONEY_KEYS = {
     "total",
     "kommune",
@@ -200,6 +237,15 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
         ]
         for part, qs in summary["loss_quantiles"].items()
     }
+    if summary.get("risk_contributions") is not None:
+        out["risk_contributions"] = contributions_public(summary["risk_contributions"])
+    u = summary["unresolved_at_horizon"]
+    out["unresolved_at_horizon"] = {
+        "loss": _round_money(u["loss"]),
+        "realised_loss": _round_money(u["realised_loss"]),
+        "loans": u["loans"],
+        "share_pct": _pct(u["share"]),
+    }
     oc = summary["over_capacity"]
     out["over_capacity"] = {"households": oc["households"], "share_pct": _pct(oc["share"])}
     years = []
@@ -214,12 +260,22 @@ def to_public(summary: dict[str, Any]) -> dict[str, Any]:
                 row[k] = v
         years.append(row)
     out["years"] = years
+    out["assumptions"] = [_public_assumption(a) for a in summary["assumptions"]]
     p = dict(summary["portfolio"])
     p["total_balance"] = round(p["total_balance"])
     for k in ("fixed_share", "second_priority_share"):
         p[k + "_pct"] = round(p.pop(k) * 100.0, 4)
     out["portfolio"] = p
     return _finite(out)
+
+
+def _public_assumption(a: dict[str, Any]) -> dict[str, Any]:
+    k = public_scale(a["unit"])
+    return {
+        **a,
+        "unit": public_unit(a["unit"]),
+        **{f: round(a[f] * k, 10) for f in ("value", "min", "max") if isinstance(a.get(f), float | int)},
+    }
 
 
 def _finite(x: Any) -> Any:

@@ -31,8 +31,10 @@ import numpy as np
 from numba import njit, prange
 
 from loan_engine.errors import InvalidInput
+from loan_engine.portfolio import scenario_files
 from loan_engine.portfolio.assumptions import DEFAULT_ASSUMPTIONS, ModelAssumptions
-from loan_engine.portfolio.rng import STREAM_HOUSE, STREAM_RATE, normal_at, scenario_key
+from loan_engine.portfolio.rng import STREAM_CPI, STREAM_HOUSE, STREAM_INCOME, STREAM_RATE, normal_at, scenario_key
+from loan_engine.portfolio.scenario_files import CustomPaths
 
 # Norges Bank policy rate, 2022–2023, by month offset from January 2022 (level in %).
 # Sources (SECONDARY, press): finansavisen.no 2022-06-23 (0.75 → 1.25), dagsavisen.no 2022-11-03 (March +0.25,
@@ -54,20 +56,44 @@ HIKES_2022_2023: tuple[tuple[int, float], ...] = (
 )
 HIKES_SOURCE = "Norges Bank decisions as reported in the press (SECONDARY); see scenarios.HIKES_2022_2023"
 
+# CPI inflation and wage growth of 2022–2023 (annual rates, applied to the months of each year).
+# CPI: SSB, "Ekstraordinært år for prisveksten i 2022" (årsvekst KPI 5.8 % 2021→2022) and "Kraftig prisvekst i
+# 2023" (årsvekst 5.5 % 2022→2023), ssb.no/priser-og-prisindekser/konsumpriser/statistikk/konsumprisindeksen/artikler.
+# Wages: SSB Lønn, average monthly earnings per full-time equivalent, November to November: +4.6 % 2022
+# ("Høyeste lønnsvekst siden 2008") and +6.0 % 2023 ("Månedslønnen økte med 3 200 kr"; partly delayed 2022
+# settlements), ssb.no/arbeid-og-lonn/lonn-og-arbeidskraftkostnader/statistikk/lonn/artikler.
+CPI_2022_2023: tuple[float, ...] = (0.058, 0.055)
+WAGES_2022_2023: tuple[float, ...] = (0.046, 0.060)
+CPI_WAGES_SOURCE = "SSB KPI årsvekst 2022 5.8 %, 2023 5.5 %; SSB Lønn månedslønn +4.6 % (2022), +6.0 % (2023)"
+CPI_WAGES_STATUS = "confirmed"
+# Registered unemployment did not rise in 2022–2023 (it fell in 2022 and edged up in 2023, staying below its
+# 2019 level); the preset holds the unemployment rate at the analysis-date level while the historical path runs.
+# NOT CONFIRMED in the reference store (NAV monthly figures): replace by NAV's series when available.
+UNEMPLOYMENT_2022_2023_PP: tuple[float, ...] = (0.0, 0.0)
+UNEMPLOYMENT_2022_2023_STATUS = "not-confirmed"
+
 # 1988–1993 Norwegian housing crisis: nominal house-price index by year (1988 = 1) and the rise in the
 # unemployment rate (pp) relative to 1988. NOT CONFIRMED: order-of-magnitude values (nominal fall of roughly a
 # quarter to the 1992 trough, registered+AKU unemployment from ~2 % to ~6 %); replace with Norges Bank HMS /
-# SSB series when available.
+# SSB series when available. With CPI inflation of those years and the preset's +300 bp the real fall from the
+# 1988 level to the 1992 trough is ≈ 40 %, the figure secondary sources give for the real fall (e.g. "boligprisene
+# falt rundt 40 prosent" 1988–92; NRK / Norges Bank historical series).
 CRISIS_1988_1993_HPI: tuple[float, ...] = (1.00, 0.96, 0.89, 0.83, 0.78, 0.80, 0.86)
 CRISIS_1988_1993_UNEMPLOYMENT_PP: tuple[float, ...] = (0.0, 1.5, 2.5, 3.0, 3.5, 3.5, 2.5, 1.5, 0.5)
+# CPI inflation 1988–1993 (SSB KPI årsvekst, from SSB's historical table 03014; SECONDARY — values as commonly
+# cited: 6.7, 4.6, 4.1, 3.4, 2.3, 2.3 %).
+CRISIS_1988_1993_CPI: tuple[float, ...] = (0.067, 0.046, 0.041, 0.034, 0.023, 0.023)
 CRISIS_STATUS = "not-confirmed"
+REAL_PRICE_FALL_1988_1993 = 0.40  # secondary sources; the calibration check compares the preset with it
 
 PRESETS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "rate-up-200bp": {"rate_shock_bp": 200},
     "rate-up-400bp-ramped": {"rate_shock_bp": 400, "rate_shock_ramp_months": 12},
     "rate-down-100bp": {"rate_shock_bp": -100},
-    "hikes-2022-2023": {"rate_model": "deterministic", "rate_path": "hikes-2022-2023"},
+    # As it happened: the policy-rate changes of 2022–2023 (+4.0 pp over 24 months) on top of today's rate, the
+    # CPI and wage growth of those years, unemployment as it was (no rise); then everything mean-reverts.
+    "hikes-2022-2023": {"rate_path": "hikes-2022-2023"},
     "crisis-1988-1993": {"house_prices": "crisis-1988-1993", "rate_shock_bp": 300},
     "unemployment-shock": {"unemployment_shock_pp": 4.0, "income_shock_pct": -5.0},
 }
@@ -83,9 +109,11 @@ class ScenarioSpec:
     house_price_shock_pct: float = 0.0
     unemployment_shock_pp: float = 0.0
     income_shock_pct: float = 0.0
+    cost_shock_pct: float = 0.0  # one-off level shift of living costs (cost-of-living shock)
     start_month: int = 1  # calendar month of t = 0 (Husbanken's reset calendar)
     preset: str | None = None
     assumptions: ModelAssumptions = field(default_factory=lambda: DEFAULT_ASSUMPTIONS)
+    custom: CustomPaths | None = None  # user paths (scenario_files.py) replace the model's macro paths
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,7 +126,9 @@ class ScenarioSpec:
             "house_price_shock_pct": self.house_price_shock_pct,
             "unemployment_shock_pp": self.unemployment_shock_pp,
             "income_shock_pct": self.income_shock_pct,
+            "cost_shock_pct": self.cost_shock_pct,
             "start_month": self.start_month,
+            "custom_paths": None if self.custom is None else self.custom.summary(),
         }
 
 
@@ -108,6 +138,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "house_price_shock_pct": (-90.0, 100.0),
     "unemployment_shock_pp": (-10.0, 50.0),
     "income_shock_pct": (-90.0, 100.0),
+    "cost_shock_pct": (-50.0, 200.0),
     "start_month": (1, 12),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -118,8 +149,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _INTS = {"rate_shock_ramp_months", "start_month"}
 
 
-def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -> ScenarioSpec:
-    """Validate a scenario specification (a preset name plus overrides, and assumption overrides)."""
+def scenario_from_dict(
+    data: dict[str, Any] | None, *, path: str = "scenario", percent_assumptions: bool = False
+) -> ScenarioSpec:
+    """Validate a scenario specification (a preset name plus overrides, and assumption overrides).
+
+    ``percent_assumptions``: assumption overrides are in the public units (percent for fractions), as the API
+    takes them."""
     data = dict(data or {})
     spec = ScenarioSpec()
     preset = data.pop("preset", None)
@@ -133,6 +169,18 @@ def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -
             )
         values.update(PRESETS[preset])
     overrides = data.pop("assumptions", None)
+    custom = None
+    if "paths" in data or "paths_csv" in data:
+        rows = data.pop("paths", None)
+        text = data.pop("paths_csv", None)
+        if rows is not None and text is not None:
+            raise InvalidInput("Give either paths or paths_csv, not both.", field=f"{path}.paths", rule="one-of")
+        if text is not None:
+            if not isinstance(text, str):
+                raise InvalidInput("paths_csv must be CSV text.", field=f"{path}.paths_csv", rule="not-text")
+            custom = scenario_files.load_paths(scenario_files.parse_csv(text))
+        else:
+            custom = scenario_files.load_paths(scenario_files.parse_json(rows))
     for k, v in data.items():
         if k in _CHOICES:
             if v not in _CHOICES[k]:
@@ -157,8 +205,8 @@ def scenario_from_dict(data: dict[str, Any] | None, *, path: str = "scenario") -
         raise InvalidInput(
             "assumptions must be an object of name → value.", field=f"{path}.assumptions", rule="not-an-object"
         )
-    assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions")
-    return replace(spec, preset=preset, assumptions=assumptions, **values)
+    assumptions = DEFAULT_ASSUMPTIONS.with_overrides(overrides, path=f"{path}.assumptions", percent=percent_assumptions)
+    return replace(spec, preset=preset, assumptions=assumptions, custom=custom, **values)
 
 
 @dataclass(frozen=True)
@@ -171,25 +219,58 @@ class ScenarioPaths:
     bank_rate: np.ndarray
     hpi: np.ndarray
     separation: np.ndarray  # monthly job-loss probability
-    income_index: np.ndarray
-    cost_index: np.ndarray
+    income_index: np.ndarray  # wage index × systematic income factor × income shock
+    cost_index: np.ndarray  # CPI index × cost shock (living costs)
+    cpi_inflation: np.ndarray  # annual CPI inflation in month t
+    wage_growth: np.ndarray  # annual wage growth in month t
+    unemployment: np.ndarray  # unemployment rate
 
 
 def deterministic_rate_shock(spec: ScenarioSpec, n_months: int) -> np.ndarray:
-    """Additive policy-rate shock per month (fraction)."""
+    """Additive parallel policy-rate shock per month (fraction); historical paths are :func:`historical_anchors`."""
     t = np.arange(n_months, dtype=np.float64)
     shock = np.zeros(n_months)
     if spec.rate_shock_bp != 0.0:
         ramp = spec.rate_shock_ramp_months
         w = np.minimum(1.0, (t + 1.0) / ramp) if ramp > 0 else np.ones(n_months)
         shock += spec.rate_shock_bp / 10_000.0 * w
-    if spec.rate_path == "hikes-2022-2023":
-        level = np.zeros(n_months)
-        base = HIKES_2022_2023[0][1]
-        for m, lvl in HIKES_2022_2023:
-            level[m:] = (lvl - base) / 100.0
-        shock += level
     return shock
+
+
+def hikes_rate_changes(n_months: int) -> np.ndarray:
+    """Policy-rate change since January 2022 by month (fraction), NaN after December 2023."""
+    out = np.full(n_months, np.nan)
+    n = min(n_months, 24)
+    level = np.zeros(24)
+    base = HIKES_2022_2023[0][1]
+    for m, lvl in HIKES_2022_2023:
+        level[m:] = (lvl - base) / 100.0
+    out[:n] = level[:n]
+    return out
+
+
+def _yearly(values: tuple[float, ...], n_months: int) -> np.ndarray:
+    out = np.full(n_months, np.nan)
+    for y, v in enumerate(values):
+        a, b = 12 * y, min(12 * (y + 1), n_months)
+        if a < n_months:
+            out[a:b] = v
+    return out
+
+
+def historical_anchors(spec: ScenarioSpec, n_months: int) -> dict[str, np.ndarray]:
+    """Months where a preset pins a path to history (NaN = free): rate change since t=0, CPI inflation, wage
+    growth, unemployment change (pp as fraction)."""
+    nan = np.full(n_months, np.nan)
+    a = {"rate": nan.copy(), "cpi": nan.copy(), "wage": nan.copy(), "unemp": nan.copy()}
+    if spec.rate_path == "hikes-2022-2023":
+        a["rate"] = hikes_rate_changes(n_months)
+        a["cpi"] = _yearly(CPI_2022_2023, n_months)
+        a["wage"] = _yearly(WAGES_2022_2023, n_months)
+        a["unemp"] = _yearly(UNEMPLOYMENT_2022_2023_PP, n_months) / 100.0
+    if spec.house_prices == "crisis-1988-1993":
+        a["cpi"] = np.where(np.isnan(a["cpi"]), _yearly(CRISIS_1988_1993_CPI, n_months), a["cpi"])
+    return a
 
 
 def crisis_log_hpi_changes(n_months: int) -> np.ndarray:
@@ -213,43 +294,90 @@ def crisis_unemployment_pp(n_months: int) -> np.ndarray:
     return out
 
 
+@njit(inline="always", cache=True)
+def _ou_sd(kappa: float, sigma: float) -> float:
+    a = math.exp(-kappa / 12.0)
+    return sigma * math.sqrt((1.0 - a * a) / (2.0 * kappa)) if kappa > 0.0 else sigma * math.sqrt(1.0 / 12.0)
+
+
 @njit(parallel=True, nogil=True, cache=True)
 def _macro_paths(
     seed: int,
     s0: int,
-    n_scen: int,
-    n_months: int,
     stochastic: bool,
-    r0: float,
-    kappa: float,
-    theta: float,
-    sigma: float,
-    floor: float,
+    fp: np.ndarray,
+    start_month: int,
     rate_shock: np.ndarray,
     hpi_drift_m: np.ndarray,
-    hpi_vol: float,
-    hpi_beta: float,
-    rho: float,
-    hpi_shock_log: float,
+    u_overlay: np.ndarray,
+    anc_rate: np.ndarray,
+    anc_cpi: np.ndarray,
+    anc_wage: np.ndarray,
+    anc_unemp: np.ndarray,
     policy: np.ndarray,
+    hb: np.ndarray,
     log_hpi: np.ndarray,
+    sep: np.ndarray,
+    inc: np.ndarray,
+    cost: np.ndarray,
+    cpi_out: np.ndarray,
+    wage_out: np.ndarray,
+    u_out: np.ndarray,
 ) -> None:
+    """Every macro path of every scenario in one pass (one scenario per iteration, months in order)."""
+    r0, kappa, theta, sigma, floor = fp[0], fp[1], fp[2], fp[3], fp[4]
+    hpi_vol, hpi_beta, rho, hpi_shock_log = fp[5], fp[6], fp[7], fp[8]
+    spread, u0, beta_u, find = fp[9], fp[10], fp[11], fp[12]
+    pi0, pi_bar, k_pi, s_pi, rho_pi = fp[13], fp[14], fp[15], fp[16], fp[17]
+    real_w, passthrough = fp[18], fp[19]
+    k_x, s_x, load_x = fp[20], fp[21], fp[22]
+    inc_level, cost_level = fp[23], fp[24]
+    n_scen, n_months = policy.shape
     a = math.exp(-kappa / 12.0)
-    sd = sigma * math.sqrt((1.0 - a * a) / (2.0 * kappa)) if kappa > 0.0 else sigma * math.sqrt(1.0 / 12.0)
+    sd = _ou_sd(kappa, sigma)
+    a_pi = math.exp(-k_pi / 12.0)
+    sd_pi = _ou_sd(k_pi, s_pi)
+    a_x = math.exp(-k_x / 12.0)
+    sd_x = _ou_sd(k_x, s_x)
     vol_m = hpi_vol / math.sqrt(12.0)
     rho_c = math.sqrt(1.0 - rho * rho)
+    rho_pc = math.sqrt(1.0 - rho_pi * rho_pi)
+    hb0 = max(0.0, r0 + spread)
     for j in prange(n_scen):
         s = s0 + j
         k_rate = scenario_key(seed, s, STREAM_RATE)
         k_house = scenario_key(seed, s, STREAM_HOUSE)
+        k_cpi = scenario_key(seed, s, STREAM_CPI)
+        k_fac = scenario_key(seed, s, STREAM_INCOME)
         base = r0
-        prev = max(floor, r0 + rate_shock[0]) if n_months > 0 else r0
+        prev = r0  # r[-1]: the unshocked rate at the analysis date (an immediate shock reaches prices in month 0)
         lh = hpi_shock_log
+        pi = pi0
+        x = 0.0
+        lcpi = 0.0
+        lw = 0.0
+        anchored = False
+        revert = stochastic
+        u_lvl = 0.0  # unemployment change pinned by history
+        r_ref = r0  # rate from which the unemployment response is measured
+        cur_hb = hb0
         for t in range(n_months):
             zr = 0.0
-            if t > 0 and stochastic:
-                zr = normal_at(k_rate, t)
-                base = theta + (base - theta) * a + sd * zr
+            zp = 0.0
+            zx = 0.0
+            if t > 0:
+                zr = normal_at(k_rate, t) if stochastic else 0.0
+                zp = normal_at(k_cpi, t) if stochastic else 0.0
+                zx = normal_at(k_fac, t) if stochastic else 0.0
+            ar = anc_rate[t]
+            if ar == ar:  # pinned to the historical path (changes since t=0)
+                base = r0 + ar
+                anchored = True
+            else:
+                if anchored:
+                    revert = True  # after a historical path: mean reversion (deterministic when not stochastic)
+                if t > 0 and revert:
+                    base = theta + (base - theta) * a + sd * zr
             r = base + rate_shock[t]
             if r < floor:
                 r = floor
@@ -257,74 +385,187 @@ def _macro_paths(
             if t > 0:
                 zh = normal_at(k_house, t)
                 lh += hpi_drift_m[t - 1] - hpi_beta * (r - prev) + vol_m * (rho * zr + rho_c * zh)
+            else:
+                lh -= hpi_beta * (r - prev)
             log_hpi[j, t] = lh
             prev = r
+            # CPI inflation: OU towards the target, shocks correlated with the rate shocks; or history.
+            ac = anc_cpi[t]
+            if ac == ac:
+                pi = ac
+            elif t > 0:
+                pi = pi_bar + (pi - pi_bar) * a_pi + sd_pi * (rho_pi * zr + rho_pc * zp)
+            cpi_out[j, t] = pi
+            aw = anc_wage[t]
+            g = aw if aw == aw else pi_bar + real_w + passthrough * (pi - pi_bar)
+            wage_out[j, t] = g
+            if t > 0:
+                lcpi += math.log1p(pi) / 12.0
+                lw += math.log1p(g) / 12.0
+            # Systematic labour-market factor (own randomness) and unemployment.
+            if t > 0:
+                x = x * a_x + sd_x * zx
+            au = anc_unemp[t]
+            if au == au:
+                u_lvl = au
+                r_ref = r
+                u = u0 + au + x
+            else:
+                u = u0 + u_lvl + beta_u * (r - r_ref) + x
+            u += u_overlay[t]
+            if u < 0.0:
+                u = 0.0
+            if u > 0.5:
+                u = 0.5
+            u_out[j, t] = u
+            p_sep = find * u / (1.0 - u)
+            sep[j, t] = p_sep if p_sep < 1.0 else 1.0
+            inc[j, t] = math.exp(lw - load_x * x) * inc_level
+            cost[j, t] = math.exp(lcpi) * cost_level
+            # Husbanken floating: resets 1 Jan/Mar/May/Jul/Sep/Nov to the mean policy rate of the two months that
+            # ended two months earlier, + spread, floored at 0.
+            cal = (start_month - 1 + t) % 12
+            if cal % 2 == 0:
+                pa = policy[j, t - 4] if t - 4 >= 0 else r0
+                pb = policy[j, t - 3] if t - 3 >= 0 else r0
+                cur_hb = 0.5 * (pa + pb) + spread
+                if cur_hb < 0.0:
+                    cur_hb = 0.0
+            hb[j, t] = cur_hb
 
 
-def husbanken_floating(policy: np.ndarray, r0: float, spread: float, start_month: int) -> np.ndarray:
-    """Husbanken's floating rate with the bi-monthly reset calendar and two-month lag (vectorised over S)."""
+def husbanken_floating(policy: np.ndarray, r0: float | np.ndarray, spread: float, start_month: int) -> np.ndarray:
+    """Husbanken's floating rate with the bi-monthly reset calendar and two-month lag (vectorised over S).
+
+    The reference for the same rule inside :func:`_macro_paths` (tests compare them)."""
     n_scen, n_months = policy.shape
     hb = np.empty_like(policy)
-    cur = np.full(n_scen, max(0.0, r0 + spread))
+    r0v = np.broadcast_to(np.asarray(r0, dtype=np.float64), (n_scen,))
+    cur = np.maximum(0.0, r0v + spread)
     for t in range(n_months):
         cal = (start_month - 1 + t) % 12  # 0 = January
         if cal % 2 == 0:  # 1 Jan, Mar, May, Jul, Sep, Nov
-            a = policy[:, t - 4] if t - 4 >= 0 else np.full(n_scen, r0)
-            b = policy[:, t - 3] if t - 3 >= 0 else np.full(n_scen, r0)
+            a = policy[:, t - 4] if t - 4 >= 0 else r0v
+            b = policy[:, t - 3] if t - 3 >= 0 else r0v
             cur = np.maximum(0.0, 0.5 * (a + b) + spread)
         hb[:, t] = cur
     return hb
 
 
+def macro_params(spec: ScenarioSpec) -> np.ndarray:
+    A = spec.assumptions
+    return np.array(
+        [
+            A.policy_rate_0,
+            A.vasicek_kappa,
+            A.vasicek_theta,
+            A.vasicek_sigma,
+            A.policy_rate_floor,
+            A.hpi_vol,
+            A.hpi_rate_beta,
+            A.hpi_rate_corr,
+            math.log1p(spec.house_price_shock_pct / 100.0),
+            A.husbanken_spread,
+            A.unemployment_0 + spec.unemployment_shock_pp / 100.0,
+            A.unemployment_rate_beta,
+            A.job_finding_rate,
+            A.cpi_inflation_0,
+            A.cpi_target,
+            A.cpi_kappa,
+            A.cpi_sigma,
+            A.cpi_rate_corr,
+            A.real_wage_growth,
+            A.wage_cpi_passthrough,
+            A.factor_kappa,
+            A.factor_sigma,
+            A.income_factor_loading,
+            1.0 + spec.income_shock_pct / 100.0,
+            1.0 + spec.cost_shock_pct / 100.0,
+        ],
+        dtype=np.float64,
+    )
+
+
 def generate_paths(spec: ScenarioSpec, seed: int, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
     """Macro paths for global scenarios ``s0 … s0+n_scen−1`` (independent of how scenarios are chunked)."""
+    if spec.custom is not None:
+        return _custom_paths(spec, spec.custom, s0, n_scen, n_months)
     A = spec.assumptions
     rate_shock = deterministic_rate_shock(spec, n_months)
     drift = np.full(n_months, (A.hpi_drift - 0.5 * A.hpi_vol**2) / 12.0)
+    overlay = np.zeros(n_months)
     if spec.house_prices == "crisis-1988-1993":
         crisis = crisis_log_hpi_changes(n_months)
         n_crisis = min(n_months, 12 * (len(CRISIS_1988_1993_HPI) - 1))
         drift[:n_crisis] = crisis[:n_crisis] - 0.5 * A.hpi_vol**2 / 12.0
-    policy = np.empty((n_scen, n_months))
-    log_hpi = np.empty((n_scen, n_months))
+        overlay = crisis_unemployment_pp(n_months) / 100.0
+    anc = historical_anchors(spec, n_months)
+    shape = (n_scen, n_months)
+    policy, hb, log_hpi, sep = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
+    inc, cost, cpi, wage, unemp = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape)
     _macro_paths(
         int(seed),
         int(s0),
-        int(n_scen),
-        int(n_months),
         spec.rate_model == "vasicek",
-        A.policy_rate_0,
-        A.vasicek_kappa,
-        A.vasicek_theta,
-        A.vasicek_sigma,
-        A.policy_rate_floor,
+        macro_params(spec),
+        int(spec.start_month),
         rate_shock,
         drift,
-        A.hpi_vol,
-        A.hpi_rate_beta,
-        A.hpi_rate_corr,
-        math.log1p(spec.house_price_shock_pct / 100.0),
+        overlay,
+        anc["rate"],
+        anc["cpi"],
+        anc["wage"],
+        anc["unemp"],
         policy,
+        hb,
         log_hpi,
+        sep,
+        inc,
+        cost,
+        cpi,
+        wage,
+        unemp,
     )
-    hb = husbanken_floating(policy, A.policy_rate_0, A.husbanken_spread, spec.start_month)
-    bank = policy + A.bank_loan_spread
-    u = A.unemployment_0 + A.unemployment_rate_beta * (policy - A.policy_rate_0)
-    u = u + spec.unemployment_shock_pp / 100.0
-    if spec.house_prices == "crisis-1988-1993":
-        u = u + crisis_unemployment_pp(n_months)[None, :] / 100.0
-    u = np.clip(u, 0.0, 0.5)
-    sep = np.minimum(1.0, A.job_finding_rate * u / (1.0 - u))
-    t = np.arange(n_months, dtype=np.float64)
-    inc = (1.0 + A.wage_growth) ** (t / 12.0) * (1.0 + spec.income_shock_pct / 100.0)
-    cost = (1.0 + A.cost_growth) ** (t / 12.0)
     return ScenarioPaths(
         s0=s0,
         policy=policy,
         hb_rate=hb,
-        bank_rate=bank,
+        bank_rate=policy + A.bank_loan_spread,
         hpi=np.exp(log_hpi),
         separation=sep,
-        income_index=np.ascontiguousarray(np.broadcast_to(inc, (n_scen, n_months))),
-        cost_index=np.ascontiguousarray(np.broadcast_to(cost, (n_scen, n_months))),
+        income_index=inc,
+        cost_index=cost,
+        cpi_inflation=cpi,
+        wage_growth=wage,
+        unemployment=unemp,
+    )
+
+
+def _custom_paths(spec: ScenarioSpec, c: CustomPaths, s0: int, n_scen: int, n_months: int) -> ScenarioPaths:
+    """Macro paths from a user file (deterministic per file scenario), with the spec's shocks on top."""
+    A = spec.assumptions
+    w = c.window(s0, n_scen, n_months)
+    shock = deterministic_rate_shock(spec, n_months)[None, :]
+    policy = w["policy"] + shock
+    hb = husbanken_floating(policy, w["policy"][:, 0], A.husbanken_spread, spec.start_month)
+    log_hpi = np.log(w["hpi"]) + math.log1p(spec.house_price_shock_pct / 100.0) - A.hpi_rate_beta * shock
+
+    def index(rate: np.ndarray) -> np.ndarray:
+        lg = np.zeros_like(rate)
+        lg[:, 1:] = np.cumsum(np.log1p(rate[:, 1:]) / 12.0, axis=1)
+        return np.exp(lg)
+
+    u = np.clip(w["unemployment"] + spec.unemployment_shock_pp / 100.0, 0.0, 0.5)
+    return ScenarioPaths(
+        s0=s0,
+        policy=policy,
+        hb_rate=hb,
+        bank_rate=policy + A.bank_loan_spread,
+        hpi=np.exp(log_hpi),
+        separation=np.minimum(1.0, A.job_finding_rate * u / (1.0 - u)),
+        income_index=index(w["wage_growth"]) * (1.0 + spec.income_shock_pct / 100.0),
+        cost_index=index(w["cpi_inflation"]) * (1.0 + spec.cost_shock_pct / 100.0),
+        cpi_inflation=w["cpi_inflation"],
+        wage_growth=w["wage_growth"],
+        unemployment=u,
     )

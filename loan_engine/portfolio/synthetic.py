@@ -55,6 +55,8 @@ def generate_portfolio(n_loans: int, seed: int = 0) -> Portfolio:
     income = np.round(living + stress_pay + buffer, -2)
     u = g.random(n)
     status = np.where(u < 0.015, 1, np.where(u < 0.025, 2, 0)).astype(np.int64)
+    # Paid out when the (30-year) loan had its full term: older loans have less left.
+    orig = np.clip(2025 - np.maximum(0, 360 - term) // 12, 2003, 2025).astype(np.int64)
     return portfolio_from_arrays(
         balance=balance.astype(np.float64),
         remaining_months=term,
@@ -69,6 +71,7 @@ def generate_portfolio(n_loans: int, seed: int = 0) -> Portfolio:
         value_age_months=age,
         prior_balance=prior,
         status=status,
+        origination_year=orig,
     )
 
 

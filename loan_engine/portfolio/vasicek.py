@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
@@ -76,4 +77,60 @@ def simulate_one_factor(
     _check(pd, rho)
     out = np.empty(n_scenarios)
     _one_factor(_N.inv_cdf(pd), rho, lgd, int(n_loans), int(seed), int(s0), out)
+    return out
+
+
+def validate_against_closed_form(
+    pd: float, rho: float, n_loans: int, n_scenarios: int, seed: int, levels: tuple[float, ...] = (0.95, 0.99, 0.999)
+) -> dict[str, Any]:
+    """Simulated against closed-form mean and quantiles, with the tolerance the tests use.
+
+    A quantile passes when |simulated − closed form| ≤ 4 order-statistic standard errors + 2·√(q(1−q)/L) (the
+    granularity of a finite pool); the mean when it is within 4 standard errors + the same granularity term.
+    """
+    from loan_engine.portfolio.results import mean_se, var_es
+
+    losses = simulate_one_factor(pd, rho, n_loans=n_loans, n_scenarios=n_scenarios, seed=seed)
+    m = mean_se(losses)
+    gran_pd = math.sqrt(pd * (1 - pd) / n_loans)
+    tol_m = 4 * m["se"] + 2 * gran_pd
+    out: dict[str, Any] = {
+        "pd": pd,
+        "rho": rho,
+        "loans": n_loans,
+        "scenarios": n_scenarios,
+        "seed": seed,
+        "mean": {
+            "simulated": m["value"],
+            "se": m["se"],
+            "closed_form": pd,
+            "z": abs(m["value"] - pd) / tol_m if tol_m > 0 else 0.0,
+            "ok": abs(m["value"] - pd) <= tol_m,
+        },
+        "quantiles": [],
+    }
+    ok = bool(out["mean"]["ok"])
+    for a in levels:
+        q_true = vasicek_quantile(a, pd, rho)
+        est = var_es(losses, a)
+        if est["var"] is None:
+            out["quantiles"].append(
+                {"level": a, "simulated": None, "se": None, "closed_form": q_true, "z": None, "ok": True}
+            )
+            continue
+        tol = 4 * est["var_se"] + 2 * math.sqrt(q_true * (1 - q_true) / n_loans)
+        diff = abs(est["var"] - q_true)
+        good = diff <= tol
+        ok = ok and good
+        out["quantiles"].append(
+            {
+                "level": a,
+                "simulated": est["var"],
+                "se": est["var_se"],
+                "closed_form": q_true,
+                "z": diff / tol if tol > 0 else 0.0,
+                "ok": good,
+            }
+        )
+    out["ok"] = ok
     return out

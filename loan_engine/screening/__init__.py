@@ -8,10 +8,9 @@ Modules, in the order a run uses them:
 * :mod:`.validation` – row-level errors ``{row, column, rule, message}``; good rows go on;
 * :mod:`.prices` – the price table (per m² or per dwelling size, by area) and the suitable dwelling per household
   size;
-* :mod:`.living` – SIFO / social-assistance-floor living costs vectorised over households;
-* :mod:`.engine` – the single-household financing ladder vectorised (reference terms, fixed rate, 50 years where
-  § 8-5 is flagged, smallest grant), and :func:`.engine.screen_one`, the same answer from the single-household
-  functions themselves;
+* :mod:`.living` – the register's columns fed to the living-cost rule (:mod:`loan_engine.underwriting.rules`);
+* :mod:`.engine` – the underwriting rules and the financing ladder of :mod:`loan_engine.underwriting.rules` run over
+  all households (reference terms, fixed rate, 50 years where § 8-5 is flagged, smallest grant);
 * :mod:`.ranking` – the caseworkers' ranked list and the kommune summary (no personal details);
 * :mod:`.run` – one run end to end; :mod:`.synthetic` – invented registers for demos, tests and the benchmark.
 

@@ -1,31 +1,24 @@
-"""Screening a whole register for ownership potential — the single-household rules, vectorised.
+"""Screening a whole register for ownership potential — the single-household rules, over all households at once.
 
 One rule, one place
 -------------------
-For each household the screening answers what the **financing ladder**
-(:mod:`loan_engine.underwriting.financing_ladder`)
-answers for one household buying the suitable dwelling in its area, plus the largest startlån under the reference
-terms and under the best terms the rules allow (:func:`loan_engine.underwriting.affordability.assess_affordability`):
+For each household the screening answers what the **financing plan**
+(:func:`loan_engine.underwriting.financing_ladder.financing_plan`) answers for one household buying the suitable
+dwelling in its area, plus the largest startlån under the reference terms and under the best terms the rules allow
+(:func:`loan_engine.underwriting.affordability.assess_affordability` without a dwelling). Both call the same
+functions of :mod:`loan_engine.underwriting.rules`, which this module calls over the register's arrays:
 
-* the budget is :func:`~loan_engine.underwriting.affordability.assess_affordability`'s: counted net income − living
-costs
-  (SIFO, never below the social-assistance floor) − other fixed costs − existing debt payments − the dwelling's
-  running costs;
-* the stress rate is :func:`~loan_engine.underwriting.affordability.startlan_stress_rate`; the largest principal
-per krone of
-  monthly surplus is :func:`loan_engine.underwriting.amortization.annuity_factor` /
-  :func:`~loan_engine.underwriting.amortization.
-  peak_payment_per_krone` (a fixed rate during the fixation period, the stress rate after it) — computed once per
-  (rate, term) as scalars and applied to the whole array;
-* fees and the payout are :func:`~loan_engine.underwriting.affordability.fee_ore` rules, vectorised in integer øre
-  (:func:`payout_ore_vec`, :func:`loan_for_payout_vec` find the same smallest loan as the scalar bisection);
-* the ladder's steps and their order come from the parameter set (``ladder_order``); a step keeps the earlier
-  steps' improvements and the ladder stops at the first step that works; the grant comes last and is the
-  smallest whole-krone grant that makes the purchase serviceable (closed form of
-  :func:`loan_engine.underwriting.financing_ladder.smallest_grant`, see :func:`smallest_grant_vec`).
+* the budget (:func:`~loan_engine.underwriting.rules.counted_income`, :func:`~loan_engine.underwriting.rules.disposable`,
+  living costs by :func:`~loan_engine.underwriting.rules.living_costs`: SIFO, never below the floor);
+* the stress rate, capacity and maximum loan (:func:`~loan_engine.underwriting.rules.loan_config`,
+  :func:`~loan_engine.underwriting.rules.max_principal`);
+* fees, payout, the required loan, the dwelling cap and the smallest grant (exact, in øre);
+* the ladder (:func:`~loan_engine.underwriting.rules.ladder`): the parameter set's ``ladder_order``, cumulative,
+  stopping at the first step that works, the grant last. A register has no caseworker figure for actual
+  consumption, so ``adjusted_consumption`` is never tried.
 
-:func:`screen_one` runs the **single-household** functions themselves for one row (used by the tests, which check
-every row of a sample register, and by the row-by-row baseline of ``benchmarks/screening.py``).
+``tests/screening/test_batch_equals_single.py`` compares every row of sample registers with the public
+single-household functions (:func:`single_request` builds the single request for a row).
 
 Screening choices (documented, not national rules)
 --------------------------------------------------
@@ -56,11 +49,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loan_engine.errors import InvalidInput
-from loan_engine.parameters import FeeRule, UnderwritingParameters
+from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.living import living_costs_vectorised
 from loan_engine.screening.prices import PriceTable, suitable_arrays, suitable_dwelling
 from loan_engine.screening.register import INCOME_COLUMNS, Register, subset
 from loan_engine.screening.validation import RowError, ValidationReport
+from loan_engine.underwriting import rules
 from loan_engine.underwriting.affordability import (
     AffordabilityRequest,
     Dwelling,
@@ -70,14 +64,9 @@ from loan_engine.underwriting.affordability import (
     IncomeKind,
     IncomeSource,
     LoanWish,
-    RateType,
     Section85Reason,
-    assess_affordability,
-    check_long_term,
-    startlan_stress_rate,
 )
-from loan_engine.underwriting.amortization import RateChange, Repayment, annuity_factor, peak_payment_per_krone
-from loan_engine.underwriting.financing_ladder import FinancingPlanRequest, financing_plan
+from loan_engine.underwriting.rules import section_8_5_missing
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -99,25 +88,22 @@ LONG_TERM_REASONS: tuple[Section85Reason, ...] = (
 
 
 class Solution(IntEnum):
-    NONE = 0
-    REFERENCE = 1
-    FIXED_RATE = 2
-    LONGER_TERM = 3
-    ADJUSTED_CONSUMPTION = 4
-    GRANT = 5
+    """The ladder's outcome codes (:mod:`loan_engine.underwriting.rules`)."""
+
+    NONE = rules.SOLUTION_NONE
+    REFERENCE = rules.SOLUTION_REFERENCE
+    FIXED_RATE = rules.SOLUTION_FIXED
+    LONGER_TERM = rules.SOLUTION_LONGER
+    ADJUSTED_CONSUMPTION = rules.SOLUTION_ADJUSTED
+    GRANT = rules.SOLUTION_GRANT
+    INTEREST_ONLY = rules.SOLUTION_INTEREST_ONLY  # needs an expected income rise: never reached from a register
 
     @property
     def slug(self) -> str:
         return self.name.lower()
 
 
-SOLUTION_BY_STEP = {
-    "reference": Solution.REFERENCE,
-    "fixed_rate": Solution.FIXED_RATE,
-    "longer_term": Solution.LONGER_TERM,
-    "adjusted_consumption": Solution.ADJUSTED_CONSUMPTION,
-    "grant": Solution.GRANT,
-}
+SOLUTION_BY_STEP = {name: Solution(code) for name, code in rules.STEP_SOLUTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -189,162 +175,28 @@ class ScreeningResult:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Vectorised fee and payout arithmetic (integer øre, same operations as affordability.fee_ore)
-# --------------------------------------------------------------------------------------------------------------
-
-
-def payout_ore_vec(loan_kr: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.underwriting.affordability.payout_ore` elementwise."""
-    loan_kr = np.asarray(loan_kr, dtype=np.int64)
-    total_fee = np.zeros(loan_kr.shape, dtype=np.int64)
-    for f in fees:
-        amount = loan_kr.astype(np.float64) * 100 * f.percent_of_loan / 100
-        if f.percent_of_loan:
-            amount = np.maximum(amount, f.minimum * 100)
-            if f.maximum is not None:
-                amount = np.minimum(amount, f.maximum * 100)
-        amount = amount + f.amount * 100
-        total_fee += np.floor(amount + 0.5).astype(np.int64)
-    out: IntArray = np.where(loan_kr > 0, loan_kr * 100 - total_fee, 0)
-    return out
-
-
-def loan_for_payout_vec(need_ore: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.underwriting.affordability.loan_for_payout` elementwise: the smallest whole-krone loan ≥
-    1 whose
-    payout covers ``need_ore`` (0 where nothing is needed). Payout is non-decreasing in the loan from 1 krone up,
-    so the smallest such loan is unique and the vectorised bisection finds the scalar answer."""
-    need = np.asarray(need_ore, dtype=np.int64)
-    # payout ≤ 100 · loan, so no loan below ceil(need / 100) pays out enough: a valid lower bound.
-    lo = np.maximum(1, -(-need // 100))
-    gap = np.full(need.shape, 1024, dtype=np.int64)
-    hi = lo + gap
-    short = payout_ore_vec(hi, fees) < need
-    while short.any():
-        gap = np.where(short, gap * 2, gap)
-        hi = np.where(short, lo + gap, hi)
-        short = payout_ore_vec(hi, fees) < need
-    active = lo < hi
-    while active.any():
-        mid = (lo + hi) // 2
-        ok = payout_ore_vec(mid, fees) >= need
-        hi = np.where(active & ok, mid, hi)
-        lo = np.where(active & ~ok, mid + 1, lo)
-        active = lo < hi
-    out: IntArray = np.where(need > 0, lo, 0)
-    return out
-
-
-def smallest_grant_vec(need_ore: IntArray, max_loan: IntArray, fees: tuple[FeeRule, ...]) -> IntArray:
-    """:func:`loan_engine.underwriting.financing_ladder.smallest_grant` in closed form.
-
-    ``loan_for_payout(x) ≤ M`` ⇔ ``x ≤ max(payout(M), 0)`` (payout is non-decreasing from 1 krone; a zero or
-    negative need costs no loan). So the smallest whole-krone grant G with ``need − 100·G ≤ max(payout(M), 0)`` is
-    ``max(0, ceil((need − max(payout(M), 0)) / 100))``.
-    """
-    room = np.maximum(payout_ore_vec(max_loan, fees), 0)
-    gap = np.asarray(need_ore, dtype=np.int64) - room
-    out: IntArray = np.maximum(0, -(-gap // 100))
-    return out
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Capacity: largest loan a monthly surplus carries, per rate configuration and term
-# --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Rates:
-    stress: float
-    floating: float
-    fixations: tuple[int, ...]
-    fixed: tuple[float, ...]
-
-
-def _rates(params: UnderwritingParameters) -> _Rates:
-    stress = startlan_stress_rate(params, None)[0]
-    fix = tuple(params.fixation_periods_years)
-    return _Rates(stress, params.startlan_floating_rate, fix, tuple(params.startlan_fixed_rate(y) for y in fix))
-
-
-def _capacity_scalar_factor(rates: _Rates, kind: int, term_years: int) -> tuple[str, float]:
-    """('mul', factor) or ('div', peak): how :func:`loan_engine.underwriting.amortization.max_principal` turns a
-    surplus into
-    a principal for this configuration (kind 0 = floating at the stress rate, k ≥ 1 = fixation ``k-1``)."""
-    n = term_years * 12
-    if kind == 0:
-        return "mul", annuity_factor(rates.stress / 12, n)
-    fixed = rates.fixed[kind - 1]
-    fix_months = rates.fixations[kind - 1] * 12
-    if fix_months < n:
-        changes = (RateChange(fix_months + 1, rates.stress),)
-        return "div", peak_payment_per_krone(fixed, n, Repayment.ANNUITY, 0, changes)
-    return "mul", annuity_factor(fixed / 12, n)
-
-
-class _CapacityTable:
-    """How :func:`loan_engine.underwriting.amortization.max_principal` turns a surplus into a principal, for every
-    configuration (kind 0 = floating at the stress rate, k ≥ 1 = fixation ``k-1``) and term 1…max: a scalar factor
-    and whether it multiplies (closed form) or divides (peak payment per krone), computed once per screening."""
-
-    def __init__(self, rates: _Rates, max_term: int) -> None:
-        kinds = len(rates.fixations) + 1
-        self.factor = np.ones((kinds, max_term + 1))
-        self.multiply = np.ones((kinds, max_term + 1), dtype=bool)
-        for k in range(kinds):
-            for t in range(1, max_term + 1):
-                if k > 0 and rates.fixations[k - 1] > t:
-                    continue  # a fixation longer than the term is never offered
-                how, x = _capacity_scalar_factor(rates, k, t)
-                self.factor[k, t] = x
-                self.multiply[k, t] = how == "mul"
-
-    def capacity(self, available: FloatArray, kind: IntArray, term: IntArray) -> IntArray:
-        """Whole-krone payment-capacity limit (``max(0, floor(principal + 1e-7))``), per household."""
-        f = self.factor[kind, term]
-        p = np.where(self.multiply[kind, term], available * f, available / f)
-        p = np.where(available > 0, p, 0.0)
-        out: IntArray = np.maximum(0, np.floor(p + 1e-7)).astype(np.int64)
-        return out
-
-
-# --------------------------------------------------------------------------------------------------------------
 # The screening
 # --------------------------------------------------------------------------------------------------------------
 
 
 def _long_term_allowed(reg: Register, params: UnderwritingParameters) -> BoolArray:
-    """§ 8-5 via :func:`~loan_engine.underwriting.affordability.check_long_term` for each (flag, has children)
-    combination."""
-    from loan_engine.underwriting.living_costs import Household, Member, Sex
-
-    adult = Member(40, Sex.FEMALE)
-    child = Member(5, Sex.MALE)
-    result: dict[tuple[bool, bool], bool] = {}
-    for flagged in (False, True):
-        for kids in (False, True):
-            hh = Household(members=(adult, child) if kids else (adult,))
-            check = check_long_term(params.special_max_term_years, LONG_TERM_REASONS if flagged else (), hh, params)
-            result[(flagged, kids)] = check is None or check.allowed
+    """§ 8-5 (:func:`loan_engine.underwriting.rules.section_8_5_missing`): a flagged household is taken to have
+    documented a)–d) (see the module docstring)."""
     n = len(reg)
     hh_of_member = np.repeat(np.arange(n), reg.size)
     has_kids = np.bincount(hh_of_member, weights=(reg.member_age < 18).astype(np.float64), minlength=n) > 0
-    flag = reg.permanently_low_income
-    out = np.zeros(n, dtype=bool)
-    for (f, k), ok in result.items():
-        if ok:
-            out |= (flag == f) & (has_kids == k)
+    flag = np.asarray(reg.permanently_low_income, dtype=np.bool_)
+    _missing, allowed, _waived = section_8_5_missing({r.value: flag for r in LONG_TERM_REASONS}, has_kids)
+    out: BoolArray = np.asarray(allowed, dtype=np.bool_)
     return out
 
 
-def counted_income_vec(reg: Register, options: ScreeningOptions) -> FloatArray:
+def counted_income_vec(reg: Register, options: ScreeningOptions, params: UnderwritingParameters) -> FloatArray:
     """Sum of the income sources in the order the single request lists them (rental income is not in a register)."""
-    total = np.zeros(len(reg), dtype=np.float64)
-    for c in INCOME_COLUMNS:
-        total = total + reg.income[c]
+    sources = [reg.income[c] for c in INCOME_COLUMNS]
     if options.count_bostotte:
-        total = total + reg.bostotte
-    return total
+        sources.append(reg.bostotte)
+    return rules.counted_income(sources, 0.0, params)
 
 
 def price_arrays(
@@ -406,8 +258,6 @@ def screen(
     options.validate()
     n = len(reg)
     fees = params.fees
-    rates = _rates(params)
-    table = _CapacityTable(rates, params.special_max_term_years)
     rooms, m2, price, running, basis, found = price_arrays(reg, prices)
     if not found.all():
         raise InvalidInput(
@@ -418,78 +268,30 @@ def screen(
     if progress:
         progress(0, 4)
 
-    # Budget (assess_affordability): income − living − other fixed − debts − housing
-    income = counted_income_vec(reg, options)
+    # Budget: counted income − living − other fixed − debts − the dwelling's running costs
+    income = counted_income_vec(reg, options, params)
     living = living_costs_vectorised(reg, params)
-    available = income - living.amount - reg.other_fixed_costs - reg.other_debt_payments - running
+    available = rules.disposable(income, living.amount, reg.other_fixed_costs, reg.other_debt_payments, running)
     if progress:
         progress(1, 4)
 
-    # Purchase need (financing_plan): price + costs − equity, in øre; required loan with fees
+    # Purchase need: price + costs − equity, in øre; required loan with fees; the dwelling's cap
     costs = price * options.purchase_costs_percent / 100
-    need = price + costs - reg.equity
-    need_ore = np.ceil(need * 100 - 1e-6).astype(np.int64)
-    required = loan_for_payout_vec(need_ore, fees)
-    limit_ore = np.floor((price + costs - 0.0) * 100 + 1e-6).astype(np.int64)
-    dcap = np.where(limit_ore > 0, loan_for_payout_vec(limit_ore + 1, fees) - 1, 0)
+    need_ore = rules.need_ore(price, costs, reg.equity)
+    required = rules.loan_for_payout(need_ore, fees)
+    dcap = rules.dwelling_cap(rules.dwelling_limit_ore(price, costs), fees)
     allowed = _long_term_allowed(reg, params)
 
-    # The ladder
+    # The ladder and the grant (the same function as the single financing plan)
+    config = rules.loan_config(params, n)
+    lad = rules.ladder(
+        params, config, available=available, required=required, need_ore=need_ore, cap=dcap, long_term_allowed=allowed
+    )
     ref_term = params.reference_term_years
-    kind = np.zeros(n, dtype=np.int64)
-    term = np.full(n, ref_term, dtype=np.int64)
-    cap_ref = table.capacity(available, kind, term)
-    best = np.minimum(cap_ref, dcap)
-    ok_budget = available >= 0
-    solution = np.where(ok_budget & (best >= required), int(Solution.REFERENCE), int(Solution.NONE)).astype(np.int64)
-    for name in params.ladder_order:
-        active = solution == Solution.NONE
-        if not active.any():
-            break
-        if name == "fixed_rate":
-            cands = []
-            for k, y in enumerate(rates.fixations, start=1):
-                c = np.minimum(table.capacity(available, np.full(n, k), term), dcap)
-                cands.append(np.where(y <= term, c, -1))
-            stack = np.stack(cands)
-            pick = np.argmax(stack, axis=0)
-            cand = stack[pick, np.arange(n)]
-            offered = cand >= 0
-            trial_kind = pick + 1
-            trial_term = term
-        elif name == "longer_term":
-            limit = params.special_max_term_years
-            offered = allowed & (term < limit)
-            trial_kind = kind
-            trial_term = term.copy()
-            cand = best.copy()
-            searching = active & offered
-            for t in range(int(term.min()) + 1 if n else limit, limit + 1):
-                step_sel = searching & (t > term)
-                if not step_sel.any():
-                    continue
-                c = np.minimum(table.capacity(available, kind, np.full(n, t)), dcap)
-                trial_term = np.where(step_sel, t, trial_term)
-                cand = np.where(step_sel, c, cand)
-                searching = searching & ~(step_sel & ok_budget & (c >= required))
-        else:  # adjusted_consumption: a register has no caseworker figure for actual consumption
-            continue
-        tried = active & offered
-        works = tried & ok_budget & (cand >= required)
-        better = tried & ((cand > best) | works)
-        kind = np.where(better, trial_kind, kind)
-        term = np.where(better, trial_term, term)
-        best = np.where(better, cand, best)
-        solution = np.where(works, int(SOLUTION_BY_STEP[name]), solution)
+    cap_ref = config.max_loan(available, np.zeros(n, dtype=np.int64), np.full(n, ref_term, dtype=np.int64))
+    solution, kind, term, grant, startlan = lad.solution, lad.kind, lad.term_years, lad.grant, lad.startlan
     if progress:
         progress(2, 4)
-
-    # Grant (last), and the loan actually taken
-    needs_grant = (solution == Solution.NONE) & ok_budget
-    grant = np.where(needs_grant, smallest_grant_vec(need_ore, best, fees), 0)
-    solution = np.where(needs_grant, int(Solution.GRANT), solution)
-    loan_with = loan_for_payout_vec(np.where(needs_grant, need_ore - grant * 100, 0), fees)
-    startlan = np.where(needs_grant, loan_with, np.where(solution == Solution.NONE, 0, required))
 
     cap_share = np.floor(price * options.max_grant_share + 1e-9)
     grant_cap = cap_share if options.max_grant is None else np.minimum(cap_share, options.max_grant)
@@ -499,29 +301,25 @@ def screen(
     # Max loans under reference and best terms (assess_affordability without a dwelling)
     best_term = np.where(allowed, params.special_max_term_years, ref_term)
     best_caps = []
-    for k, y in enumerate(rates.fixations, start=1):
-        c = table.capacity(available, np.full(n, k), best_term)
+    for k, y in enumerate(config.fixations, start=1):
+        c = config.max_loan(available, np.full(n, k, dtype=np.int64), best_term)
         best_caps.append(np.where(y <= best_term, c, -1))
     if best_caps:
         stack = np.stack(best_caps)
         best_pick = np.argmax(stack, axis=0)
         max_best = stack[best_pick, np.arange(n)]
-        best_fix = np.asarray(rates.fixations, dtype=np.int64)[best_pick]
+        best_fix = np.asarray(config.fixations, dtype=np.int64)[best_pick]
     else:  # pragma: no cover (parameter sets always offer fixations)
-        max_best = table.capacity(available, np.zeros(n, dtype=np.int64), best_term)
+        max_best = cap_ref
         best_fix = np.zeros(n, dtype=np.int64)
     if progress:
         progress(3, 4)
 
     # Monthly cost of owning: the startlån taken, at the loan's own rate, over the ladder's term + running costs
-    own_table = np.zeros((len(rates.fixations) + 1, params.special_max_term_years + 1))
-    for k in range(own_table.shape[0]):
-        rate = rates.floating if k == 0 else rates.fixed[k - 1]
-        for t in range(1, own_table.shape[1]):
-            own_table[k, t] = peak_payment_per_krone(rate, t * 12, Repayment.ANNUITY, 0, ())
-    own_rate_factor = own_table[kind, term]
-    owning = np.where(solution == Solution.NONE, np.nan, startlan * own_rate_factor + running)
-    fix_years = np.where(kind > 0, np.asarray((0, *rates.fixations), dtype=np.int64)[kind], 0)
+    own_rate = np.where(kind > 0, config.first_rate(kind), params.startlan_floating_rate)
+    own_factor = rules.peak_payment_per_krone(own_rate, term * 12)
+    owning = np.where(solution == Solution.NONE, np.nan, startlan * own_factor + running)
+    fix_years = lad.fixation_years(config.fixations)
 
     assumptions = [
         "Suitable dwelling by household size: "
@@ -593,87 +391,3 @@ def single_request(
         loan=LoanWish(term_over_30_reasons=LONG_TERM_REASONS if reg.permanently_low_income[i] else ()),
         dwelling=Dwelling(price=price, costs=costs, equity=float(reg.equity[i])),
     )
-
-
-def screen_one(
-    reg: Register, i: int, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
-) -> dict[str, Any]:
-    """Row ``i`` screened with the single-household functions (financing ladder + affordability)."""
-    from dataclasses import replace
-
-    rooms, m2 = suitable_dwelling(int(reg.size[i]))
-    hit = prices.lookup(reg.area_key[i], rooms, m2)
-    if hit is None:
-        raise InvalidInput(f"No price for area {reg.area[i]!r}.", field="area", rule="area-in-price-table")
-    price, running, _ = hit
-    costs = price * options.purchase_costs_percent / 100
-    request = single_request(reg, i, price, running, costs, options)
-    plan = financing_plan(FinancingPlanRequest(base=request), params)
-    solution = SOLUTION_BY_STEP.get(plan.solution or "", Solution.NONE)
-    grant = plan.grant.amount if plan.grant is not None and plan.grant.serviceable else 0
-    if solution is Solution.GRANT:
-        assert plan.grant is not None
-        startlan = plan.grant.loan_with_grant
-    elif solution is Solution.NONE:
-        startlan = 0
-    else:
-        startlan = plan.required_loan
-    final = plan.final
-    assert final is not None
-    no_dwelling = replace(request, dwelling=None)
-    ref = assess_affordability(no_dwelling, params)
-    allowed = check_long_term(
-        params.special_max_term_years, request.loan.term_over_30_reasons, request.household, params
-    )
-    best_term = params.special_max_term_years if (allowed is None or allowed.allowed) else params.reference_term_years
-    best = max(
-        (
-            (
-                assess_affordability(
-                    replace(
-                        no_dwelling,
-                        loan=replace(request.loan, rate_type=RateType.FIXED, fixation_years=y, term_years=best_term),
-                    ),
-                    params,
-                ).max_loan,
-                -k,
-                y,
-            )
-            for k, y in enumerate(params.fixation_periods_years)
-            if y <= best_term
-        ),
-    )
-    max_best, best_fix = best[0], best[2]
-    rate = (
-        final.fixed_rate
-        if final.rate_type is RateType.FIXED and final.fixed_rate is not None
-        else params.startlan_floating_rate
-    )
-    owning = (
-        startlan * peak_payment_per_krone(rate, final.term_years * 12, Repayment.ANNUITY, 0, ()) + running
-        if solution is not Solution.NONE
-        else math.nan
-    )
-    share_cap = math.floor(price * options.max_grant_share + 1e-9)
-    grant_cap = share_cap if options.max_grant is None else min(share_cap, options.max_grant)
-    without = solution not in (Solution.NONE, Solution.GRANT)
-    return {
-        "household_id": reg.household_id[i],
-        "price": price,
-        "required_loan": plan.required_loan,
-        "available": final.available_for_startlan_monthly,
-        "living_costs": final.living_costs.amount,
-        "max_loan_reference": ref.max_loan,
-        "max_loan_best": max_best,
-        "best_fixation_years": best_fix,
-        "best_term_years": best_term,
-        "solution": solution.slug,
-        "solution_term_years": final.term_years,
-        "solution_fixation_years": final.fixation_years or 0,
-        "grant": grant,
-        "startlan": startlan,
-        "within_reach_without_grant": without,
-        "within_reach_with_grant": without or (solution is Solution.GRANT and grant <= grant_cap),
-        "monthly_owning": owning,
-        "margin": max_best - plan.required_loan,
-    }

@@ -337,3 +337,403 @@ def _open_parquet(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, s
     return TableReader(
         header=header, chunks=chunks(), format="parquet", size=size, position=lambda: size * done[0] // total_rows
     )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Columnar reading (the register): pyarrow's CSV and Parquet readers, whole columns as Arrow arrays
+# --------------------------------------------------------------------------------------------------------------
+
+#: Largest single cell accepted (bytes); no register cell is anywhere near it (ids ≤ 64, areas ≤ 100 characters).
+MAX_CELL_BYTES = 4096
+#: Largest decoded (decompressed) register accepted, bytes: a small compressed Parquet file may decode to far more.
+MAX_DECODED_BYTES = 1 << 30
+
+
+@dataclass
+class ColumnChunk:
+    """Up to ``chunk_rows`` rows as Arrow arrays, in header order.
+
+    ``rows`` are spreadsheet row numbers (the header is row 1). CSV columns are strings; Parquet columns keep their
+    stored type (strings as dictionary or plain strings). ``missing[k]`` marks the cells of column ``k`` that the
+    row did not have at all (fewer separators than the header); ``extra`` counts non-empty cells beyond the header.
+    """
+
+    rows: Any  # npt.NDArray[np.int64]
+    columns: list[Any]  # pa.Array
+    missing: list[Any] | None = None  # per column: npt.NDArray[np.bool_] or None
+    extra: Any = None  # npt.NDArray[np.int64] or None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class ColumnReader:
+    header: list[str]
+    chunks: Iterator[ColumnChunk]
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    size: int = 0
+    position: Callable[[], int] = lambda: 0
+
+
+def _row_limit(what: str, max_rows: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"The {what} has more than {max_rows} rows (the limit is {max_rows}); split it and screen the parts "
+        "separately.",
+        field=what,
+        rule=f"max-rows-{max_rows}",
+    )
+
+
+def _cell_limit(what: str, column: str, size: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"The {what}'s column '{column[:100]}' has a cell of {human_bytes(size)}; a cell may be at most "
+        f"{MAX_CELL_BYTES} bytes. This is not a tenant register.",
+        field=f"{what}.{column[:100]}",
+        rule=f"max-cell-bytes-{MAX_CELL_BYTES}",
+    )
+
+
+def _decoded_limit(what: str, size: int, limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"The {what} decodes to {human_bytes(size)} or more; the limit is {human_bytes(limit)} ({limit} bytes). "
+        "Split the register and screen the parts separately.",
+        field=what,
+        rule=f"max-decoded-bytes-{limit}",
+    )
+
+
+def open_columns(
+    source: Source,
+    *,
+    what: str = "register",
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
+) -> ColumnReader:
+    """Open a CSV or Parquet register for columnar reading (format detected from the content).
+
+    Limits are enforced while reading, never after: the file size before anything is read; for Parquet the row
+    count and the uncompressed sizes from the file's metadata before any data page, then every dictionary's
+    values before it is expanded (a 1 MB string repeated in 2 000 rows is refused without building 2 GB); for CSV
+    the row count at the row limit + 1.
+    """
+    stream, size = _open(source)
+    try:
+        _check_size(size, max_bytes, what)
+        if size == 0:
+            raise InvalidInput(f"The {what} file is empty.", field=what, rule="file-not-empty")
+        magic = stream.read(4)
+        stream.seek(0)
+        if magic == b"PAR1":
+            return _columns_parquet(stream, what, max_rows, chunk_rows, size, max_decoded_bytes)
+        return _columns_csv(stream, what, max_rows, chunk_rows, size)
+    except BaseException:
+        stream.close()
+        raise
+
+
+def _header_offset(data: bytes, pos: int = 0) -> tuple[int, int, str]:
+    """(byte offset after the header line, its spreadsheet row, the header line) of UTF-8 ``data`` from ``pos``."""
+    row = 1
+    while True:
+        end = data.find(b"\n", pos)
+        line = data[pos:] if end < 0 else data[pos : end + 1]
+        text = line.decode("utf-8")
+        if text.strip().strip(";,\t") or end < 0:
+            return (len(data) if end < 0 else end + 1), row, text
+        pos = end + 1
+        row += 1
+
+
+def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size: int) -> ColumnReader:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    encoding = detect_encoding(stream, what)
+    raw = stream.getvalue() if isinstance(stream, io.BytesIO) else stream.read()  # BytesIO: the caller's bytes
+    stream.close()
+    start = 0
+    if encoding == "utf-8-sig":
+        data = raw
+        start = 3 if raw.startswith(codecs.BOM_UTF8) else 0
+    else:  # Windows-1252 or UTF-16 (checked above): to UTF-8 once, for pyarrow
+        data = raw.decode(encoding).encode("utf-8")
+    del raw
+    offset, header_row, first = _header_offset(data, start)
+    if not first.strip():
+        raise InvalidInput(
+            f"The {what} file has no header line (it is empty or blank).", field=what, rule="file-not-empty"
+        )
+    delimiter = sniff_delimiter(first)
+    header = [h.strip() for h in next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))]
+    width = len(header)
+    names = [f"c{k}" for k in range(width)]
+    invalid: list[tuple[int, str]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((int(row.number) if row.number is not None else -1, str(row.text)))
+        return "skip"
+
+    body = pa.py_buffer(data)[offset:]
+    total = len(data)
+
+    def chunks() -> Iterator[ColumnChunk]:
+        if not body.size or (body.size < 65536 and not bytes(body).strip()):
+            return
+        try:
+            reader = pacsv.open_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=4 << 20),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from None
+        valid_seen = 0  # valid (parsed) rows so far, blank ones included
+        counted = 0  # non-blank records so far
+        assigned = 0  # entries of ``invalid`` taken into ``pending``
+        pending: list[tuple[int, str]] = []
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    batch = None
+                n = 0 if batch is None else batch.num_rows
+                # Spreadsheet rows of the valid rows: their position among all records, skipping invalid ones.
+                bad_numbers = np.array(sorted(x for x, _ in invalid), dtype=np.int64)
+                p = np.arange(valid_seen + 1, valid_seen + n + 1, dtype=np.int64)
+                if bad_numbers.size:
+                    before = bad_numbers - 1 - np.arange(bad_numbers.size, dtype=np.int64)
+                    p = p + np.searchsorted(before, p, side="left")
+                valid_seen += n
+                pending.extend(invalid[assigned:])
+                assigned = len(invalid)
+                pending.sort()
+                if batch is None:
+                    take, pending = pending, []
+                else:  # invalid rows after this batch's last row wait for the next batch (readahead)
+                    last = int(p[-1]) if n else 0
+                    take = [r for r in pending if r[0] <= last]
+                    pending = pending[len(take) :]
+                cols: list[Any] = [] if batch is None else [batch.column(k) for k in range(width)]
+                chunk = _csv_chunk(cols, p + header_row, take, header_row, width, delimiter, n)
+                if chunk is not None and len(chunk):
+                    counted += len(chunk)
+                    if counted > max_rows:
+                        raise _row_limit(what, max_rows)
+                    yield from _split(chunk, chunk_rows)
+                if batch is None:
+                    break
+        except pa.ArrowInvalid as exc:
+            raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from None
+
+    label = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[encoding]
+    sep = {";": "semicolon", ",": "comma", "\t": "tab"}[delimiter]
+    return ColumnReader(
+        header=header, chunks=chunks(), format="csv", encoding=label, delimiter=sep, size=size, position=lambda: total
+    )
+
+
+def _split(chunk: ColumnChunk, chunk_rows: int) -> Iterator[ColumnChunk]:
+    n = len(chunk)
+    if n <= chunk_rows:
+        yield chunk
+        return
+    for a in range(0, n, chunk_rows):
+        b = min(n, a + chunk_rows)
+        yield ColumnChunk(
+            rows=chunk.rows[a:b],
+            columns=[c.slice(a, b - a) for c in chunk.columns],
+            missing=None if chunk.missing is None else [None if m is None else m[a:b] for m in chunk.missing],
+            extra=None if chunk.extra is None else chunk.extra[a:b],
+        )
+
+
+def _csv_chunk(
+    cols: list[Any],
+    rows: Any,
+    invalid: list[tuple[int, str]],
+    header_row: int,
+    width: int,
+    delimiter: str,
+    n: int,
+) -> ColumnChunk | None:
+    """Valid rows of a batch plus the rows with too few/many cells, in row order, blank rows dropped."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    extra_rows: list[list[str]] = []
+    extra_numbers: list[int] = []
+    extra_missing: list[list[bool]] = []
+    extra_count: list[int] = []
+    for number, text in invalid:
+        try:
+            record = next(csv.reader([text], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            record = [text]
+        if not record or all(not v.strip() for v in record):
+            continue
+        missing = [False] * width
+        count = 0
+        if len(record) < width:
+            missing[len(record) :] = [True] * (width - len(record))
+            record = record + [""] * (width - len(record))
+        elif len(record) > width:
+            count = sum(1 for v in record[width:] if v.strip())
+            record = record[:width]
+        extra_rows.append(record)
+        extra_numbers.append(number + header_row)
+        extra_missing.append(missing)
+        extra_count.append(count)
+    if n == 0 and not extra_rows:
+        return None
+    if not cols:
+        cols = [pa.array([], pa.string()) for _ in range(width)]
+    # Blank rows (every cell empty or spaces) are skipped but keep their row number.
+    if n:
+        blank = np.ones(n, dtype=bool)
+        for c in cols:
+            blank &= np.asarray(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(c)), 0), dtype=bool)
+            if not blank.any():
+                break
+        if blank.any():
+            keep = np.flatnonzero(~blank)
+            idx = pa.array(keep)
+            cols = [c.take(idx) for c in cols]
+            rows = rows[keep]
+            n = len(keep)
+    if not extra_rows:
+        return ColumnChunk(rows=rows, columns=list(cols))
+    m = len(extra_rows)
+    all_rows = np.concatenate([rows, np.asarray(extra_numbers, dtype=np.int64)])
+    order = np.argsort(all_rows, kind="stable")
+    take = pa.array(order)
+    out_cols = []
+    for k, c in enumerate(cols):
+        merged = pa.concat_arrays([c.cast(pa.string()), pa.array([r[k] for r in extra_rows], pa.string())])
+        out_cols.append(merged.take(take))
+    missing_arr = np.zeros((width, n + m), dtype=bool)
+    missing_arr[:, n:] = np.asarray(extra_missing, dtype=bool).T
+    extra = np.zeros(n + m, dtype=np.int64)
+    extra[n:] = extra_count
+    return ColumnChunk(
+        rows=all_rows[order],
+        columns=out_cols,
+        missing=[missing_arr[k][order] if missing_arr[k].any() else None for k in range(width)],
+        extra=extra[order] if extra.any() else None,
+    )
+
+
+def _columns_parquet(
+    stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size: int, max_decoded_bytes: int
+) -> ColumnReader:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(stream)
+        stream.seek(0)
+        texty = [
+            f.name
+            for f in schema
+            if pa.types.is_string(f.type)
+            or pa.types.is_large_string(f.type)
+            or pa.types.is_binary(f.type)
+            or pa.types.is_large_binary(f.type)
+        ]
+        pf = pq.ParquetFile(stream, read_dictionary=texty)
+        md = pf.metadata
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        stream.close()
+        raise InvalidInput(
+            f"The {what} looks like Parquet but cannot be read: {exc}.", field=what, rule="parquet-format"
+        ) from None
+    try:
+        if md.num_rows > max_rows:
+            raise LimitExceeded(
+                f"The {what} has {md.num_rows} rows; the limit is {max_rows}. Split it and screen the parts.",
+                field=what,
+                rule=f"max-rows-{max_rows}",
+            )
+        uncompressed = 0
+        for i in range(md.num_row_groups):
+            rg = md.row_group(i)
+            for j in range(rg.num_columns):
+                col = rg.column(j)
+                uncompressed += max(0, int(col.total_uncompressed_size or 0))
+                stats = col.statistics
+                if stats is not None and stats.has_min_max and col.physical_type == "BYTE_ARRAY":
+                    for v in (stats.min, stats.max):
+                        length = len(v) if isinstance(v, bytes | str) else 0
+                        if length > MAX_CELL_BYTES:
+                            raise _cell_limit(what, col.path_in_schema, length)
+        if uncompressed > max_decoded_bytes:
+            raise _decoded_limit(what, uncompressed, max_decoded_bytes)
+    except BaseException:
+        stream.close()
+        raise
+    header = [str(n).strip() for n in pf.schema_arrow.names]
+    total_rows = max(1, md.num_rows)
+    done = [0]
+
+    def chunks() -> Iterator[ColumnChunk]:
+        start = 2
+        decoded = 0
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                n = batch.num_rows
+                cols = []
+                for k in range(batch.num_columns):
+                    c = batch.column(k)
+                    if pa.types.is_dictionary(c.type):
+                        lengths = pc.binary_length(c.dictionary.cast(pa.binary()))
+                        longest = pc.max(lengths).as_py() if len(lengths) else 0
+                        if longest and longest > MAX_CELL_BYTES:
+                            raise _cell_limit(what, header[k], int(longest))
+                        # What the column would take decoded, computed from the indices before decoding.
+                        decoded += int(np.asarray(lengths.fill_null(0))[np.asarray(c.indices.fill_null(0))].sum())
+                        if decoded > max_decoded_bytes:
+                            raise _decoded_limit(what, decoded, max_decoded_bytes)
+                        c = c.dictionary_decode()
+                    else:
+                        decoded += c.nbytes
+                        if decoded > max_decoded_bytes:
+                            raise _decoded_limit(what, decoded, max_decoded_bytes)
+                        if pa.types.is_string(c.type) or pa.types.is_large_string(c.type):
+                            longest = pc.max(pc.binary_length(c)).as_py() if n else 0
+                            if longest and longest > MAX_CELL_BYTES:
+                                raise _cell_limit(what, header[k], int(longest))
+                    if pa.types.is_binary(c.type) or pa.types.is_large_binary(c.type):
+                        c = c.cast(pa.string(), safe=False)
+                    cols.append(c)
+                done[0] += n
+                yield ColumnChunk(np.arange(start, start + n, dtype=np.int64), cols)
+                start += n
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InvalidInput(
+                f"The {what} Parquet file is damaged: {exc}.", field=what, rule="parquet-format"
+            ) from None
+        finally:
+            stream.close()
+
+    return ColumnReader(
+        header=header, chunks=chunks(), format="parquet", size=size, position=lambda: size * done[0] // total_rows
+    )

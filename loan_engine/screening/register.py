@@ -316,3 +316,49 @@ def subset(reg: Register, keep: npt.NDArray[np.bool_]) -> Register:
         children_in_barnehage=reg.children_in_barnehage[idx],
         children_in_sfo=reg.children_in_sfo[idx],
     )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute), for column names only (short strings)."""
+    if a == b:
+        return 0
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i]
+        for j, cb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _fold(name: str) -> str:
+    return name.replace("ø", "o").replace("å", "a").replace("æ", "ae")
+
+
+#: Name parts too general to make a column look like one of ours.
+_GENERIC_TOKENS = frozenset({"i", "id", "til", "av", "og", "the", "of", "in"})
+
+
+def looks_like(name: str, absent: set[str]) -> list[tuple[str, str]]:
+    """Known columns (not in the file) that the unknown column ``name`` looks like: ``[(column, spelling), …]``.
+
+    A column looks like a known one when its normalised name is within a small edit distance of the known name
+    or one of its Norwegian aliases (1 edit, 2 from 10 characters), or shares a distinctive word with it
+    (``inntekt_arbeid`` and ``inntekt_lonn``). Closest first; at most three.
+    """
+    u = _fold(canonical_column(name))
+    if not u:
+        return []
+    u_tokens = {t for t in u.split("_") if len(t) >= 4 and t not in _GENERIC_TOKENS}
+    found: dict[str, tuple[int, str]] = {}
+    for spelling, canon in [*((c, c) for c in ALL_COLUMNS), *ALIASES.items()]:
+        if canon not in absent:
+            continue
+        sp = _fold(spelling)
+        d = _edit_distance(u, sp)
+        close = d <= (2 if len(sp) >= 10 else 1) and len(sp) >= 3
+        shared = bool(u_tokens & {t for t in sp.split("_") if len(t) >= 4 and t not in _GENERIC_TOKENS})
+        if (close or shared) and (canon not in found or d < found[canon][0]):
+            found[canon] = (d, spelling)
+    ranked = sorted(found.items(), key=lambda kv: (kv[1][0], kv[0]))
+    return [(canon, spelling) for canon, (_, spelling) in ranked[:3]]

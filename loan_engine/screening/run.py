@@ -8,17 +8,27 @@ job raises on cancellation).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.engine import ScreeningOptions, ScreeningResult, screen, split_unpriced
-from loan_engine.screening.io import DEFAULT_CHUNK_ROWS, MAX_FILE_BYTES, MAX_ROWS, Source, open_table
-from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices
-from loan_engine.screening.ranking import kommune_summary, result_records
+from loan_engine.screening.io import (
+    DEFAULT_CHUNK_ROWS,
+    MAX_DECODED_BYTES,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    Source,
+    open_columns,
+    open_table,
+)
+from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices, suitable_arrays
+from loan_engine.screening.ranking import kommune_summary, records_from_columns, result_columns
 from loan_engine.screening.register import Register, concat
-from loan_engine.screening.validation import RegisterValidator, ValidationReport
+from loan_engine.screening.validation import RegisterValidator, ValidationReport, validate_columns
 
 Progress = Callable[[int, int], None]
 PROGRESS_TOTAL = 1000
@@ -27,12 +37,22 @@ _READ_SHARE = 800
 
 @dataclass
 class ScreeningRun:
+    """A finished run. ``columns`` is the ranked list as whole columns (what the exports write);
+    ``records`` the same list as one dict per household, built only when asked for."""
+
     result: ScreeningResult
     report: ValidationReport
     price_report: ValidationReport
-    records: list[dict[str, Any]]
+    columns: dict[str, Any]
     summary: dict[str, Any]
     source: dict[str, Any]
+    _records: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        if self._records is None:
+            self._records = records_from_columns(self.columns)
+        return self._records
 
     def errors_document(self) -> dict[str, Any]:
         """Row errors of both files (the register's rows and the price table's, columns prefixed ``prices.``)."""
@@ -54,12 +74,28 @@ def read_register(
     max_rows: int = MAX_ROWS,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    allow_unknown_columns: bool = False,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
 ) -> tuple[Register, ValidationReport, dict[str, Any]]:
-    reader = open_table(source, what="register", max_bytes=max_bytes, max_rows=max_rows, chunk_rows=chunk_rows)
-    validator = RegisterValidator(reader.header)
+    """The register read column-wise (pyarrow) and validated whole columns at a time."""
+    reader = open_columns(
+        source,
+        what="register",
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        chunk_rows=chunk_rows,
+        max_decoded_bytes=max_decoded_bytes,
+    )
+    try:
+        validator = RegisterValidator(reader.header, allow_unknown_columns=allow_unknown_columns)
+    except BaseException:
+        close = getattr(reader.chunks, "close", None)
+        if close is not None:
+            close()
+        raise
     parts = []
     for chunk in reader.chunks:
-        parts.append(validator.validate(chunk))
+        parts.append(validate_columns(validator, chunk))
         if progress is not None and reader.size:
             progress(min(_READ_SHARE, _READ_SHARE * reader.position() // reader.size), PROGRESS_TOTAL)
     report = validator.report
@@ -78,6 +114,21 @@ def read_register(
     return concat(parts), report, source_info
 
 
+def _all_priced(reg: Register, table: PriceTable) -> bool:
+    """Whether every household's area has a price for its suitable dwelling: once per distinct (area, size)."""
+    if not len(reg):
+        return True
+    rooms, m2 = suitable_arrays(reg.size)
+    codes: dict[str, int] = {}
+    area_code = np.fromiter((codes.setdefault(k, len(codes)) for k in reg.area_key), dtype=np.int64, count=len(reg))
+    keys = list(codes)
+    width = int(rooms.max()) + 1
+    present = np.flatnonzero(np.bincount(area_code * width + rooms, minlength=len(keys) * width))
+    m2_of = dict(zip(rooms.tolist(), m2.tolist(), strict=True))  # a suitable size's m² (whether it has a price
+    # depends only on the area and the rooms; the m² only sizes the price)
+    return all(table.lookup(keys[int(c) // width], int(c) % width, m2_of[int(c) % width]) is not None for c in present)
+
+
 def run_screening(
     register: Source,
     prices: PriceTable | Source | list[dict[str, Any]],
@@ -88,24 +139,31 @@ def run_screening(
     max_rows: int = MAX_ROWS,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    allow_unknown_columns: bool = False,
 ) -> ScreeningRun:
     options.validate()
     table = load_prices(prices, max_bytes=max_bytes)
     reg, report, source_info = read_register(
-        register, max_bytes=max_bytes, max_rows=max_rows, chunk_rows=chunk_rows, progress=progress
+        register,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        allow_unknown_columns=allow_unknown_columns,
     )
-    reg = split_unpriced(reg, table, report)
+    if not _all_priced(reg, table):
+        reg = split_unpriced(reg, table, report)  # the households without a price, each with its row error
 
     def screening_progress(done: int, total: int) -> None:
         if progress is not None:
             progress(_READ_SHARE + (PROGRESS_TOTAL - _READ_SHARE) * done // max(total, 1) - 1, PROGRESS_TOTAL)
 
     result = screen(reg, table, params, options, progress=screening_progress)
-    records = result_records(result)
+    columns = result_columns(result)
     summary = kommune_summary(result, report)
     summary["price_table"] = {"areas": len(table.areas), "row_errors": table.report.error_count}
     if progress is not None:
         progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
     return ScreeningRun(
-        result=result, report=report, price_report=table.report, records=records, summary=summary, source=source_info
+        result=result, report=report, price_report=table.report, columns=columns, summary=summary, source=source_info
     )

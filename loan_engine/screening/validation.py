@@ -19,10 +19,12 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from loan_engine.errors import InvalidInput
 from loan_engine.screening.io import TableChunk, extra_cells, is_missing_cell
 from loan_engine.screening.register import (
+    ALL_COLUMNS,
     INCOME_COLUMNS,
     MAX_AREA_LENGTH,
     MAX_EQUITY,
@@ -36,6 +38,7 @@ from loan_engine.screening.register import (
     area_key,
     canonical_column,
     days,
+    looks_like,
 )
 from loan_engine.underwriting.living_costs import MAX_AGE, MAX_MEMBERS, Car
 
@@ -94,6 +97,8 @@ class ValidationReport:
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CURRENCY = re.compile(r"^(kr\.?|nok)|(kr\.?|nok|,-)$", re.IGNORECASE)
+#: ``12.500`` / ``1.250.000`` (no decimal comma): dots group thousands, as Norwegian amounts are written.
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 
 
 def _blank(value: Any) -> bool:
@@ -105,7 +110,10 @@ def _blank(value: Any) -> bool:
 
 
 def parse_number(value: Any) -> float | None:
-    """A number from a cell; decimal comma or point; spaces, ``kr``/``NOK`` and ``,-`` ignored."""
+    """A number from a cell; decimal comma or point; spaces, ``kr``/``NOK`` and ``,-`` ignored.
+
+    Dots followed by groups of exactly three digits, without a decimal comma, group thousands (``kr 12.500,-`` and
+    ``12.500`` are 12 500; ``12.5`` and ``0.500`` are decimals)."""
     if _blank(value):
         return None
     if isinstance(value, bool):
@@ -113,14 +121,18 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         x = float(value)
     else:
-        try:  # fast path: a plain number
-            x = float(value)
-            if math.isfinite(x):
-                return x
-        except (TypeError, ValueError):
-            pass
-        s = _SPACES.sub("", str(value)).replace("\u2212", "-")
+        text = str(value).strip()
+        if not _DOT_THOUSANDS.match(text):
+            try:  # fast path: a plain number
+                x = float(text)
+                if math.isfinite(x):
+                    return x
+            except (TypeError, ValueError):
+                pass
+        s = _SPACES.sub("", text).replace("\u2212", "-")
         s = _CURRENCY.sub("", s)
+        if _DOT_THOUSANDS.match(s):
+            s = s.replace(".", "")
         if "," in s and "." in s:
             s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
         elif "," in s:
@@ -246,7 +258,9 @@ def _show(value: Any) -> str:
 class RegisterValidator:
     """Validates a register chunk by chunk (duplicate ids are caught across chunks)."""
 
-    def __init__(self, header: list[str], report: ValidationReport | None = None) -> None:
+    def __init__(
+        self, header: list[str], report: ValidationReport | None = None, *, allow_unknown_columns: bool = False
+    ) -> None:
         self.report = report or ValidationReport()
         self.columns: dict[str, int] = {}  # canonical name -> position in the header
         duplicates: list[str] = []
@@ -266,6 +280,26 @@ class RegisterValidator:
                 f"These columns are given twice: {', '.join(duplicates)}.",
                 field="register.columns",
                 rule="column-duplicate",
+            )
+        absent = set(ALL_COLUMNS) - set(self.columns)
+        suspects = [(raw, looks_like(raw, absent)) for raw in header if canonical_column(raw) not in known]
+        suspects = [(raw, like) for raw, like in suspects if like and canonical_column(raw)]
+        if suspects and not allow_unknown_columns:
+            parts = [
+                f"'{raw[:100]}' looks like " + " or ".join(c if c == sp else f"{c} ({sp})" for c, sp in like)
+                for raw, like in suspects
+            ]
+            raise InvalidInput(
+                f"Unknown column(s) that look like known ones: {'; '.join(parts)}. Rename the column to the known "
+                "name, or, if it really is another column, screen with --allow-unknown-columns (API: "
+                "allow_unknown_columns=true) to ignore it.",
+                field=f"register.columns.{suspects[0][1][0][0]}",
+                rule="column-looks-like-known",
+            )
+        for raw, like in suspects:
+            self.report.notes.append(
+                f"Column '{raw[:100]}' was ignored although it looks like {like[0][0]} (allowed by "
+                "allow_unknown_columns)."
             )
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
         if not any(c in self.columns for c in INCOME_COLUMNS):
@@ -496,3 +530,478 @@ class RegisterValidator:
             children_in_barnehage=counts["children_in_barnehage"][idx],
             children_in_sfo=counts["children_in_sfo"][idx],
         )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The columnar validator: whole Arrow columns at once; the per-value parsers above only for the cells that are
+# not in one of the plain forms (and so for every error message). Same rules, same errors, same order.
+# --------------------------------------------------------------------------------------------------------------
+
+#: Every character Python's ``str.split()`` treats as whitespace, for RE2 (whose ``\s`` is ASCII only).
+_WS_CLASS = r"\s\x{0b}\x{0c}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+_PLAIN_NUMBER = r"^[+-]?\d+(\.\d+)?$"
+_DOT_THOUSANDS_RE2 = r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$"
+_COMMA_NUMBER = r"^[+-]?\d+(,\d+)?$"
+_DOT_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
+_MEMBER_TOKEN = r"^(?P<sex>[FfKkJjWwMmGgBb])(?P<age>\d{1,6})$"
+
+
+@dataclass(frozen=True)
+class _Bad:
+    rule: str
+    message: str
+
+
+def _is_text(arr: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
+
+
+def _np_bool(arr: Any) -> npt.NDArray[np.bool_]:
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(arr, False), dtype=bool)
+
+
+def _by_unique(arr: Any, fn: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
+    """``fn`` applied once per distinct value: (results per distinct value, the value's index per row)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr, null_encoding="encode")
+    results = [fn(v) for v in enc.dictionary.to_pylist()]
+    return results, np.asarray(enc.indices, dtype=np.int64)
+
+
+def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None:
+    """(values, blank) when every cell is empty or a plain number without a dot (``12500``, ``-5``): one cast.
+
+    None otherwise (a dot, a comma, a space, a currency, text …): then the cells are looked at one form at a time.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring(arr, ".")).as_py():
+        return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
+    blank = _np_bool(pc.equal(arr, ""))
+    try:
+        values = pc.cast(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
+    if not np.isfinite(x[~blank]).all():  # 'nan', 'inf', '1e400': the per-value rule explains why not
+        return None
+    return x.copy(), blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
+
+
+def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], list[tuple[int, str]]]:
+    """(values, blank, errors) of a number column: plain forms array-wise, the rest by :func:`parse_number`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(arr)
+    values = np.full(n, np.nan)
+    errors: list[tuple[int, str]] = []
+    if _is_text(arr):
+        fast = _plain_numbers(arr)
+        if fast is not None:
+            return fast[0], fast[1], errors
+        s = pc.utf8_trim_whitespace(arr)
+        blank = ~_np_bool(pc.greater(pc.utf8_length(s), 0))
+        plain = _np_bool(pc.match_substring_regex(s, _PLAIN_NUMBER)) & ~_np_bool(
+            pc.match_substring_regex(s, _DOT_THOUSANDS_RE2)
+        )
+        rest = ~blank & ~plain
+        done = plain.copy()
+        text = s
+        if rest.any():
+            c = pc.replace_substring_regex(s, f"[{_WS_CLASS}']+", "")
+            c = pc.replace_substring_regex(c, r"(?i)^(kr\.?|nok)|(kr\.?|nok|,-)$", "")
+            comma = _np_bool(pc.match_substring_regex(c, _COMMA_NUMBER)) & rest
+            grouped = _np_bool(pc.match_substring_regex(c, _DOT_GROUPED)) & rest & ~comma
+            if comma.any() or grouped.any():
+                fixed = pc.replace_substring(pc.replace_substring(c, ".", ""), ",", ".")
+                text = pc.if_else(pa.array(comma | grouped), fixed, s)
+                done |= comma | grouped
+        if done.any():
+            idx = pa.array(np.flatnonzero(done))
+            values[done] = np.asarray(pc.cast(text.take(idx), pa.float64()), dtype=np.float64)
+        slow = ~blank & ~done
+        if slow.any():
+            ks = np.flatnonzero(slow)
+            for k, v in zip(ks.tolist(), arr.take(pa.array(ks)).to_pylist(), strict=True):
+                try:
+                    x = parse_number(v)
+                except ValueError as exc:
+                    errors.append((k, str(exc)))
+                    continue
+                if x is None:
+                    blank[k] = True
+                else:
+                    values[k] = x
+        return values, blank, errors
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+        values = np.asarray(pc.cast(arr, pa.float64()).fill_null(np.nan), dtype=np.float64).copy()
+        blank = np.isnan(values)
+        bad = ~blank & ~np.isfinite(values)
+        for k in np.flatnonzero(bad).tolist():
+            errors.append((k, f"{_show(values[k])} is not a finite number"))
+        return values, blank, errors
+    blank = np.zeros(n, dtype=bool)
+    for k, v in enumerate(arr.to_pylist()):  # booleans, dates, …: the per-value rule decides
+        try:
+            x = parse_number(v)
+        except ValueError as exc:
+            errors.append((k, str(exc)))
+            continue
+        if x is None:
+            blank[k] = True
+        else:
+            values[k] = x
+    return values, blank, errors
+
+
+def _id_value(v: Any) -> str | _Bad | None:
+    if _blank(v):
+        return None
+    s = str(v).strip()
+    if isinstance(v, float) and v.is_integer():
+        s = str(int(v))
+    return s
+
+
+def _area_value(v: Any) -> tuple[str, str] | _Bad:
+    if _blank(v):
+        return _Bad("required", "area is empty")
+    s = " ".join(str(v).split())
+    if "\x00" in s:
+        return _Bad("no-nul-characters", "area contains a NUL character")
+    if len(s) > MAX_AREA_LENGTH:
+        return _Bad(f"max-length-{MAX_AREA_LENGTH}", f"area is longer than {MAX_AREA_LENGTH}")
+    return s, area_key(s)
+
+
+def _dwelling_value(v: Any) -> str:
+    if _blank(v):
+        return ""
+    s = str(v).strip()
+    if isinstance(v, float) and v.is_integer():
+        s = str(int(v))
+    return s[:MAX_ID_LENGTH].replace("\x00", "")
+
+
+def _date_value(v: Any) -> int | _Bad:
+    try:
+        d = parse_date(v)
+    except ValueError as exc:
+        return _Bad("date", str(exc))
+    if d is None:
+        return int(NO_END)
+    if not 1990 <= d.year <= 2100:
+        return _Bad("date-1990-2100", f"contract_end {d.isoformat()} is not plausible")
+    return days(d)
+
+
+def _flag_value(v: Any) -> bool | _Bad:
+    try:
+        return parse_flag(v)
+    except ValueError as exc:
+        return _Bad("flag", str(exc))
+
+
+def _car_value(v: Any) -> str | _Bad:
+    try:
+        return parse_car(v).value
+    except ValueError as exc:
+        return _Bad("car-kind", str(exc))
+
+
+def _members_value(v: Any) -> list[tuple[int, bool]] | _Bad:
+    try:
+        return parse_members(v)
+    except ValueError as exc:
+        return _Bad("members-format", str(exc))
+
+
+class _Errors:
+    """Errors of one chunk, emitted column by column in row order (as the row-by-row validator did)."""
+
+    def __init__(self, report: ValidationReport, rows: npt.NDArray[np.int64], bad: npt.NDArray[np.bool_]) -> None:
+        self.report, self.rows, self.bad = report, rows, bad
+        self.pending: list[tuple[int, str, str]] = []
+
+    def add(self, k: int, rule: str, message: str) -> None:
+        self.pending.append((k, rule, message))
+
+    def add_many(self, ks: npt.NDArray[np.int64], rule: str, message: Any) -> None:
+        for k in ks.tolist():
+            self.pending.append((k, rule, message(k) if callable(message) else message))
+
+    def flush(self, column: str) -> None:
+        self.pending.sort(key=lambda e: e[0])
+        rows = self.rows
+        for k, rule, message in self.pending:
+            self.bad[k] = True
+            self.report.add(RowError(int(rows[k]), column, rule, message))
+        self.pending = []
+
+
+def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
+    """A :class:`~loan_engine.screening.io.ColumnChunk` validated into a :class:`Register` (see above)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = np.asarray(chunk.rows, dtype=np.int64)
+    n = len(rows)
+    report = validator.report
+    report.rows_read += n
+    bad = np.zeros(n, dtype=bool)
+    errs = _Errors(report, rows, bad)
+
+    def col(name: str) -> Any:
+        pos = validator.columns.get(name)
+        return None if pos is None else chunk.columns[pos]
+
+    def missing(name: str) -> npt.NDArray[np.bool_] | None:
+        pos = validator.columns.get(name)
+        if pos is None or chunk.missing is None:
+            return None
+        m: npt.NDArray[np.bool_] | None = chunk.missing[pos]
+        return m
+
+    if chunk.extra is not None:
+        for k in np.flatnonzero(chunk.extra).tolist():
+            errs.add(
+                k,
+                "cells-match-header",
+                f"the row has {int(chunk.extra[k])} more cell(s) than the header; is a value with the separator "
+                "unquoted?",
+            )
+        errs.flush("(row)")
+
+    # household_id
+    arr = col("household_id")
+    ids: list[Any]
+    if _is_text(arr):
+        s = pc.utf8_trim_whitespace(arr)
+        length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
+        blank = length == 0
+        nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
+        long = (length > MAX_ID_LENGTH) & ~blank & ~nul
+        ids = s.to_pylist()
+    else:
+        ids = [_id_value(v) for v in arr.to_pylist()]
+        blank = np.array([v is None for v in ids], dtype=bool)
+        nul = np.array([v is not None and "\x00" in v for v in ids], dtype=bool)
+        long = np.array([v is not None and len(v) > MAX_ID_LENGTH for v in ids], dtype=bool) & ~nul
+    errs.add_many(np.flatnonzero(blank), "required", "household_id is empty")
+    errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
+    errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
+    seen = validator.seen_ids
+    for k in np.flatnonzero(~(blank | nul | long)).tolist():
+        v = ids[k]
+        first = seen.get(v)
+        if first is not None:
+            errs.add(k, "household-id-unique", f"household_id {_show(v)} is already used on row {first}")
+        else:
+            seen[v] = int(rows[k])
+    errs.flush("household_id")
+
+    # members: 'F34 M36' array-wise; every other spelling (and every error) by parse_members
+    arr = col("members")
+    m_parent: list[npt.NDArray[np.int64]] = []
+    m_age: list[npt.NDArray[np.int64]] = []
+    m_female: list[npt.NDArray[np.bool_]] = []
+    slow = np.ones(n, dtype=bool)
+    if _is_text(arr) and n:
+        s = pc.utf8_trim_whitespace(arr)
+        lists = pc.split_pattern_regex(s, r"[\s/+|;,]+")
+        flat = pc.list_flatten(lists)
+        parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+        match = pc.extract_regex(flat, _MEMBER_TOKEN)
+        ok_tok = _np_bool(pc.is_valid(match))
+        empty_tok = np.asarray(pc.equal(pc.utf8_length(flat), 0).fill_null(True), dtype=bool)
+        failing = np.zeros(n, dtype=bool)
+        failing[parent[~ok_tok & ~empty_tok]] = True
+        has_tok = np.zeros(n, dtype=bool)
+        has_tok[parent[ok_tok]] = True
+        slow = failing | ~has_tok
+        use = ok_tok & ~slow[parent]
+        if use.any():
+            sel = pa.array(np.flatnonzero(use))
+            m = match.take(sel)
+            sex = pc.utf8_lower(m.field("sex"))
+            m_parent.append(parent[use])
+            m_age.append(np.asarray(pc.cast(m.field("age"), pa.int64()), dtype=np.int64))
+            m_female.append(_np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w"]))))
+    format_bad = np.zeros(n, dtype=bool)
+    if slow.any():
+        ks = np.flatnonzero(slow)
+        values = arr.take(pa.array(ks)).to_pylist() if len(ks) < n else arr.to_pylist()
+        par: list[int] = []
+        ages: list[int] = []
+        fem: list[bool] = []
+        for k, v in zip(ks.tolist(), values, strict=True):
+            ms = _members_value(v)
+            if isinstance(ms, _Bad):
+                format_bad[k] = True
+                errs.add(k, ms.rule, ms.message)
+                continue
+            for a, f in ms:
+                par.append(k)
+                ages.append(a)
+                fem.append(f)
+        m_parent.append(np.asarray(par, dtype=np.int64))
+        m_age.append(np.asarray(ages, dtype=np.int64))
+        m_female.append(np.asarray(fem, dtype=bool))
+    parent = np.concatenate(m_parent) if m_parent else np.zeros(0, dtype=np.int64)
+    age = np.concatenate(m_age) if m_age else np.zeros(0, dtype=np.int64)
+    female = np.concatenate(m_female) if m_female else np.zeros(0, dtype=bool)
+    order = np.argsort(parent, kind="stable")
+    parent, age, female = parent[order], age[order], female[order]
+    count = np.bincount(parent, minlength=n)
+    oldest = np.zeros(n, dtype=np.int64)
+    np.maximum.at(oldest, parent, age)
+    adults = np.bincount(parent, weights=(age >= 18), minlength=n)
+    checked = ~format_bad
+    wrong_count = checked & ((count < 1) | (count > MAX_MEMBERS))
+    errs.add_many(
+        np.flatnonzero(wrong_count),
+        f"members-1-{MAX_MEMBERS}",
+        lambda k: f"a household has 1–{MAX_MEMBERS} members; got {int(count[k])}",
+    )
+    wrong_age = checked & ~wrong_count & (oldest > MAX_AGE)
+    errs.add_many(np.flatnonzero(wrong_age), f"age-0-{MAX_AGE}", f"every age must be 0–{MAX_AGE} years")
+    no_adult = checked & ~wrong_count & ~wrong_age & (adults == 0)
+    errs.add_many(
+        np.flatnonzero(no_adult), "at-least-one-adult", "a household needs at least one member aged 18 or over"
+    )
+    members_ok = checked & ~wrong_count & ~wrong_age & ~no_adult
+    errs.flush("members")
+
+    # money
+    money: dict[str, npt.NDArray[np.float64]] = {}
+    for name in MONEY_COLUMNS:
+        out = np.zeros(n, dtype=np.float64)
+        money[name] = out
+        arr = col(name)
+        if arr is None:
+            continue
+        limit = MAX_EQUITY if name == "equity" else MAX_MONTHLY
+        x, blank, errors = _numbers(arr)
+        for k, message in errors:
+            errs.add(k, "number", message)
+        if name == "rent":
+            gone = missing(name)
+            for k in np.flatnonzero(blank).tolist():
+                why = "the row has fewer cells than the header" if gone is not None and gone[k] else "rent is empty"
+                errs.add(k, "required", why)
+        with np.errstate(invalid="ignore"):
+            negative = x < 0
+            over = x > limit
+        errs.add_many(np.flatnonzero(negative), "not-negative", lambda k: f"{name} must not be negative; got {x[k]:g}")  # noqa: B023 (called at once)
+        errs.add_many(
+            np.flatnonzero(over),
+            f"at-most-{int(limit)}",
+            lambda k: f"{name} {x[k]:g} is over the limit {limit:,.0f}",  # noqa: B023 (called at once)
+        )
+        good = ~np.isnan(x) & ~negative & ~over
+        out[good] = x[good]
+        errs.flush(name)
+
+    def per_unique(name: str, fn: Any, default: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
+        arr = col(name)
+        if arr is None:
+            return [default], np.zeros(n, dtype=np.int64)
+        results, codes = _by_unique(arr, fn)
+        is_bad = np.array([isinstance(r, _Bad) for r in results], dtype=bool)
+        if is_bad.any():
+            for k in np.flatnonzero(is_bad[codes]).tolist():
+                r = results[codes[k]]
+                errs.add(k, r.rule, r.message)
+            errs.flush(name)
+        return results, codes
+
+    # contract_end
+    results, codes = per_unique("contract_end", _date_value, int(NO_END))
+    ends = np.array([r if isinstance(r, int) else int(NO_END) for r in results], dtype=np.int64)[codes]
+
+    # area
+    area_results, area_codes = per_unique("area", _area_value, _Bad("required", "area is empty"))
+    if col("area") is None:  # a required column: never absent here, but never silently empty either
+        errs.add_many(np.arange(n), "required", "area is empty")
+        errs.flush("area")
+
+    arr = col("dwelling")
+    if arr is not None and _is_text(arr):  # unique per household as a rule: array-wise, not per distinct value
+        dw = pc.replace_substring(
+            pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(arr.fill_null("")), 0, MAX_ID_LENGTH), "\x00", ""
+        )
+        dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
+    else:
+        dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
+    low_results, low_codes = per_unique("permanently_low_income", _flag_value, False)
+    low = np.array([r is True for r in low_results], dtype=bool)[low_codes]
+    car_results, car_codes = per_unique("car", _car_value, Car.NONE.value)
+
+    counts: dict[str, npt.NDArray[np.int64]] = {}
+    for name, lo_age, hi_age, rule in (
+        ("children_in_barnehage", 0, 6, "barnehage-children-in-household"),
+        ("children_in_sfo", 5, 13, "sfo-children-in-household"),
+    ):
+        out_i = np.zeros(n, dtype=np.int64)
+        counts[name] = out_i
+        arr = col(name)
+        if arr is None:
+            continue
+        x, blank, errors = _numbers(arr)
+        for k, message in errors:
+            errs.add(k, "number", message)
+        in_range = (age >= lo_age) & (age <= hi_age)
+        eligible = np.bincount(parent, weights=in_range, minlength=n).astype(np.int64)
+        eligible = np.where(members_ok, eligible, 0)
+        given = ~np.isnan(x)
+        with np.errstate(invalid="ignore"):
+            not_whole = given & ((x != np.floor(x)) | (x < 0))
+            too_many = given & ~not_whole & members_ok & (x > eligible)
+        errs.add_many(np.flatnonzero(not_whole), "whole-number", f"{name} must be a whole number ≥ 0")
+        errs.add_many(
+            np.flatnonzero(too_many),
+            rule,
+            lambda k: f"{name} is {int(x[k])} but only {int(eligible[k])} member(s) are aged {lo_age}–{hi_age}",  # noqa: B023 (called at once)
+        )
+        good = given & ~not_whole & ~too_many
+        out_i[good] = x[good].astype(np.int64)
+        errs.flush(name)
+
+    keep = ~bad
+    idx = np.flatnonzero(keep)
+    report.rows_valid += len(idx)
+    report.rows_rejected += int(bad.sum())
+    member_keep = keep[parent] if len(parent) else np.zeros(0, dtype=bool)
+    sizes = count[idx]
+    starts = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    idx_l = idx.tolist()
+    area_kept = [area_results[c] for c in area_codes[idx].tolist()]
+    return Register(
+        row=rows[idx],
+        household_id=[ids[k] for k in idx_l],
+        member_start=starts,
+        member_age=age[member_keep],
+        member_female=female[member_keep],
+        income={c: money[c][idx] for c in INCOME_COLUMNS},
+        bostotte=money["bostotte"][idx],
+        rent=money["rent"][idx],
+        other_debt_payments=money["other_debt_payments"][idx],
+        other_fixed_costs=money["other_fixed_costs"][idx],
+        equity=money["equity"][idx],
+        contract_end=ends[idx],
+        area=[a for a, _ in area_kept],
+        area_key=[k for _, k in area_kept],
+        dwelling=[dw_results[c] for c in dw_codes[idx].tolist()],
+        permanently_low_income=low[idx],
+        car=[car_results[c] for c in car_codes[idx].tolist()],
+        children_in_barnehage=counts["children_in_barnehage"][idx],
+        children_in_sfo=counts["children_in_sfo"][idx],
+    )

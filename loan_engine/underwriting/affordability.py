@@ -28,7 +28,8 @@ from enum import StrEnum
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import ExplanationStep, kr_en, kr_nb, pct_en, pct_nb
 from loan_engine.parameters import FeeRule, UnderwritingParameters
-from loan_engine.underwriting.amortization import RateChange, Repayment, max_principal, peak_payment_per_krone
+from loan_engine.underwriting import rules
+from loan_engine.underwriting.amortization import Repayment
 from loan_engine.underwriting.living_costs import Household, LivingCosts, choose_living_costs, validate_household
 
 MAX_MONTHLY = 10_000_000.0  # NOK per month: anything above is absurd input
@@ -267,7 +268,7 @@ def counted_income(income: Income, params: UnderwritingParameters) -> tuple[floa
         )
     months = params.rental_income_months
     rental = sum(s.net_monthly for s in income.sources if s.kind is IncomeKind.RENTAL)
-    total = gross - rental + rental * months / 12
+    total = float(rules.counted_income([s.net_monthly for s in income.sources], rental, params))
     parts_nb = ", ".join(f"{s.kind.value} {kr_nb(s.net_monthly)}" for s in income.sources)
     parts_en = ", ".join(f"{s.kind.value} {kr_en(s.net_monthly)}" for s in income.sources)
     nb = f"Netto inntekt per måned etter kilde: {parts_nb}."
@@ -297,18 +298,18 @@ def startlan_stress_rate(params: UnderwritingParameters, override: float | None)
             f"Stress rate: {pct_en(override)} as given in the request.",
         )
     rule = params.stress_rule
+    base = rules.stress_base(params)
     if rule.base == "policy_rate":
-        base, base_nb, base_en = params.policy_rate, "styringsrenten", "the policy rate"
+        base_nb, base_en = "styringsrenten", "the policy rate"
     else:
-        base = params.startlan_floating_rate
         base_nb, base_en = "startlånets flytende rente", "the startlån floating rate"
-    rate = base + rule.add
-    nb = f"Rentestresstest: {base_nb} {pct_nb(base)} + {rule.add * 100:.2f} prosentpoeng = {pct_nb(rate)}".replace(
+    rate = float(rules.startlan_stress_rate(params))
+    added = base + rule.add
+    nb = f"Rentestresstest: {base_nb} {pct_nb(base)} + {rule.add * 100:.2f} prosentpoeng = {pct_nb(added)}".replace(
         ".", ","
     )
-    en = f"Stress rate: {base_en} {pct_en(base)} + {rule.add * 100:.2f} percentage points = {pct_en(rate)}"
-    if rule.minimum is not None and rate < rule.minimum:
-        rate = rule.minimum
+    en = f"Stress rate: {base_en} {pct_en(base)} + {rule.add * 100:.2f} percentage points = {pct_en(added)}"
+    if rate != added:
         nb += f", hevet til minstesatsen {pct_nb(rate)}"
         en += f", raised to the minimum {pct_en(rate)}"
     nb += " (kommunens påslag er inkludert; Husbankens veileder)." if rule.base == "policy_rate" else "."
@@ -317,8 +318,9 @@ def startlan_stress_rate(params: UnderwritingParameters, override: float | None)
 
 
 def bank_stress_rate(bank_rate: float, params: UnderwritingParameters) -> float:
-    """Utlånsforskriften § 5: the bank's rate + 3 pp, at least 7 %."""
-    return max(bank_rate + params.bank_stress_add, params.bank_stress_minimum)
+    """Utlånsforskriften § 5: the bank's rate + ``bank_stress_add``, at least ``bank_stress_minimum``
+    (:func:`loan_engine.underwriting.rules.bank_stress_rate`)."""
+    return float(rules.bank_stress_rate(bank_rate, params))
 
 
 def test_bank_loan(bank: BankLoan, params: UnderwritingParameters) -> BankLoanTest:
@@ -329,10 +331,14 @@ def test_bank_loan(bank: BankLoan, params: UnderwritingParameters) -> BankLoanTe
             field="bank_loan.annual_rate",
             rule="rate-0-30-percent",
         )
-    if bank.term_years < 1 or bank.term_years > 50:
-        raise InvalidInput("bank_loan.term_years must be 1–50.", field="bank_loan.term_years", rule="max-term-50-years")
+    limit = params.special_max_term_years
+    if bank.term_years < 1 or bank.term_years > limit:
+        raise InvalidInput(
+            f"bank_loan.term_years must be 1–{limit}.", field="bank_loan.term_years", rule="max-term-50-years"
+        )
     stress = bank_stress_rate(bank.annual_rate, params)
-    payment = bank.amount * peak_payment_per_krone(stress, bank.term_years * 12, bank.repayment)
+    per_krone = rules.peak_payment_per_krone(stress, bank.term_years * 12, bank.repayment is Repayment.SERIAL)
+    payment = bank.amount * float(per_krone)
     return BankLoanTest(bank.amount, bank.annual_rate, stress, payment)
 
 
@@ -347,12 +353,9 @@ def check_long_term(
         return None
     given = set(reasons)
     at_risk = Section85Reason.AT_RISK_OF_LOSING_HOME in given
-    waived: set[Section85Reason] = set()
-    if (household.children > 0 or at_risk) and Section85Reason.LOW_PREDICTABLE_INCOME in given:
-        waived.add(Section85Reason.PERMANENTLY_LOW_INCOME)
-    if at_risk:
-        waived |= {Section85Reason.DWELLING_MEETS_LONG_TERM_NEEDS, Section85Reason.RENTAL_MARKET_UNSUITABLE}
-    missing = tuple(c for c in SECTION_85_TEXT if c not in given and c not in waived)
+    miss, _allowed, any_waived = rules.section_8_5_missing({r.value: True for r in given}, household.children > 0)
+    waived = bool(any_waived)
+    missing = tuple(c for c in SECTION_85_TEXT if bool(miss[c.value]))
     if not missing:
         nb = (
             f"Løpetid {term_years} år er over {ordinary} år og tillatt etter § 8-5: vilkårene er dokumentert"
@@ -396,43 +399,23 @@ def check_long_term(
 
 
 def fee_ore(loan_kr: int, fees: tuple[FeeRule, ...]) -> list[tuple[str, int]]:
-    """Fees (name, øre) on a loan of ``loan_kr`` whole kroner; no fees on a zero loan."""
+    """Fees (name, øre) on a loan of ``loan_kr`` whole kroner; no fees on a zero loan
+    (:func:`loan_engine.underwriting.rules.fees_ore`)."""
     if loan_kr <= 0:
         return []
-    out = []
-    for f in fees:
-        amount = loan_kr * 100 * f.percent_of_loan / 100
-        if f.percent_of_loan:
-            amount = max(amount, f.minimum * 100)
-            if f.maximum is not None:
-                amount = min(amount, f.maximum * 100)
-        amount += f.amount * 100
-        out.append((f.name, math.floor(amount + 0.5)))
-    return out
+    amounts = rules.fees_ore(loan_kr, fees)
+    return [(f.name, int(a)) for f, a in zip(fees, amounts, strict=True)]
 
 
 def payout_ore(loan_kr: int, fees: tuple[FeeRule, ...]) -> int:
     """What the household receives at payout, in øre: the loan less the fees deducted."""
-    return loan_kr * 100 - sum(a for _, a in fee_ore(loan_kr, fees))
+    return int(rules.payout_ore(loan_kr, fees))
 
 
 def loan_for_payout(need_ore: int, fees: tuple[FeeRule, ...]) -> int:
-    """The smallest whole-krone loan whose payout covers ``need_ore`` (0 if nothing is needed).
-
-    Payout rises with the loan (each fee grows by at most 100 % of the loan's growth), so bisection is exact.
-    """
-    if need_ore <= 0:
-        return 0
-    lo, hi = 1, max(1, need_ore // 100 + 1)
-    while payout_ore(hi, fees) < need_ore:
-        hi *= 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if payout_ore(mid, fees) >= need_ore:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    """The smallest whole-krone loan whose payout covers ``need_ore`` (0 if nothing is needed)
+    (:func:`loan_engine.underwriting.rules.loan_for_payout`)."""
+    return int(rules.loan_for_payout(need_ore, fees))
 
 
 def validate_loan(loan: LoanWish, household: Household, params: UnderwritingParameters) -> LongTermCheck | None:
@@ -489,14 +472,14 @@ def validate_loan(loan: LoanWish, household: Household, params: UnderwritingPara
 def _dwelling_cap(dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, ...]) -> tuple[int, ExplanationStep]:
     """The largest startlån the dwelling allows: fellesgjeld + bank + startlån ≤ price + fellesgjeld + costs, with
     the fees deducted at payout counted as costs (i.e. the payout may not exceed price + costs − bank loan)."""
-    limit_ore = math.floor((dwelling.price + dwelling.costs - bank_amount) * 100 + 1e-6)
+    limit_ore = int(rules.dwelling_limit_ore(dwelling.price, dwelling.costs, bank_amount))
     if limit_ore < 0:
         raise InvalidInput(
             "The bank loan is larger than price + costs; fellesgjeld and loans may not exceed price + costs.",
             field="bank_loan.amount",
             rule="loans-within-price-and-costs",
         )
-    cap = loan_for_payout(limit_ore + 1, fees) - 1 if limit_ore > 0 else 0
+    cap = int(rules.dwelling_cap(limit_ore, fees))
     total = dwelling.price + dwelling.fellesgjeld
     nb = (
         f"Boligen: kjøpesum {kr_nb(dwelling.price)} + andel fellesgjeld {kr_nb(dwelling.fellesgjeld)} = "
@@ -542,187 +525,61 @@ def assess_affordability(
 ) -> AffordabilityResult:
     """Betjeningsevne and the largest startlån the household can carry, with its reasoning.
 
-    ``living_costs`` may be passed in (already chosen) to avoid recomputing them, e.g. by the financing ladder.
+    The figures come from :mod:`loan_engine.underwriting.rules` (the household as an array of one); the
+    explanation is built afterwards from those figures (:func:`explain_affordability`). ``living_costs`` may be
+    passed in (already chosen) to avoid recomputing them.
     """
     validate_request(request)
     loan = request.loan
     long_term = validate_loan(loan, request.household, params)
-    steps: list[ExplanationStep] = []
 
     income, income_steps = counted_income(request.income, params)
-    steps += income_steps
     lc = living_costs or choose_living_costs(request.household, params, request.living_costs_monthly)
-    steps.append(ExplanationStep(f"living_costs_{lc.source.value}", lc.reason_nb, lc.reason_en, lc.amount))
     other = request.other_fixed_costs_monthly
-    steps.append(
-        ExplanationStep(
-            "other_fixed_costs",
-            f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
-            f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.",
-            other,
-        )
-    )
     debt = sum(d.monthly_payment for d in request.existing_debts)
-    debt_balance = sum(d.balance for d in request.existing_debts)
-    if request.existing_debts:
-        steps.append(
-            ExplanationStep(
-                "existing_debts",
-                f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
-                f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
-                f"Existing debts: {len(request.existing_debts)} loans, balance "
-                f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
-                f"consider expected rate rises).",
-                debt,
-            )
-        )
     housing = request.housing_costs.total
-    hc = request.housing_costs
-    steps.append(
-        ExplanationStep(
-            "housing_costs",
-            f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
-            f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
-            f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
-            f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
-            f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
-            f"other {kr_en(hc.other)}; total {kr_en(housing)}.",
-            housing,
-        )
-    )
-    disposable = income - lc.amount - other - debt - housing
-    steps.append(
-        ExplanationStep(
-            "disposable",
-            f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
-            f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
-            f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
-            f"{kr_en(housing)} = {kr_en(disposable)} per month.",
-            disposable,
-        )
-    )
-
+    disposable = float(rules.disposable(income, lc.amount, other, debt, housing))
     available = disposable
     bank_test = None
     if request.bank_loan is not None:
         bank_test = test_bank_loan(request.bank_loan, params)
         available = disposable - bank_test.monthly_payment_at_stress
-        steps.append(
-            ExplanationStep(
-                "bank_loan",
-                f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
-                f"{pct_nb(bank_test.annual_rate)} + 3 prosentpoeng, minst 7 %: {pct_nb(bank_test.stress_rate)}, "
-                f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
-                f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
-                f"rate {pct_en(bank_test.annual_rate)} + 3 percentage points, at least 7 %: "
-                f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
-                f"startlån: {kr_en(available)}.",
-                available,
-            )
-        )
 
     stress, stress_source, stress_nb, stress_en = startlan_stress_rate(params, loan.stress_rate)
-    steps.append(ExplanationStep("stress_rate", stress_nb, stress_en))
-    if long_term is not None:
-        steps.append(ExplanationStep("term_over_30", long_term.nb, long_term.en))
-
     term_months = loan.term_years * 12
     io_months = loan.interest_only_years * 12
+    serial = loan.repayment is Repayment.SERIAL
     fixed_rate: float | None = None
-    changes: tuple[RateChange, ...] = ()
     first_rate = stress
     actual_rate = params.startlan_floating_rate
+    fix_months = term_months
     if loan.rate_type is RateType.FIXED:
         assert loan.fixation_years is not None
         fixed_rate = loan.fixed_rate if loan.fixed_rate is not None else params.startlan_fixed_rate(loan.fixation_years)
         first_rate = actual_rate = fixed_rate
         fix_months = loan.fixation_years * 12
-        if fix_months < term_months:
-            changes = (RateChange(fix_months + 1, stress),)
-        steps.append(
-            ExplanationStep(
-                "fixed_rate",
-                f"Fastrente {pct_nb(fixed_rate)} i {loan.fixation_years} år brukes i bindingstiden i stedet for "
-                f"stressrenten; restgjelden etter bindingstiden testes med {pct_nb(stress)}.",
-                f"The fixed rate {pct_en(fixed_rate)} for {loan.fixation_years} years is used during the fixation period "
-                f"instead of the stress rate; the balance left afterwards is tested at {pct_en(stress)}.",
-            )
-        )
 
-    peak = peak_payment_per_krone(first_rate, term_months, loan.repayment, io_months, changes)
-    capacity = 0.0
-    if available > 0:
-        capacity = max_principal(available, first_rate, term_months, loan.repayment, io_months, changes)
-    capacity_kr = max(0, math.floor(capacity + 1e-7))
-    form_nb = "annuitetslån" if loan.repayment is Repayment.ANNUITY else "serielån"
-    form_en = "annuity" if loan.repayment is Repayment.ANNUITY else "serial"
-    if available <= 0:
-        steps.append(
-            ExplanationStep(
-                "max_loan",
-                f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
-                f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.",
-                0.0,
-            )
-        )
-    else:
-        io_nb = f", {loan.interest_only_years} år avdragsfritt først" if io_months else ""
-        io_en = f", {loan.interest_only_years} years interest-only first" if io_months else ""
-        serial = loan.repayment is Repayment.SERIAL
-        binding_nb = " (første betaling med avdrag er den høyeste og bindende)" if serial else ""
-        binding_en = " (the first payment with repayment is the highest and binding)" if serial else ""
-        steps.append(
-            ExplanationStep(
-                "max_loan",
-                f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
-                f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
-                f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
-                f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.",
-                float(capacity_kr),
-            )
-        )
+    peak = float(rules.peak_payment_per_krone(first_rate, term_months, serial, io_months, fix_months, stress))
+    capacity = rules.max_principal(available, first_rate, term_months, serial, io_months, fix_months, stress)
+    capacity_kr = int(rules.max_loan(capacity))
 
     max_loan = capacity_kr
     cap: int | None = None
+    cap_step: ExplanationStep | None = None
     if request.dwelling is not None:
         bank_amount = request.bank_loan.amount if request.bank_loan else 0.0
         cap, cap_step = _dwelling_cap(request.dwelling, bank_amount, params.fees)
-        steps.append(cap_step)
-        if cap < max_loan:
-            max_loan = cap
+        max_loan = min(max_loan, cap)
 
     fees = tuple(Fee(name, a / 100) for name, a in fee_ore(max_loan, params.fees))
     payout = max_loan - sum(f.amount for f in fees)
-    if fees:
-        steps.append(
-            ExplanationStep(
-                "fees",
-                "Gebyr trekkes fra lånet ved utbetaling: "
-                + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
-                + f"; utbetalt {kr_nb(payout)}.",
-                "Fees are deducted at payout: "
-                + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
-                + f"; paid out {kr_en(payout)}.",
-                payout,
-            )
-        )
     first_payment = (
-        max_loan * peak_payment_per_krone(actual_rate, term_months, loan.repayment, 0, ()) if max_loan else 0.0
+        max_loan * float(rules.peak_payment_per_krone(actual_rate, term_months, serial)) if max_loan else 0.0
     )
     if io_months and max_loan:
         first_payment = max_loan * actual_rate / 12
-    steps.append(
-        ExplanationStep(
-            "result",
-            f"Resultat: største startlån {kr_nb(max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
-            f"{kr_nb(first_payment)} per måned.",
-            f"Result: maximum startlån {kr_en(max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
-            f"{kr_en(first_payment)} per month.",
-            float(max_loan),
-        )
-    )
 
-    return AffordabilityResult(
+    result = AffordabilityResult(
         max_loan=max_loan,
         disposable_monthly=disposable,
         available_for_startlan_monthly=available,
@@ -748,10 +605,164 @@ def assess_affordability(
         payout=payout,
         bank_loan=bank_test,
         long_term=long_term,
-        explanation=tuple(steps),
+        explanation=(),
         parameter_set_id=params.set_id,
         parameter_set_version=params.version,
     )
+    steps = explain_affordability(request, result, params, income_steps, (stress_nb, stress_en), cap_step)
+    object.__setattr__(result, "explanation", steps)  # the result is new and not yet shared
+    return result
+
+
+def explain_affordability(
+    request: AffordabilityRequest,
+    r: AffordabilityResult,
+    params: UnderwritingParameters,
+    income_steps: list[ExplanationStep],
+    stress_text: tuple[str, str],
+    cap_step: ExplanationStep | None,
+) -> tuple[ExplanationStep, ...]:
+    """The ordered explanation (bokmål and English) of the figures in ``r``."""
+    loan = request.loan
+    steps: list[ExplanationStep] = list(income_steps)
+    lc = r.living_costs
+    steps.append(ExplanationStep(f"living_costs_{lc.source.value}", lc.reason_nb, lc.reason_en, lc.amount))
+    other = r.other_fixed_costs_monthly
+    steps.append(
+        ExplanationStep(
+            "other_fixed_costs",
+            f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
+            f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.",
+            other,
+        )
+    )
+    debt = r.existing_debt_payments_monthly
+    if request.existing_debts:
+        debt_balance = sum(d.balance for d in request.existing_debts)
+        steps.append(
+            ExplanationStep(
+                "existing_debts",
+                f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
+                f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
+                f"Existing debts: {len(request.existing_debts)} loans, balance "
+                f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
+                f"consider expected rate rises).",
+                debt,
+            )
+        )
+    housing = r.housing_costs_monthly
+    hc = request.housing_costs
+    steps.append(
+        ExplanationStep(
+            "housing_costs",
+            f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
+            f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
+            f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
+            f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
+            f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
+            f"other {kr_en(hc.other)}; total {kr_en(housing)}.",
+            housing,
+        )
+    )
+    income, disposable, available = r.counted_income_monthly, r.disposable_monthly, r.available_for_startlan_monthly
+    steps.append(
+        ExplanationStep(
+            "disposable",
+            f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
+            f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
+            f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
+            f"{kr_en(housing)} = {kr_en(disposable)} per month.",
+            disposable,
+        )
+    )
+    bank_test = r.bank_loan
+    if bank_test is not None:
+        add_nb = f"{params.bank_stress_add * 100:g}".replace(".", ",")
+        add_en = f"{params.bank_stress_add * 100:g}"
+        minimum_nb, minimum_en = pct_nb(params.bank_stress_minimum), pct_en(params.bank_stress_minimum)
+        steps.append(
+            ExplanationStep(
+                "bank_loan",
+                f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
+                f"{pct_nb(bank_test.annual_rate)} + {add_nb} prosentpoeng, minst {minimum_nb}: "
+                f"{pct_nb(bank_test.stress_rate)}, "
+                f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
+                f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
+                f"rate {pct_en(bank_test.annual_rate)} + {add_en} percentage points, at least {minimum_en}: "
+                f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
+                f"startlån: {kr_en(available)}.",
+                available,
+            )
+        )
+    steps.append(ExplanationStep("stress_rate", *stress_text))
+    if r.long_term is not None:
+        steps.append(ExplanationStep("term_over_30", r.long_term.nb, r.long_term.en))
+    if r.fixed_rate is not None:
+        steps.append(
+            ExplanationStep(
+                "fixed_rate",
+                f"Fastrente {pct_nb(r.fixed_rate)} i {r.fixation_years} år brukes i bindingstiden i stedet for "
+                f"stressrenten; restgjelden etter bindingstiden testes med {pct_nb(r.stress_rate)}.",
+                f"The fixed rate {pct_en(r.fixed_rate)} for {r.fixation_years} years is used during the fixation period "
+                f"instead of the stress rate; the balance left afterwards is tested at {pct_en(r.stress_rate)}.",
+            )
+        )
+    capacity_kr = r.payment_capacity_limit
+    if available <= 0:
+        steps.append(
+            ExplanationStep(
+                "max_loan",
+                f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
+                f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.",
+                0.0,
+            )
+        )
+    else:
+        serial = loan.repayment is Repayment.SERIAL
+        form_nb = "serielån" if serial else "annuitetslån"
+        form_en = "serial" if serial else "annuity"
+        io_nb = f", {loan.interest_only_years} år avdragsfritt først" if loan.interest_only_years else ""
+        io_en = f", {loan.interest_only_years} years interest-only first" if loan.interest_only_years else ""
+        binding_nb = " (første betaling med avdrag er den høyeste og bindende)" if serial else ""
+        binding_en = " (the first payment with repayment is the highest and binding)" if serial else ""
+        steps.append(
+            ExplanationStep(
+                "max_loan",
+                f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
+                f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
+                f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
+                f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.",
+                float(capacity_kr),
+            )
+        )
+    if cap_step is not None:
+        steps.append(cap_step)
+    fees, payout = r.fees, r.payout
+    if fees:
+        steps.append(
+            ExplanationStep(
+                "fees",
+                "Gebyr trekkes fra lånet ved utbetaling: "
+                + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
+                + f"; utbetalt {kr_nb(payout)}.",
+                "Fees are deducted at payout: "
+                + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
+                + f"; paid out {kr_en(payout)}.",
+                payout,
+            )
+        )
+    actual_rate = r.fixed_rate if r.fixed_rate is not None else r.floating_rate
+    steps.append(
+        ExplanationStep(
+            "result",
+            f"Resultat: største startlån {kr_nb(r.max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
+            f"{kr_nb(r.first_monthly_payment)} per måned.",
+            f"Result: maximum startlån {kr_en(r.max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
+            f"{kr_en(r.first_monthly_payment)} per month.",
+            float(r.max_loan),
+        )
+    )
+    return tuple(steps)
 
 
 def with_loan(request: AffordabilityRequest, **changes: object) -> AffordabilityRequest:

@@ -31,9 +31,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from loan_engine.errors import InvalidInput
+from loan_engine.parameters import default_underwriting_parameters
+from loan_engine.underwriting import rules
 
-MAX_TERM_MONTHS = 50 * 12
-MAX_INTEREST_ONLY_MONTHS = 8 * 12
+_DEFAULT = default_underwriting_parameters()  # statutory limits: the built-in parameter set's
+MAX_TERM_MONTHS = _DEFAULT.special_max_term_years * 12
+MAX_INTEREST_ONLY_MONTHS = _DEFAULT.max_interest_only_years * 12
 MAX_RATE = 1.0  # 100 % per year: anything above is absurd input
 
 
@@ -113,13 +116,13 @@ def validate_terms(
     """Raise :class:`InvalidInput` for a term, interest-only period or rate outside the rules."""
     if term_months < 1 or term_months > MAX_TERM_MONTHS:
         raise InvalidInput(
-            f"The term must be from 1 month to 50 years; got {term_months} months.",
+            f"The term must be from 1 month to {MAX_TERM_MONTHS // 12} years; got {term_months} months.",
             field=f"{prefix}.term_years",
             rule="max-term-50-years",
         )
     if interest_only_months < 0 or interest_only_months > MAX_INTEREST_ONLY_MONTHS:
         raise InvalidInput(
-            f"Interest-only may last 0–8 years; got {interest_only_months} months.",
+            f"Interest-only may last 0–{MAX_INTEREST_ONLY_MONTHS // 12} years; got {interest_only_months} months.",
             field=f"{prefix}.interest_only_years",
             rule="max-interest-only-8-years",
         )
@@ -148,12 +151,11 @@ def validate_terms(
 
 
 def annuity_factor(monthly_rate: float, months: int) -> float:
-    """Present value of 1 per month for ``months`` months: (1 − (1+i)^−n) / i; n when i = 0."""
+    """Present value of 1 per month for ``months`` months: (1 − (1+i)^−n) / i; n when i = 0; 0 for no months
+    (:func:`loan_engine.underwriting.rules.present_value_factor`)."""
     if months <= 0:
         return 0.0
-    if monthly_rate == 0.0:
-        return float(months)
-    return -math.expm1(-months * math.log1p(monthly_rate)) / monthly_rate
+    return float(rules.present_value_factor(monthly_rate, months))
 
 
 def annuity_payment(principal: float, annual_rate: float, months: int) -> float:
@@ -178,8 +180,18 @@ def peak_payment_per_krone(
     interest_only_months: int = 0,
     rate_changes: Sequence[RateChange] = (),
 ) -> float:
-    """The largest monthly payment over the life of a loan of 1 NOK (analytic, no rounding)."""
+    """The largest monthly payment over the life of a loan of 1 NOK (analytic, no rounding).
+
+    With at most one rate change this is :func:`loan_engine.underwriting.rules.peak_payment_per_krone`; several
+    changes are walked phase by phase with the same formulas."""
     repayment = Repayment(repayment)
+    if len(rate_changes) <= 1:
+        fixation = rate_changes[0].from_month - 1 if rate_changes else None
+        later = rate_changes[0].annual_rate if rate_changes else None
+        serial = repayment is Repayment.SERIAL
+        return float(
+            rules.peak_payment_per_krone(annual_rate, term_months, serial, interest_only_months, fixation, later)
+        )
     n_amort = term_months - interest_only_months
     starts = sorted({1, interest_only_months + 1, *(c.from_month for c in rate_changes)})
     starts = [s for s in starts if s <= term_months]
@@ -226,12 +238,13 @@ def max_principal(
         raise InvalidInput("The monthly amount must be a finite number.", field="monthly_amount", rule="finite")
     if monthly_amount <= 0:
         return 0.0
-    if not rate_changes:  # closed forms (the vectorised path uses the same formulas)
-        i = annual_rate / 12
-        n_amort = term_months - interest_only_months
-        if Repayment(repayment) is Repayment.ANNUITY:
-            return monthly_amount * annuity_factor(i, n_amort)
-        return monthly_amount / (1.0 / n_amort + i)
+    if len(rate_changes) <= 1:  # the rule itself: loan_engine.underwriting.rules.max_principal
+        fixation = rate_changes[0].from_month - 1 if rate_changes else None
+        later = rate_changes[0].annual_rate if rate_changes else None
+        serial = Repayment(repayment) is Repayment.SERIAL
+        return float(
+            rules.max_principal(monthly_amount, annual_rate, term_months, serial, interest_only_months, fixation, later)
+        )
     return monthly_amount / peak_payment_per_krone(
         annual_rate, term_months, repayment, interest_only_months, rate_changes
     )

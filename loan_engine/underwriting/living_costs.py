@@ -4,6 +4,9 @@ Husbanken's guidance (domain_rules §1.5): start from the household's **actual c
 has it; SIFO's reference budget is a useful reference; the amount is **never below** the state's guideline rates
 for økonomisk sosialhjelp (the floor). :func:`choose_living_costs` applies that rule and says which figure was used
 and why, in bokmål and English.
+
+The amounts are computed once, by :func:`loan_engine.underwriting.rules.living_costs` (the household as an array of
+one); this module adds the line-by-line breakdown shown to the caseworker and the reasons.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import kr_en, kr_nb
-from loan_engine.parameters import AgeBand, SocialAssistanceFloor, UnderwritingParameters
+from loan_engine.parameters import SocialAssistanceFloor, UnderwritingParameters
+from loan_engine.underwriting import rules
 
 MAX_MEMBERS = 20
-MAX_AGE = 120
+MAX_AGE = rules.MAX_AGE
 
 
 class Sex(StrEnum):
@@ -128,21 +134,34 @@ def validate_household(household: Household) -> None:
         )
 
 
-def _band_amount(bands: tuple[AgeBand, ...], age: int, sex: Sex) -> float:
-    for b in bands:
-        if b.from_age <= age <= b.to_age and b.sex in ("any", sex.value):
-            return b.amount
-    return 0.0
+def living_cost_arrays(
+    household: Household, params: UnderwritingParameters, caseworker_amount: float | None = None
+) -> rules.LivingCostArrays:
+    """:func:`loan_engine.underwriting.rules.living_costs` for one household (an array of one)."""
+    members = household.members
+    return rules.living_costs(
+        params,
+        household_of_member=None,
+        age=np.fromiter((m.age for m in members), dtype=np.int64, count=len(members)),
+        female=np.fromiter((m.sex is Sex.FEMALE for m in members), dtype=np.bool_, count=len(members)),
+        pregnant=np.fromiter((m.pregnant for m in members), dtype=np.bool_, count=len(members)),
+        car=household.car.value,
+        children_in_barnehage=household.children_in_barnehage,
+        children_in_sfo=household.children_in_sfo,
+        caseworker_amount=np.nan if caseworker_amount is None else caseworker_amount,
+        n=1,
+    )
 
 
-def sifo_budget(household: Household, params: UnderwritingParameters) -> Budget:
-    """SIFO reference budget with one line per item (individual items per member, household items by size)."""
-    validate_household(household)
+def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[BudgetLine, ...]:
+    """The SIFO budget's lines (individual items per member, household items by size) for display."""
     sifo = params.sifo
+    table = rules.living_tables(params).item_lists
     lines: list[BudgetLine] = []
     for idx, m in enumerate(household.members):
-        for item in sifo.individual:
-            amount = _band_amount(item.bands, m.age, m.sex)
+        female = 1 if m.sex is Sex.FEMALE else 0
+        for k, item in enumerate(sifo.individual):
+            amount = table[k][female][m.age]
             if item.key == "food" and m.pregnant:
                 amount = sifo.pregnant_food
             if amount:
@@ -193,15 +212,26 @@ def sifo_budget(household: Household, params: UnderwritingParameters) -> Budget:
     for k in range(household.children_in_sfo):
         monthly = sifo.sfo_per_child * sifo.sfo_months_per_year / 12
         lines.append(BudgetLine("sfo", f"SFO/AKS, barn {k + 1}", f"After-school care, child {k + 1}", monthly))
-    return Budget(total=sum(line.amount for line in lines), lines=tuple(lines))
+    return tuple(lines)
+
+
+def sifo_budget(household: Household, params: UnderwritingParameters) -> Budget:
+    """SIFO reference budget with one line per item (individual items per member, household items by size)."""
+    validate_household(household)
+    total = float(living_cost_arrays(household, params).sifo[0])
+    return Budget(total=total, lines=_sifo_lines(household, params))
 
 
 def social_assistance_floor(household: Household, floor: SocialAssistanceFloor) -> Budget:
-    """The veiledende sats for økonomisk sosialhjelp for the household (excludes housing and electricity).
+    """The veiledende sats for økonomisk sosialhjelp for the household (excludes housing and electricity), line
+    by line; the total is :func:`loan_engine.underwriting.rules.social_assistance_floor`'s."""
+    ages = np.fromiter((m.age for m in household.members), dtype=np.int64, count=len(household.members))
+    total = float(rules.social_assistance_floor(floor, np.zeros(len(ages), dtype=np.int64), ages, 1)[0])
+    return Budget(total=total, lines=_floor_lines(household, floor))
 
-    One adult: the single rate; two adults: the couple rate; each further adult: the shared-housing rate.
-    Children by age band 0–5, 6–10, 11–17.
-    """
+
+def _floor_lines(household: Household, floor: SocialAssistanceFloor) -> tuple[BudgetLine, ...]:
+    """The floor's lines for display."""
     lines: list[BudgetLine] = []
     adults = household.adults
     if adults == 1:
@@ -222,24 +252,27 @@ def social_assistance_floor(household: Household, floor: SocialAssistanceFloor) 
                 lines.append(BudgetLine("child_6_10", "Barn 6–10 år", "Child 6–10", floor.child_6_10, idx))
             else:
                 lines.append(BudgetLine("child_11_17", "Barn 11–17 år", "Child 11–17", floor.child_11_17, idx))
-    return Budget(total=sum(line.amount for line in lines), lines=tuple(lines))
+    return tuple(lines)
 
 
 def choose_living_costs(
     household: Household, params: UnderwritingParameters, caseworker_amount: float | None = None
 ) -> LivingCosts:
     """The living-cost amount to use: the caseworker's actual-consumption figure if given, else SIFO; never
-    below the social-assistance floor."""
-    sifo = sifo_budget(household, params)
-    floor = social_assistance_floor(household, params.floor)
+    below the social-assistance floor (the amounts: :func:`loan_engine.underwriting.rules.living_costs`)."""
+    validate_household(household)
+    if caseworker_amount is not None and not 0 <= caseworker_amount <= 1_000_000:
+        raise InvalidInput(
+            "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
+            field="living_costs_monthly",
+            rule="amount-0-1000000",
+        )
+    arrays = living_cost_arrays(household, params, caseworker_amount)
+    sifo = Budget(total=float(arrays.sifo[0]), lines=_sifo_lines(household, params))
+    floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines(household, params.floor))
+    source = int(arrays.source[0])
     if caseworker_amount is not None:
-        if caseworker_amount < 0 or caseworker_amount > 1_000_000:
-            raise InvalidInput(
-                "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
-                field="living_costs_monthly",
-                rule="amount-0-1000000",
-            )
-        if caseworker_amount >= floor.total:
+        if source == rules.SOURCE_CASEWORKER:
             return LivingCosts(
                 amount=caseworker_amount,
                 source=LivingCostSource.CASEWORKER,
@@ -273,7 +306,7 @@ def choose_living_costs(
             floor=floor,
             caseworker_amount=caseworker_amount,
         )
-    if sifo.total >= floor.total:
+    if source == rules.SOURCE_SIFO:
         return LivingCosts(
             amount=sifo.total,
             source=LivingCostSource.SIFO,

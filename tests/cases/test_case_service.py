@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from api.cases import service
 from api.cases.schemas import AppealIn, AssessmentRequest, CaseCreate, DecisionIn, PayoutIn
-from api.cases.service import CLI_ACTOR, Actor, add_months
+from api.cases.service import CLI_ACTOR, Actor
+from loan_engine.cases.decisions import add_months
 from loan_engine.errors import Conflict, NotFound
 from models import cases as repo
 from models.common import utcnow

@@ -88,3 +88,39 @@ def test_impossible_date_with_valid_control_digits() -> None:
 def test_mask_shows_no_digits() -> None:
     assert national_id.mask("15076500565") == "*" * 11
     assert national_id.mask(None) is None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Masking national identity numbers in free text (issue 10, item 8)
+
+
+def test_mask_in_text_masks_valid_numbers_only() -> None:
+    fnr = _make(date(1965, 7, 15), 5)
+    dnr = _make(date(1985, 6, 3), 123, d_number=True) or _make(date(1985, 6, 3), 124, d_number=True)
+    assert fnr is not None and dnr is not None
+    synthetic = next(f"158765{ind:03d}{k}" for ind in range(100, 200) if (k := control_digits(f"158765{ind:03d}")))
+    assert national_id.is_valid(synthetic)
+    text = f"Søker {fnr}, medsøker {dnr[:6]} {dnr[6:]}, testperson {synthetic}; tlf 22334455, beløp 12345678901234"
+    masked = national_id.mask_in_text(text)
+    assert fnr not in masked and dnr[6:] not in masked and synthetic not in masked
+    assert masked.count(national_id.MASK) == 3
+    assert "tlf 22334455" in masked and "12345678901234" in masked  # not an identity number
+    wrong = fnr[:10] + str((int(fnr[10]) + 1) % 10)  # control digit off: not a valid number, left alone
+    assert national_id.mask_in_text(f"ref {wrong}") == f"ref {wrong}"
+    assert national_id.mask_in_text(f"x{fnr}7") == f"x{fnr}7"  # part of a longer digit run
+
+
+def test_mask_in_data_keeps_record_ids() -> None:
+    fnr = _make(date(1965, 7, 15), 5)
+    assert fnr is not None
+    data = {"id": f"ab{fnr}cd", "case_id": fnr, "reason": [f"fnr {fnr}"], "n": 3, "nested": {"label": fnr}}
+    out = national_id.mask_in_data(data)
+    assert out == {
+        "id": f"ab{fnr}cd",
+        "case_id": fnr,
+        "reason": [f"fnr {national_id.MASK}"],
+        "n": 3,
+        "nested": {"label": national_id.MASK},
+    }
+    assert data["reason"] == [f"fnr {fnr}"]  # the input is not changed
+    assert national_id.mask_in_data(None) is None

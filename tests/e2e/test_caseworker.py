@@ -5,7 +5,11 @@ the print view, and a PDF of the page."""
 from __future__ import annotations
 
 import base64
+import io
+import re
+import unicodedata
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,8 @@ FIGURES = {
     "equity": "100000",
 }
 DEBT = ("80000", "2500")
+CASE_REF = "2026/0042"
+CASEWORKER = "Kari Nordmann"
 
 
 def expected_requests() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -99,7 +105,14 @@ def test_caseworker_page_shows_the_apis_numbers(
     key = page.find_element(By.ID, "api-key")
     wait_until(lambda: key.get_attribute("value") == DEMO_KEYS[Role.caseworker], 10, "the demo key")
     assert a11y_problems(page) == []
+    kommune = page.find_element(By.ID, "case-kommune")
+    wait_until(lambda: kommune.get_attribute("value") == "0301", 10, "the key's kommune in the case file")
+    type_into(page.find_element(By.ID, "case-ref"), CASE_REF)
+    type_into(page.find_element(By.ID, "case-worker"), CASEWORKER)
     fill_form(page)
+    assert page.find_element(By.ID, "member-2-sex").get_attribute("value") == "female"
+    assert page.find_element(By.CSS_SELECTOR, "#member-2-sex option[value=female]").text == "Jente"
+    assert page.find_element(By.CSS_SELECTOR, "#member-0-sex option[value=female]").text == "Kvinne"
 
     affordability_req, plan_req = expected_requests()
     page_requests = page.execute_script("return window.loanEngineCaseworker.requests()")
@@ -208,6 +221,60 @@ def test_caseworker_page_shows_the_apis_numbers(
     pdf = base64.b64decode(page.print_page())
     assert pdf.startswith(b"%PDF")
     (tmp_path / "caseworker.pdf").write_bytes(pdf)
+    check_case_file_pdf(pdf, aff, plan, ps_ref)
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace (PDF text extraction breaks lines and spaces where the layout does)."""
+    text = unicodedata.normalize("NFKC", text)  # ligatures such as "ﬂ" back to letters
+    return re.sub(r"\s+", "", text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2011", "-"))
+
+
+def check_case_file_pdf(pdf: bytes, aff: dict[str, Any], plan: dict[str, Any], ps_ref: dict[str, Any]) -> None:
+    """The printed case file holds, each exactly once: the case reference, kommune, caseworker, date, parameter set
+    and version, the inputs, the figures, the explanation and each step of the ladder."""
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+    flat = squeeze(text)
+    assert "[object" not in text, "an element was printed as [object HTMLElement]"
+    today = date.today()
+    months = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ]
+    once = {
+        "case reference": CASE_REF,
+        "caseworker": CASEWORKER,
+        "kommune": "Kommune0301",
+        "date": f"{today.day}.{months[today.month - 1]}{today.year}",
+        "parameter set": f"{ps_ref['id']},versjon{ps_ref['version']}",
+        "inputs heading": "Opplysningerlagttilgrunn",
+        "income input": "Netto inntekt per måned 54 000 kr",
+        "maximum loan": "Maksimalt startlån " + f"{aff['max_loan']:,}".replace(",", " ") + " kr",
+        "grant": "Tilskuddsbehov " + f"{plan['grant']['amount']:,}".replace(",", " ") + " kr",
+    }
+    for what, needle in once.items():
+        assert flat.count(squeeze(needle)) == 1, (
+            f"{what} ({needle!r}) should be printed once: {flat.count(squeeze(needle))}"
+        )
+    for sentence in aff["explanation"]:
+        assert flat.count(squeeze(plain(sentence["nb"]))) >= 1, f"explanation missing: {sentence['nb']}"
+    assert "sifo)" not in flat and "holder:grant" not in flat
+    for step in plan["steps"]:
+        assert flat.count(squeeze(plain(step["nb"]))) == 1, (
+            f"ladder step printed {flat.count(squeeze(plain(step['nb'])))}×"
+        )
 
 
 def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, live_server: LiveServer) -> None:
@@ -232,8 +299,10 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
                 },
                 "income": {"net_monthly": 30000},
             },
+            headers={"Accept-Language": "nb"},  # as the page asks: the problem in bokmål
         ).json()
     error = problem["errors"][0]
+    assert error["message"] == "Må være høyst 120"
     assert error["field"] == "household.members.0.age"
     item = summary.find_element(By.CSS_SELECTOR, "li")
     assert item.get_attribute("data-error-field") == error["field"]
@@ -252,4 +321,4 @@ def test_caseworker_page_shows_the_apis_problem_next_to_the_field(page: Any, liv
     type_into(key, "le_not-a-real-key-000000000")
     page.find_element(By.ID, "calculate").click()
     wait_until(lambda: key.get_attribute("aria-invalid") == "true", 10, "the key field to be marked")
-    assert "unknown or revoked" in page.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "ukjent eller trukket tilbake" in page.find_element(By.CSS_SELECTOR, ".error-summary").text

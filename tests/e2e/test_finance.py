@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -26,18 +27,24 @@ pytestmark = pytest.mark.e2e
 BINS = 15
 
 
-def histogram(losses: list[float]) -> list[int]:
-    """The page's rule: scenarios without loss, then 15 equal bins over (0, max], bin i = (i·w, (i+1)·w]."""
+def histogram(losses: list[float], width: float) -> list[int]:
+    """The page's rule: scenarios without loss, then bins of the given width over (0, max], bin i = (i·w, (i+1)·w]."""
     top = max([0.0, *losses])
     counts = [sum(1 for x in losses if x <= 0)]
     if top > 0:
-        w = top / BINS
-        bins = [0] * BINS
+        n = max(1, math.ceil(top / width - 1e-9))
+        bins = [0] * n
         for x in losses:
             if x > 0:
-                bins[min(BINS - 1, math.ceil(x / w) - 1)] += 1
+                bins[min(n - 1, math.ceil(x / width - 1e-9) - 1)] += 1
         counts += bins
     return counts
+
+
+def is_round(step: float) -> bool:
+    """1, 2 or 5 × 10^k (d3's tick steps)."""
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    return any(abs(mantissa - m) < 1e-9 for m in (1, 2, 5, 10))
 
 
 def cell_values(page: Any, table_css: str, column: int) -> list[float | None]:
@@ -100,7 +107,7 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
 
     with live_server.client(Role.finance) as api:
         job = api.get(location).json()
-        losses_csv = api.get(f"{location}/scenario-losses.csv").text
+        losses_csv = api.get(f"{location}/scenario-losses.csv", params={"format": "machine"}).text
     assert job["params"]["scenario"] == {"preset": "rate-up-200bp"} and job["params"]["seed"] == 7
     r = job["result"]
 
@@ -123,7 +130,18 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     # Loss distribution: the histogram equals the API's per-scenario losses; the VaR/ES table equals the API's.
     losses = [float(row["loss_total"]) for row in csv.DictReader(io.StringIO(losses_csv))]
     assert len(losses) == 400
-    assert cell_values(page, "#loss-chart-table", 0) == histogram(losses)
+    bins = page.execute_script("return window.loanEngineFinance.histogram(arguments[0])", losses)
+    width = bins[1]["to"] - bins[1]["from"] if len(bins) > 1 else 1.0
+    assert is_round(width) and bins[-1]["to"] >= max(losses), "round bin edges that cover the largest loss"
+    assert cell_values(page, "#loss-chart-table", 0) == histogram(losses, width)
+    # Round axis ticks (d3-scale), labelled with one format, and round bin labels.
+    for chart_id in ("loss-chart", "defaults-chart", "split-chart", "nim-chart"):
+        ticks = [
+            float(x.get_attribute("data-tick"))
+            for x in page.find_elements(By.CSS_SELECTOR, f"#{chart_id} .tick[data-tick]")
+        ]
+        steps = {round(b - a, 12) for a, b in itertools.pairwise(ticks)}
+        assert len(steps) == 1 and is_round(steps.pop()), (chart_id, ticks)
     assert sum(v or 0 for v in cell_values(page, "#loss-chart-table", 0)) == 400
     assert cell_values(page, "#quantiles-table", 0) == [q["var"] for q in r["loss_quantiles"]["total"]]
     assert cell_values(page, "#quantiles-table", 1) == [q["es"] for q in r["loss_quantiles"]["total"]]
@@ -147,6 +165,26 @@ def test_finance_page_runs_a_stress_test_and_shows_the_apis_results(
     for chart_id in ("loss-chart", "defaults-chart", "split-chart", "nim-chart"):
         svg = page.find_element(By.CSS_SELECTOR, f"#{chart_id} svg[role=img]")
         assert svg.get_attribute("aria-labelledby")
+
+    # Downloads: the Excel-ready CSV (";", BOM, bokmål headers, the API's filename) and the XLSX workbook.
+    csv_download = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.loanEngineFinance.download('csv').then(done, (e) => done({error: String(e)}));"
+    )
+    job_id = location.rsplit("/", 1)[1]
+    assert csv_download["name"] == f"stresstest-{job_id}-tap-per-scenario.csv", csv_download
+    assert csv_download["head"][:3] == [0xEF, 0xBB, 0xBF], "UTF-8 BOM"
+    lines = csv_download["text"].lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("scenario;tap totalt (kr);kommunens tap (kr);statens tap (kr)")
+    assert len(lines) == 401
+    assert [float(x.split(";")[1]) for x in lines[1:]] == [round(x) for x in losses]
+    xlsx_download = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.loanEngineFinance.download('xlsx').then(done, (e) => done({error: String(e)}));"
+    )
+    assert xlsx_download["name"] == f"stresstest-{job_id}.xlsx", xlsx_download
+    assert xlsx_download["head"] == [0x50, 0x4B, 0x03, 0x04] and xlsx_download["size"] > 5000
+    assert page.find_element(By.ID, "download-csv").is_displayed()
 
     problems = a11y_problems(page)
     assert problems == [], problems
@@ -173,7 +211,7 @@ def test_finance_page_shows_the_apis_problem_for_a_bad_run(page: Any, live_serve
             "horizon_years": 10,
             "seed": 0,
         }
-        problem = api.post("/v1/stress-tests", json=bad).json()
+        problem = api.post("/v1/stress-tests", json=bad, headers={"Accept-Language": "nb"}).json()
     page.get(f"{live_server.url}/app/finance.html")
     wait_until(lambda: page.find_element(By.ID, "api-key").get_attribute("value"), 10, "the demo key")
     select = page.find_element(By.ID, "portfolio")
@@ -191,3 +229,43 @@ def test_finance_page_shows_the_apis_problem_for_a_bad_run(page: Any, live_serve
     if problem["errors"][0]["field"] == "scenarios":
         assert page.find_element(By.ID, "scenarios").get_attribute("aria-invalid") == "true"
     assert page.find_element(By.ID, "results").get_attribute("hidden") is not None
+
+
+def test_finance_page_says_why_the_first_run_waits(page: Any, live_server: LiveServer) -> None:
+    """While no scenario is done the page shows a moving (indeterminate) bar, the seconds, and the Numba note."""
+    page.get(f"{live_server.url}/app/finance.html")
+    wait_until(lambda: page.execute_script("return !!window.loanEngineFinance"), 10, "the page script")
+    job: dict[str, Any] = {"status": "running", "progress": {"scenarios_done": 0, "scenarios_total": 1000}}
+    early = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 500)", job)
+    late = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 12500)", job)
+    assert early["warming"] is False
+    assert late == {"warming": True, "elapsed": "Starter beregningsmotoren … 12 s"}
+    job["progress"]["scenarios_done"] = 10
+    moving = page.execute_script("return window.loanEngineFinance.progressMessage(arguments[0], 12500)", job)
+    assert moving == {"warming": False, "elapsed": "Brukt tid: 12 s"}
+    note = page.find_element(By.ID, "warmup-note")
+    assert "Numba" in note.get_attribute("textContent") and "halvt minutt" in note.get_attribute("textContent")
+
+
+def test_finance_page_uploads_a_portfolio_file(page: Any, live_server: LiveServer) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "portfolio.csv"
+    page.get(f"{live_server.url}/app/finance.html")
+    wait_until(lambda: page.find_element(By.ID, "api-key").get_attribute("value"), 10, "the demo key")
+    page.find_element(By.CSS_SELECTOR, "#upload summary").click()
+    page.find_element(By.ID, "upload-file").send_keys(str(example))
+    type_into(page.find_element(By.ID, "upload-name"), "E2E-opplastet")
+    page.find_element(By.ID, "upload-portfolio").click()
+    status = page.find_element(By.ID, "upload-status")
+    wait_until(lambda: "E2E-opplastet" in status.text, 30, "the upload")
+    rows = len(example.read_text(encoding="utf-8").strip().splitlines()) - 1
+    with live_server.client(Role.finance) as api:
+        listed = {p["name"]: p for p in api.get("/v1/portfolios").json()["items"]}
+    assert listed["E2E-opplastet"]["loan_count"] == rows
+    assert f"{rows} lån" in status.text
+    select = page.find_element(By.ID, "portfolio")
+    assert select.get_attribute("value") == listed["E2E-opplastet"]["id"]
+    # A second upload with the same name: the API's 409 problem, in bokmål, next to the name field.
+    page.find_element(By.ID, "upload-file").send_keys(str(example))
+    page.find_element(By.ID, "upload-portfolio").click()
+    summary = wait_visible(page, "#portfolio-form .error-summary", 15)
+    assert "navnet" in summary.text

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.e2e
 def test_static_files_are_served_without_external_resources(live_server: LiveServer) -> None:
     with httpx.Client(base_url=live_server.url, follow_redirects=False) as http:
         assert http.get("/").headers["location"] == "/app/"
-        for name in ("index.html", "caseworker.html", "finance.html", "screening.html"):
+        for name in ("index.html", "caseworker.html", "cases.html", "finance.html", "screening.html"):
             page = http.get(f"/app/{name}")
             assert page.status_code == 200, name
             assert page.headers["content-type"].startswith("text/html")
             assert "default-src 'self'" in page.headers["content-security-policy"]
             assert "http://" not in page.text and "https://" not in page.text, f"{name} refers to another host"
-        for asset in ("app.js", "i18n.js", "messages.js", "plots.js", "style.css"):
+        for asset in ("app.js", "i18n.js", "messages.js", "plots.js", "cases.js", "style.css"):
             response = http.get(f"/app/{asset}")
             assert response.status_code == 200, asset
             assert "https://" not in response.text.replace("http://www.w3.org/2000/svg", ""), asset

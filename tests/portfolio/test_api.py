@@ -2,11 +2,13 @@
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 
 from api.jobs.runner import JobRunner
+from models.common import utcnow
 from models.jobs import Job
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -198,11 +200,23 @@ def test_stress_test_runs_to_results(client, finance_headers, portfolio_id):
     assert doc["progress"] == {"scenarios_done": 120, "scenarios_total": 120}
     res = doc["result"]
     assert set(res["expected_loss"]) == {"total", "kommune", "state"}
+    u = res["unresolved_at_horizon"]
+    assert set(u) == {"loss", "realised_loss", "loans", "share_pct"}
+    assert u["loss"]["value"] + u["realised_loss"]["value"] == pytest.approx(
+        res["expected_loss"]["total"]["value"], abs=1
+    )
     assert [q["level"] for q in res["loss_quantiles"]["total"]] == [95.0, 99.0, 99.9]
     assert len(res["years"]) == 5 and "net_interest_margin_pct" in res["years"][0]
     assert res["parameter_set"]["id"] and res["explanation"]
     csv = client.get(url + "/scenario-losses.csv", headers=finance_headers)
     assert csv.status_code == 200 and len(csv.text.splitlines()) == 121
+    rc = res["risk_contributions"]
+    assert rc["level_pct"] == 99.0 and set(rc["segments"]) >= {"rate_type", "ltv_band", "priority"}
+    assert sum(r["expected_loss"] for r in rc["segments"]["priority"]) == pytest.approx(
+        res["expected_loss"]["total"]["value"], abs=3
+    )
+    seg = client.get(url + "/segments.csv", headers=finance_headers)
+    assert seg.status_code == 200 and seg.text.startswith("segment_type,segment,loans")
     # Same request, same seed: identical numbers.
     again = _wait(
         client, finance_headers, client.post("/v1/stress-tests", json=body, headers=finance_headers).headers["location"]
@@ -236,7 +250,9 @@ def test_cancel_a_running_stress_test(client, finance_headers):
     assert client.post(url + "/cancel", headers=finance_headers).status_code == 409
 
 
-def test_restart_never_leaves_a_job_running(client, finance_headers, engine, portfolio_id, demo_kommune):
+def test_a_new_process_never_takes_over_a_running_job(client, finance_headers, engine, portfolio_id, demo_kommune):
+    """A runner that starts leaves another process's running job alone while its lease holds; once the lease has
+    expired (that process died) the job is claimed again and runs to its end (attempt 2)."""
     params = {
         "portfolio_id": portfolio_id,
         "portfolio_name": "x",
@@ -246,19 +262,60 @@ def test_restart_never_leaves_a_job_running(client, finance_headers, engine, por
         "horizon_years": 2,
         "seed": 1,
     }
+    lease_end = utcnow() + timedelta(seconds=3)
     with Session(engine) as s:
-        running = Job(kind="stress-test", status="running", params=params, kommune_number=demo_kommune)
-        queued = Job(kind="stress-test", status="queued", params=params, kommune_number=demo_kommune)
+        running = Job(
+            kind="stress-test",
+            status="running",
+            params=params,
+            kommune_number=demo_kommune,
+            attempts=1,
+            lease_token="someone-else",
+            lease_expires_at=lease_end,
+        )
         s.add(running)
-        s.add(queued)
         s.commit()
-        ids = running.id, queued.id
-    runner = JobRunner(engine)  # a fresh service start-up
+        job_id = running.id
+    runner = JobRunner(engine, lease_seconds=2, poll_seconds=0.1).start()  # a fresh process start-up
     try:
-        assert runner.recover() == (1, 1)
-        doc = client.get(f"/v1/stress-tests/{ids[0]}", headers=finance_headers).json()
-        assert doc["status"] == "failed" and "restarted" in doc["error"]
-        doc = _wait(client, finance_headers, f"/v1/stress-tests/{ids[1]}")
-        assert doc["status"] == "succeeded"
+        time.sleep(1.0)
+        doc = client.get(f"/v1/stress-tests/{job_id}", headers=finance_headers).json()
+        assert doc["status"] == "running" and doc["attempts"] == 1  # untouched while the lease holds
+        doc = _wait(client, finance_headers, f"/v1/stress-tests/{job_id}")
+        assert doc["status"] == "succeeded" and doc["attempts"] == 2, doc
     finally:
         runner.shutdown()
+
+
+def test_assumptions_are_in_percent_with_units(client, finance_headers):
+    r = client.get("/v1/stress-tests/assumptions", headers=finance_headers)
+    assert r.status_code == 200
+    by = {a["name"]: a for a in r.json()}
+    assert by["policy_rate_0"]["unit"] == "%/yr" and by["policy_rate_0"]["value"] == 4.0
+    assert by["kommune_margin"]["max"] == 0.25 and by["kommune_loss_share"]["value"] == 25.0
+    assert by["relief_max_months"]["unit"] == "months" and by["relief_max_months"]["value"] == 36
+    assert all(not a["unit"].startswith("fraction") for a in by.values())
+
+
+def test_own_scenario_paths_via_the_api(client, finance_headers, portfolio_id):
+    rows = [
+        {
+            "month": t,
+            "policy_rate": 7.0,
+            "cpi_inflation": 5,
+            "wage_growth": 3,
+            "house_price_index": 100,
+            "unemployment": 4,
+        }
+        for t in range(24)
+    ]
+    body = {"portfolio_id": portfolio_id, "scenario": {"paths": rows}, "scenarios": 8, "horizon_years": 2}
+    r = client.post("/v1/stress-tests", json=body, headers=finance_headers)
+    assert r.status_code == 202, r.text
+    doc = _wait(client, finance_headers, r.headers["location"])
+    assert doc["status"] == "succeeded" and doc["result"]["scenario"]["custom_paths"] == {"scenarios": 1, "months": 24}
+    bad = [dict(rows[0]), {**rows[1], "policy_rate": "x"}]
+    r = client.post("/v1/stress-tests", json={**body, "scenario": {"paths": bad}}, headers=finance_headers)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    err = r.json()["errors"][0]
+    assert err["field"] == "paths[1].policy_rate" and err["rule"] == "not-a-number"

@@ -1,3 +1,4 @@
+# ruff: noqa: N806  (A: assumptions — the model's notation)
 from dataclasses import fields
 
 import numba
@@ -100,3 +101,125 @@ def test_summary_has_every_figure_with_standard_errors(small_portfolio):
         assert y[key]["se"] is not None
     share = s["loss_share"]["kommune"]["value"] + s["loss_share"]["state"]["value"]
     assert share == pytest.approx(1.0)
+
+
+def test_unresolved_at_horizon_is_valued_and_included(small_portfolio):
+    """Loans in arrears or relief at the horizon book a loss valued at the horizon's house price; it is part of the
+    total, reported on its own line, and makes the short-horizon loss no longer a fraction of the long one."""
+    spec = scenario_from_dict({"preset": "crisis-1988-1993"})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    short = simulate_range(inputs, spec, seed=2, s0=0, n_scen=40, horizon_months=24)
+    assert short.unresolved.sum() > 0 and short.loss_unresolved.sum() > 0
+    assert np.all(short.loss_unresolved <= short.loss_total + 1e-9)
+    np.testing.assert_allclose(short.loss_kommune + short.loss_state, short.loss_total, rtol=1e-12)
+    # Deeper price fall ⇒ larger unresolved loss (same scenarios, same households).
+    worse = scenario_from_dict({"preset": "crisis-1988-1993", "house_price_shock_pct": -20})
+    deeper = simulate_range(prepare(small_portfolio, worse.assumptions), worse, 2, 0, 40, 24)
+    assert deeper.loss_unresolved.sum() > short.loss_unresolved.sum()
+    s = summarise(run_stress_test(small_portfolio, spec, 40, 2, seed=2))
+    u = s["unresolved_at_horizon"]
+    assert u["loss"]["value"] == pytest.approx(short.loss_unresolved.mean())
+    assert u["realised_loss"]["value"] + u["loss"]["value"] == pytest.approx(s["expected_loss"]["total"]["value"])
+
+
+def test_unresolved_loss_uses_the_sale_rules():
+    """One loan in arrears at the horizon, no income: loss = claim − net sale proceeds, split by § 7-5."""
+    from loan_engine.portfolio.loans import portfolio_from_records
+    from loan_engine.portfolio.loss_split import tapsdeling
+
+    p = portfolio_from_records(
+        [
+            {
+                "balance": 1_000_000,
+                "remaining_term_months": 240,
+                "net_income_monthly": 0,
+                "living_costs_monthly": 10_000,
+                "dwelling_value": 1_000_000,
+            }
+        ]
+    )
+    over = {
+        "relief_max_months": 0,
+        "arrears_months_to_sale": 120,
+        "hpi_vol": 0.0,
+        "hpi_drift": 0.0,
+        "forced_sale_discount": 0.1,
+        "sale_cost_rate": 0.0,
+        "dwelling_value_sd": 0.0,
+    }
+    spec = scenario_from_dict({"rate_model": "deterministic", "assumptions": over})
+    o = simulate_range(prepare(p, spec.assumptions), spec, seed=0, s0=0, n_scen=1, horizon_months=12)
+    assert o.unresolved[0] == 1 and o.defaults.sum() == 0
+    A = spec.assumptions
+    rm = (A.policy_rate_0 + A.husbanken_spread + A.kommune_margin) / 12
+    overdue = 12 * 1_000_000 * rm
+    elig = 6 * 1_000_000 * rm
+    expected = tapsdeling(
+        principal=1_000_000,
+        sale_price_net=900_000,
+        eligible_interest_costs=elig + A.realisation_costs,
+        excluded_interest=overdue - elig,
+    )
+    assert o.loss_unresolved[0] == pytest.approx(expected.loss, rel=1e-9)
+    assert o.loss_kommune[0] == pytest.approx(expected.kommune, rel=1e-9)
+
+
+def test_funding_mix_changes_the_margin_not_the_losses(small_portfolio):
+    up = {"rate_model": "deterministic", "rate_shock_bp": 300}
+    floating = scenario_from_dict(up)
+    fixed = scenario_from_dict(
+        {
+            **up,
+            "assumptions": {"funding_fixed_share": 0.6, "funding_fixed_rate": 0.035, "funding_fixed_months": 60},
+        }
+    )
+    a = simulate_range(prepare(small_portfolio, floating.assumptions), floating, 1, 0, 10, 120)
+    b = simulate_range(prepare(small_portfolio, fixed.assumptions), fixed, 1, 0, 10, 120)
+    assert np.array_equal(a.loss_total, b.loss_total) and np.array_equal(a.interest_income, b.interest_income)
+    # Fixed funding at 3.5 % while rates are 7 %: lower funding cost for 5 years, then the same rate.
+    assert (b.funding_cost[:, :5] < a.funding_cost[:, :5]).all()
+    np.testing.assert_allclose(b.funding_cost[:, 5:], a.funding_cost[:, 5:], rtol=1e-12)
+    # The cost saved is exactly the fixed share × (floating − fixed) on the book.
+    from loan_engine.portfolio.engine import funding_rate
+    from loan_engine.portfolio.scenarios import generate_paths
+
+    hb = generate_paths(fixed, 1, 0, 10, 120).hb_rate
+    fr = funding_rate(hb, fixed.assumptions)
+    np.testing.assert_allclose(fr[:, :60], 0.4 * hb[:, :60] + 0.6 * 0.035, rtol=1e-12)
+    assert np.array_equal(fr[:, 60:], hb[:, 60:])
+    # Kernel and reference agree with a funding mix too.
+    ref = simulate_range_numpy(prepare(small_portfolio, fixed.assumptions), fixed, 1, 0, 10, 120)
+    assert_outputs_equal(b, ref, rtol=1e-9)
+
+
+def test_structure_prepayment_settlements_dwelling_spread_and_life_events(small_portfolio):
+    spec = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"life_event_rate": 0.05}})
+    inputs = prepare(small_portfolio, spec.assumptions)
+    a = simulate_range(inputs, spec, seed=3, s0=0, n_scen=12, horizon_months=120)
+    assert a.prepaid.sum() > 0 and a.settlements.sum() > 0 and a.defaults.sum() > 0
+    # Every counted exit is a distinct loan: prepaid + sold + settled ≤ loans, per scenario.
+    assert ((a.prepaid.sum(1) + a.defaults.sum(1) + a.settlements.sum(1)) <= small_portfolio.n_loans).all()
+    # No refinancing and no base prepayment: nothing prepaid, more loans reach trouble.
+    none = scenario_from_dict(
+        {
+            "preset": "crisis-1988-1993",
+            "assumptions": {"prepayment_rate": 0, "refinancing_rate_max": 0, "life_event_rate": 0.05},
+        }
+    )
+    b = simulate_range(prepare(small_portfolio, none.assumptions), none, 3, 0, 12, 120)
+    assert b.prepaid.sum() == 0 and b.loss_total.sum() > a.loss_total.sum()
+    # All debt settlements instead of sales: no forced sales, and a smaller loss (no discount or sale costs).
+    allgo = scenario_from_dict(
+        {"preset": "crisis-1988-1993", "assumptions": {"gjeldsordning_share": 1.0, "life_event_rate": 0.05}}
+    )
+    c = simulate_range(prepare(small_portfolio, allgo.assumptions), allgo, 3, 0, 12, 120)
+    assert c.defaults.sum() == 0 and c.settlements.sum() > 0
+    # More permanent income losses ⇒ more losses.
+    calm = scenario_from_dict({"preset": "crisis-1988-1993", "assumptions": {"life_event_rate": 0.0}})
+    d = simulate_range(prepare(small_portfolio, calm.assumptions), calm, 3, 0, 12, 120)
+    assert d.loss_total.sum() < a.loss_total.sum()
+    # Kernel and reference agree with every structural element switched on.
+    for sp in (spec, allgo):
+        ref = simulate_range_numpy(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
+        got = simulate_range(prepare(small_portfolio, sp.assumptions), sp, 3, 0, 12, 120)
+        assert_outputs_equal(got, ref, rtol=1e-9)

@@ -1,10 +1,12 @@
-"""One rule, one place: the vectorised screening gives, for every row, exactly what the single-household
-affordability answer and financing ladder give (``screen_one`` runs those functions themselves)."""
+"""One rule, one place: the screening gives, for every row, exactly what the PUBLIC single-household functions give
+(the financing plan and the affordability answer, for the row's single request)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,19 +16,25 @@ from hypothesis import strategies as st
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening import synthetic
 from loan_engine.screening.engine import (
+    SOLUTION_BY_STEP,
     ScreeningOptions,
     ScreeningResult,
     Solution,
-    loan_for_payout_vec,
-    payout_ore_vec,
     screen,
-    screen_one,
-    smallest_grant_vec,
+    single_request,
 )
-from loan_engine.screening.prices import PriceTable, prices_from_records
+from loan_engine.screening.prices import PriceTable, prices_from_records, suitable_dwelling
+from loan_engine.screening.register import Register
 from loan_engine.screening.run import load_prices, read_register
-from loan_engine.underwriting.affordability import loan_for_payout, payout_ore
-from loan_engine.underwriting.financing_ladder import smallest_grant
+from loan_engine.underwriting.affordability import (
+    RateType,
+    assess_affordability,
+    check_long_term,
+    loan_for_payout,
+    payout_ore,
+)
+from loan_engine.underwriting.amortization import Repayment, peak_payment_per_krone
+from loan_engine.underwriting.financing_ladder import FinancingPlanRequest, financing_plan, smallest_grant
 from loan_engine.underwriting.living_costs import choose_living_costs
 from tests.screening.conftest import SCREENING_DATE, register_text
 
@@ -46,13 +54,82 @@ BOOL_FIELDS = ("within_reach_without_grant", "within_reach_with_grant")
 FLOAT_FIELDS = ("available", "living_costs", "price")
 
 
+def single_answer(
+    reg: Register, i: int, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
+) -> dict[str, Any]:
+    """Row ``i`` answered by the public single-household functions (financing plan + affordability answer)."""
+    rooms, m2 = suitable_dwelling(int(reg.size[i]))
+    hit = prices.lookup(reg.area_key[i], rooms, m2)
+    assert hit is not None
+    price, running, _ = hit
+    costs = price * options.purchase_costs_percent / 100
+    request = single_request(reg, i, price, running, costs, options)
+    plan = financing_plan(FinancingPlanRequest(base=request), params)
+    solution = SOLUTION_BY_STEP.get(plan.solution or "", Solution.NONE)
+    grant = plan.grant.amount if plan.grant is not None and plan.grant.serviceable else 0
+    final = plan.final
+    assert final is not None
+    no_dwelling = replace(request, dwelling=None)
+    ref = assess_affordability(no_dwelling, params)
+    allowed = check_long_term(
+        params.special_max_term_years, request.loan.term_over_30_reasons, request.household, params
+    )
+    best_term = params.special_max_term_years if (allowed is None or allowed.allowed) else params.reference_term_years
+    best = max(
+        (
+            assess_affordability(
+                replace(
+                    no_dwelling,
+                    loan=replace(request.loan, rate_type=RateType.FIXED, fixation_years=y, term_years=best_term),
+                ),
+                params,
+            ).max_loan,
+            -k,
+            y,
+        )
+        for k, y in enumerate(params.fixation_periods_years)
+        if y <= best_term
+    )
+    max_best, best_fix = best[0], best[2]
+    rate = (
+        final.fixed_rate if final.rate_type is RateType.FIXED and final.fixed_rate is not None else final.floating_rate
+    )
+    owning = (
+        plan.startlan * peak_payment_per_krone(rate, final.term_years * 12, Repayment.ANNUITY, 0, ()) + running
+        if solution is not Solution.NONE
+        else math.nan
+    )
+    share_cap = math.floor(price * options.max_grant_share + 1e-9)
+    grant_cap = share_cap if options.max_grant is None else min(share_cap, options.max_grant)
+    without = solution not in (Solution.NONE, Solution.GRANT)
+    return {
+        "price": price,
+        "required_loan": plan.required_loan,
+        "available": final.available_for_startlan_monthly,
+        "living_costs": final.living_costs.amount,
+        "max_loan_reference": ref.max_loan,
+        "max_loan_best": max_best,
+        "best_fixation_years": best_fix,
+        "best_term_years": best_term,
+        "solution": solution.slug,
+        "solution_term_years": final.term_years,
+        "solution_fixation_years": final.fixation_years or 0,
+        "grant": grant,
+        "startlan": plan.startlan,
+        "within_reach_without_grant": without,
+        "within_reach_with_grant": without or (solution is Solution.GRANT and grant <= grant_cap),
+        "monthly_owning": owning,
+        "margin": max_best - plan.required_loan,
+    }
+
+
 def assert_batch_equals_single(
     result: ScreeningResult, prices: PriceTable, params: UnderwritingParameters, options: ScreeningOptions
 ) -> None:
     reg = result.register
     assert len(reg) > 0
     for i in range(len(reg)):
-        single = screen_one(reg, i, prices, params, options)
+        single = single_answer(reg, i, prices, params, options)
         where = (int(reg.row[i]), reg.household_id[i])
         for k in INT_FIELDS:
             assert int(getattr(result, k)[i]) == single[k], (where, k)
@@ -156,38 +233,31 @@ def test_size_priced_area_picks_the_suitable_or_next_larger_size(
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=-(10**6), max_value=10**12))
-def test_loan_for_payout_vectorised_equals_scalar(need_ore: int) -> None:
+def test_loan_for_payout_is_the_smallest_loan_that_covers(need_ore: int) -> None:
     from loan_engine.parameters import default_underwriting_parameters
 
     fees = default_underwriting_parameters().fees
-    assert int(loan_for_payout_vec(np.array([need_ore]), fees)[0]) == loan_for_payout(need_ore, fees)
+    loan = loan_for_payout(need_ore, fees)
+    if need_ore <= 0:
+        assert loan == 0
+    else:
+        assert payout_ore(loan, fees) >= need_ore
+        assert loan == 1 or payout_ore(loan - 1, fees) < need_ore
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=10**10), st.integers(min_value=0, max_value=10**8))
-def test_smallest_grant_closed_form_equals_bisection(need_ore: int, max_loan: int) -> None:
+def test_smallest_grant_is_the_smallest_that_fits(need_ore: int, max_loan: int) -> None:
     from loan_engine.parameters import default_underwriting_parameters
 
     params = default_underwriting_parameters()
-    vec = int(smallest_grant_vec(np.array([need_ore]), np.array([max_loan]), params.fees)[0])
-    assert vec == smallest_grant(need_ore, max_loan, params)
+    g = smallest_grant(need_ore, max_loan, params)
+    assert loan_for_payout(need_ore - g * 100, params.fees) <= max_loan
+    assert g == 0 or loan_for_payout(need_ore - (g - 1) * 100, params.fees) > max_loan
 
 
-def test_payout_vectorised_equals_scalar(params: UnderwritingParameters) -> None:
+def test_screening_arrays_equal_the_single_household_fees(params: UnderwritingParameters) -> None:
+    from loan_engine.underwriting import rules
+
     loans = np.array([0, 1, 2, 499, 500, 50_000, 50_001, 149_999, 150_000, 150_001, 3_000_000, 10**9])
-    assert payout_ore_vec(loans, params.fees).tolist() == [payout_ore(int(x), params.fees) for x in loans]
-
-
-def test_reference_capacity_agrees_with_the_shared_vectorised_max_loan(
-    sample_register_path: Path, sample_prices_path: Path, params: UnderwritingParameters, options: ScreeningOptions
-) -> None:
-    """The floating-rate capacity equals ``loan_engine.underwriting.vectorised.max_loan_vectorised`` (which has no
-    rate change,
-    so the fixed-then-stress configurations use the scalar per-krone factors instead)."""
-    from loan_engine.underwriting.affordability import startlan_stress_rate
-    from loan_engine.underwriting.vectorised import max_loan_vectorised
-
-    result = _screen(sample_register_path, load_prices(sample_prices_path), params, options)
-    stress = startlan_stress_rate(params, None)[0]
-    expected = max_loan_vectorised(result.available, stress, params.reference_term_years * 12)
-    assert result.max_loan_reference.tolist() == expected.astype(np.int64).tolist()
+    assert rules.payout_ore(loans, params.fees).tolist() == [payout_ore(int(x), params.fees) for x in loans]

@@ -34,7 +34,9 @@ def test_ranking_order(params: UnderwritingParameters, options: ScreeningOptions
     assert by_id["R4"]["within_reach_with_grant"] is False
     assert run.summary["could_own"] == 5
     assert run.summary["dwellings_freed"] == 5
-    assert run.summary["could_own_contract_ending_within_4_months"] == 3  # R6 (ended), R2, R3
+    # Issue 14: a contract that already ended (R6) is its own category, not "ending within 4 months".
+    assert run.summary["could_own_contract_already_ended"] == 1  # R6
+    assert run.summary["could_own_contract_ending_within_4_months"] == 2  # R2, R3
     assert run.summary["could_own_open_ended_contract"] == 1
 
 

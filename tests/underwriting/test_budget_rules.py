@@ -578,3 +578,11 @@ def test_repayment_period_beyond_100_years_is_an_error_not_a_crash() -> None:
     with pytest.raises(InvalidInput) as err:
         repayment_period(999_999_999, 0.0, 5e-324)
     assert err.value.rule == "repayment-within-100-years"
+
+
+def test_no_2026_2_carries_every_value_of_no_2026_1() -> None:
+    from loan_engine.parameters import builtin_parameter_set
+
+    old = builtin_parameter_set("no-2026-1", 1).values
+    new = builtin_parameter_set("no-2026-2", 1).values
+    assert set(old) <= set(new)

@@ -41,7 +41,7 @@ def test_affordability_table(tmp_path: Path) -> None:
 def test_schedule_table_and_json(tmp_path: Path) -> None:
     path = write(tmp_path, {"principal": 1_000_000, "annual_rate": 5, "term_years": 30})
     table = runner.invoke(app, ["schedule", path], env={"COLUMNS": "160"})
-    assert table.exit_code == 0 and "1 000 000.00 kr" in table.stdout
+    assert table.exit_code == 0 and "1\u00a0000\u00a0000,00\u00a0kr" in table.stdout
     as_json = json.loads(runner.invoke(app, ["schedule", path, "--json"]).stdout)
     assert as_json["totals"]["principal"] == 1_000_000 and len(as_json["rows"]) == 360
 

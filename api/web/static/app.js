@@ -70,7 +70,11 @@ export class ApiError extends Error {
  * (body parsed as JSON when it is JSON, text otherwise). Rejects with ApiError carrying the problem document.
  */
 export async function api(path, { method, json, form, role, accept = "application/json" } = {}) {
-  const headers = { Accept: `${accept}, application/problem+json` };
+  const headers = {
+    Accept: `${accept}, application/problem+json`,
+    // Problems (title, detail, each error's message) come back in the page's language.
+    "Accept-Language": i18n.currentLang() === "en" ? "en" : "nb",
+  };
   const key = role ? getKey(role) : "";
   if (key) headers["X-API-Key"] = key;
   let body;
@@ -216,7 +220,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (name === "text") node.textContent = value;
     else node.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }

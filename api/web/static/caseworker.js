@@ -41,6 +41,7 @@ function addMember(age = "", sex = "female") {
       membersHost.querySelector("input")?.focus();
     }
   });
+  ageField.querySelector("input").addEventListener("input", () => renumber());
   row.append(title, ageField, sexField, remove);
   membersHost.append(row);
   renumber();
@@ -82,6 +83,12 @@ function addDebt(balance = "", payment = "") {
   return row;
 }
 
+/** Under 18: the sex is offered as girl/boy (jente/gutt) rather than woman/man. */
+function isChild(age) {
+  const n = Number(String(age).trim());
+  return String(age).trim() !== "" && Number.isFinite(n) && n < 18;
+}
+
 /** Labels and data-field paths follow the rows' current order (so API errors land on the right row). */
 function renumber() {
   [...membersHost.children].forEach((row, i) => {
@@ -91,8 +98,9 @@ function renumber() {
     ageLabel.textContent = t("cw.member.age", { n: nr });
     sexLabel.textContent = t("cw.member.sex", { n: nr });
     const [female, male] = row.querySelectorAll("option");
-    female.textContent = t("cw.sex.female");
-    male.textContent = t("cw.sex.male");
+    const child = isChild(row.querySelector("[data-role=age]").value);
+    female.textContent = t(child ? "cw.sex.girl" : "cw.sex.female");
+    male.textContent = t(child ? "cw.sex.boy" : "cw.sex.male");
     row.querySelector("[data-role=age]").dataset.field = `household.members.${i}.age`;
     row.querySelector("[data-role=sex]").dataset.field = `household.members.${i}.sex`;
     const remove = row.querySelector("[data-role=remove]");
@@ -230,7 +238,7 @@ function scheduleRequest(affordability, plan, prefs) {
   let principal = affordability.max_loan;
   if (plan && plan.final) {
     config = plan.final;
-    principal = plan.grant ? plan.grant.loan_with_grant : Math.min(plan.required_loan, plan.final.max_loan);
+    principal = plan.startlan;
   }
   if (!(principal > 0)) return null;
   const floating = config.floating_rate;
@@ -318,7 +326,7 @@ function renderAffordability(a) {
   );
   section.append(
     el("h4", {}, t("cw.r.living_title")),
-    el("p", {}, lang() === "en" ? lc.reason_en : lc.reason_nb),
+    el("p", { class: "no-print" }, lang() === "en" ? lc.reason_en : lc.reason_nb), // printed in the explanation
     el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "living-caption" },
       el("table", { id: "living-table" },
         el("caption", { id: "living-caption" }, t("cw.r.sifo_caption")),
@@ -355,12 +363,7 @@ function renderPlan(p) {
         s.tried ? (s.works ? t("cw.r.works") : t("cw.r.not_enough")) : t("cw.r.not_tried")),
       chosen ? el("span", { class: "badge ok" }, t("cw.r.chosen")) : null,
       el("br"),
-      s.tried ? el("span", {}, t("cw.r.step_line", {
-        rate: t(`cw.rate.${s.rate_type}`).toLowerCase(), years: s.term_years, max: kr(s.max_loan),
-        required: kr(s.required_loan),
-      })) : null,
-      s.tried ? el("br") : null,
-      el("span", { class: "hint" }, text(s)));
+      el("span", { class: "step-text" }, text(s)));
     })),
   );
   const grantAmount = p.grant ? p.grant.amount : 0;
@@ -371,13 +374,14 @@ function renderPlan(p) {
     el("p", { class: "panel", id: "r-solution", "data-solution": p.solution ?? "" }, verdict),
     headline([
       ["r-grant", t("cw.r.grant"), grantAmount, kr(grantAmount)],
-      ["r-loan-with-grant", t("cw.r.loan_in_plan"), p.grant ? p.grant.loan_with_grant : p.required_loan,
-        kr(p.grant ? p.grant.loan_with_grant : p.required_loan)],
+      ["r-loan-with-grant", t("cw.r.loan_in_plan"), p.startlan, kr(p.startlan)],
     ]),
   );
   if (p.grant) section.append(el("p", {}, text(p.grant)));
   section.append(el("h4", {}, t("cw.r.explanation")),
-    el("ol", { id: "plan-explanation" }, p.explanation.map((s) => el("li", { "data-code": s.code }, text(s)))));
+    // The steps' own sentences stand in the ladder and the grant paragraph above; the rest of the reasoning here.
+    el("ol", { id: "plan-explanation" }, p.explanation.filter((s) => !s.code.startsWith("step_"))
+      .map((s) => el("li", { "data-code": s.code }, text(s)))));
   return section;
 }
 
@@ -421,9 +425,9 @@ function renderSchedule(s, req) {
     categories: years.map((y) => String(y.year)),
     series: [{ name: t("cw.r.balance"), values: years.map((y) => y.balance) }],
     format: (v) => kr(v),
-    axisFormat: (v) => num(v / 1000, 0) + (lang() === "en" ? "k" : "k"),
+    divisor: 1e6, // ticks 0; 0,5; 1; … with the unit said once on the axis
     xLabel: t("common.year"),
-    yLabel: lang() === "en" ? "NOK 1000" : "1000 kr",
+    yLabel: t("cw.r.mnok"),
   });
   section.append(el("div", { class: "table-scroll", tabindex: "0", role: "region",
     "aria-labelledby": "schedule-caption" },
@@ -449,7 +453,8 @@ function renderSchedule(s, req) {
 function renderInputs(request) {
   const r = request.affordability;
   const h = r.household;
-  const people = h.members.map((m) => t("cw.in.person", { age: m.age, sex: t(`cw.sex.${m.sex}`).toLowerCase() }));
+  const sexWord = (m) => t(isChild(m.age) ? `cw.sex.${m.sex === "female" ? "girl" : "boy"}` : `cw.sex.${m.sex}`);
+  const people = h.members.map((m) => t("cw.in.person", { age: m.age, sex: sexWord(m).toLowerCase() }));
   const items = [
     [t("cw.household"), people.join(", ")],
     [t("cw.car"), t(`cw.car.${h.car}`)],
@@ -489,17 +494,26 @@ function render() {
   const { affordability: a, plan, schedule, scheduleRequest: req } = last;
   const ps = a.parameter_set;
   const now = new Date();
+  const caseFile = (id) => document.getElementById(id).value.trim() || "–";
   document.getElementById("print-header").replaceChildren(
-    el("p", {}, t("cw.print.header", {
-      date: now.toLocaleDateString(i18n.locale()), time: now.toLocaleTimeString(i18n.locale()),
-    })),
+    el("p", { class: "print-title" }, t("cw.print.header")),
+    el("dl", { class: "pairs", id: "print-casefile" },
+      figure(t("cw.casefile.ref"), null, caseFile("case-ref"), { id: "p-case-ref" }),
+      figure(t("cw.casefile.kommune"), null, caseFile("case-kommune"), { id: "p-kommune" }),
+      figure(t("cw.casefile.worker"), null, caseFile("case-worker"), { id: "p-caseworker" }),
+      figure(t("cw.print.date"), null, t("cw.print.when", {
+        date: now.toLocaleDateString(i18n.locale(), { day: "numeric", month: "long", year: "numeric" }),
+        time: now.toLocaleTimeString(i18n.locale(), { hour: "2-digit", minute: "2-digit" }),
+      }), { id: "p-date" }),
+      figure(t("cw.print.parameter_set"), null, t("cw.print.parameter_set_value", {
+        id: ps.id, version: ps.version }), { id: "p-parameter-set" })),
   );
   body.replaceChildren(
     renderInputs(last.request),
     renderAffordability(a),
     plan ? renderPlan(plan) : el("p", { class: "panel" }, t("cw.r.no_purchase")),
     schedule ? renderSchedule(schedule, req) : el("p", { class: "panel" }, t("cw.r.no_schedule")),
-    el("p", { class: "hint", id: "r-parameter-set" }, t("cw.r.parameter_set", { id: ps.id, version: ps.version })),
+    el("p", { class: "hint no-print", id: "r-parameter-set" }, t("cw.r.parameter_set", { id: ps.id, version: ps.version })),
   );
 }
 
@@ -512,6 +526,28 @@ document.getElementById("add-debt").addEventListener("click", () => {
   addDebt().querySelector("input").focus();
 });
 document.getElementById("print").addEventListener("click", () => window.print());
+// The figures calculated here become a stored case (POST /v1/cases), opened on the cases page to assess and decide.
+document.getElementById("save-case").addEventListener("click", async (ev) => {
+  const button = ev.currentTarget;
+  const saveStatus = document.getElementById("save-status");
+  setBusy(button, true);
+  saveStatus.textContent = t("cw.save_case.saving");
+  try {
+    const { affordability, plan } = last.request;
+    const application = { purpose: plan ? "purchase" : "financing_certificate", affordability };
+    if (plan) application.financing_plan = plan;
+    const reference = document.getElementById("case-ref").value.trim();
+    const { body: created } = await api("/v1/cases", {
+      role: "caseworker", json: { ...(reference ? { reference } : {}), application },
+    });
+    location.href = `cases.html#case=${encodeURIComponent(created.id)}`;
+  } catch (error) {
+    saveStatus.textContent = "";
+    showProblem(results, error);
+  } finally {
+    setBusy(button, false);
+  }
+});
 form.addEventListener("submit", calculate);
 
 // ----- The two calculators: betjeningsevne for a given loan, nedbetalingstid -------------------------------
@@ -558,5 +594,13 @@ i18n.onChange(() => {
 });
 addMember();
 await initPage({ role: "caseworker" });
+// The case file's kommune defaults to the key's (GET /v1/me); the caseworker's name is remembered in this tab.
+const worker = document.getElementById("case-worker");
+worker.value = sessionStorage.getItem("loan_engine.caseworker") || "";
+worker.addEventListener("change", () => sessionStorage.setItem("loan_engine.caseworker", worker.value.trim()));
+api("/v1/me", { role: "caseworker" }).then(({ body: me }) => {
+  const kommune = document.getElementById("case-kommune");
+  if (!kommune.value) kommune.value = me.kommune_number;
+}).catch(() => {});
 renumber();
 window.loanEngineCaseworker = { requests, yearly };

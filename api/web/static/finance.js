@@ -4,7 +4,7 @@
 // the kommune/state split and the net interest margin, each chart with its figures beside it.
 
 import {
-  api, clearErrors, el, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
+  api, ApiError, clearErrors, el, getKey, initPage, inputNumber, kr, num, pct, setBusy, showProblem,
 } from "./app.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
@@ -13,6 +13,7 @@ import { chart } from "./plots.js";
 const ROLE = "finance";
 const POLL_MS = 700;
 const HISTOGRAM_BINS = 15;
+const WARMUP_AFTER_MS = 1500;
 
 const portfolioSelect = document.getElementById("portfolio");
 const portfolioForm = document.getElementById("portfolio-form");
@@ -102,10 +103,26 @@ export function request() {
   };
 }
 
+/** What the progress line says: while nothing is done after WARMUP_AFTER_MS, that the engine is starting. */
+export function progressMessage(job, elapsedMs) {
+  const done = job.progress.scenarios_done;
+  const waiting = ["queued", "running"].includes(job.status) && done === 0 && elapsedMs >= WARMUP_AFTER_MS;
+  const seconds = Math.floor(elapsedMs / 1000);
+  return { warming: waiting, elapsed: waiting ? t("fin.warmup.elapsed", { seconds })
+    : t("fin.elapsed", { seconds }) };
+}
+
 function showProgress(job) {
   const { scenarios_done: done, scenarios_total: total } = job.progress;
+  const elapsed = current ? Date.now() - current.startedAt : 0;
+  const message = progressMessage(job, elapsed);
+  // While the engine compiles nothing is done: an indeterminate (moving) bar, the seconds, and why.
+  document.getElementById("warmup-note").hidden = !message.warming;
+  document.getElementById("progress-elapsed").textContent = message.elapsed;
+  progressBox.dataset.warming = String(message.warming);
   progressBar.max = Math.max(total, 1);
-  progressBar.value = done;
+  if (message.warming) progressBar.removeAttribute("value");
+  else progressBar.value = done;
   progressBar.setAttribute("aria-valuetext", t("fin.progress.text", { done: num(done), total: num(total) }));
   // Announce at most every quarter, so screen readers are not flooded.
   const quarter = total ? Math.floor((4 * done) / total) : 0;
@@ -127,7 +144,8 @@ async function start(ev) {
   lastAnnounced = -1;
   try {
     const { body: job, headers } = await api("/v1/stress-tests", { role: ROLE, json: request() });
-    current = { location: headers.get("Location") || `/v1/stress-tests/${job.id}`, job, losses: null };
+    current = { location: headers.get("Location") || `/v1/stress-tests/${job.id}`, job, losses: null,
+      startedAt: Date.now() };
     progressBox.hidden = false;
     cancelButton.hidden = false;
     showProgress(job);
@@ -146,7 +164,8 @@ async function poll() {
     current.job = job;
     showProgress(job);
     if (job.status === "succeeded") {
-      const { body: csv } = await api(`${current.location}/scenario-losses.csv`, { role: ROLE, accept: "text/csv" });
+      const { body: csv } = await api(`${current.location}/scenario-losses.csv?format=machine`, {
+        role: ROLE, accept: "text/csv" });
       current.losses = parseLosses(csv);
       render();
       results.hidden = false;
@@ -158,6 +177,7 @@ async function poll() {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (current.job.progress.scenarios_done === 0) showProgress(current.job); // the seconds keep counting
   }
 }
 
@@ -181,26 +201,32 @@ export function parseLosses(csv) {
 }
 
 /**
- * Histogram of losses: one bar for scenarios without loss, then HISTOGRAM_BINS equal-width bins over
- * (0, max]; bin i holds losses in (i·w, (i+1)·w] with w = max / HISTOGRAM_BINS.
+ * Histogram of losses: one bar for scenarios without loss, then bins of a round width w (d3's tick step for about
+ * HISTOGRAM_BINS bins over (0, max]: 1, 2 or 5 × 10^k kroner); bin i holds losses in (i·w, (i+1)·w].
  */
 export function histogram(losses) {
   const max = Math.max(0, ...losses);
   const zero = losses.filter((x) => x <= 0).length;
   const bins = [{ from: 0, to: 0, count: zero }];
   if (max > 0) {
-    const w = max / HISTOGRAM_BINS;
-    for (let i = 0; i < HISTOGRAM_BINS; i++) bins.push({ from: i * w, to: (i + 1) * w, count: 0 });
+    const w = globalThis.d3.tickStep(0, max, HISTOGRAM_BINS);
+    const n = Math.max(1, Math.ceil(max / w - 1e-9));
+    for (let i = 0; i < n; i++) bins.push({ from: i * w, to: (i + 1) * w, count: 0 });
     for (const x of losses) {
       if (x <= 0) continue;
-      const i = Math.min(HISTOGRAM_BINS - 1, Math.ceil(x / w) - 1);
+      const i = Math.min(n - 1, Math.ceil(x / w - 1e-9) - 1);
       bins[i + 1].count += 1;
     }
   }
   return bins;
 }
 
-const millions = (v) => num(v / 1e6, v >= 1e7 ? 0 : 1);
+/** Bin labels in millions with the decimals the bin width needs: "0–2", "2–4" or "0–0,5", "0,5–1". */
+function binLabel(bin, width) {
+  const decimals = Math.max(0, globalThis.d3.precisionFixed(width / 1e6));
+  return `${num(bin.from / 1e6, decimals)}–${num(bin.to / 1e6, decimals)}`;
+}
+
 
 function withSe(value, se, fmt) {
   if (value === null || value === undefined) return t("fin.r.too_few");
@@ -270,9 +296,10 @@ function render() {
     id: "loss-chart",
     title: t("fin.r.hist_title", { n: num(current.losses.length) }),
     kind: "bar",
-    categories: bins.map((b, i) => (i === 0 ? t("fin.r.no_loss") : `${millions(b.from)}–${millions(b.to)}`)),
+    categories: bins.map((b, i) => (i === 0 ? t("fin.r.no_loss") : binLabel(b, bins[1].to - bins[1].from))),
     series: [{ name: t("fin.r.scenarios"), values: bins.map((b) => b.count) }],
     format: (v) => num(v),
+    integer: true,
     xLabel: t("fin.r.loss_axis"),
     yLabel: t("fin.r.scenarios"),
   });
@@ -286,7 +313,6 @@ function render() {
       { name: t("fin.r.arrears_rate"), values: years.map((y) => y.arrears_rate_pct.value) },
     ],
     format: (v) => (v === null || v === undefined ? "–" : pct(v, 2)),
-    axisFormat: (v) => pct(v, 1),
     xLabel: t("common.year"),
     yLabel: "%",
   });
@@ -301,7 +327,7 @@ function render() {
       { name: t("fin.r.state"), values: [el_.state.value, ...levels.map((row) => q("state", row.level).var)] },
     ],
     format: (v) => kr(v),
-    axisFormat: (v) => millions(v),
+    divisor: 1e6,
     yLabel: t("fin.r.mnok"),
   });
   chart(hostNim, {
@@ -311,13 +337,82 @@ function render() {
     categories: yearLabels,
     series: [{ name: t("fin.r.nim"), values: years.map((y) => y.net_interest_margin_pct.value) }],
     format: (v) => (v === null || v === undefined ? "–" : pct(v, 3)),
-    axisFormat: (v) => pct(v, 2),
     xLabel: t("common.year"),
     yLabel: "%",
   });
 }
 
+// ----- Downloads and upload --------------------------------------------------------------------------------
+
+const DOWNLOADS = {
+  csv: { path: "scenario-losses.csv", accept: "text/csv", fallback: "tap-per-scenario.csv" },
+  xlsx: { path: "results.xlsx", accept: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    fallback: "stresstest.xlsx" },
+};
+
+/** Fetch a download of the current stress test (with the key), in the page's language: {name, blob}. */
+export async function fetchDownload(kind) {
+  const d = DOWNLOADS[kind];
+  const lang = i18n.currentLang() === "en" ? "en" : "nb";
+  const response = await fetch(`${current.location}/${d.path}?lang=${lang}`, {
+    headers: { "X-API-Key": getKey(ROLE), Accept: `${d.accept}, application/problem+json`, "Accept-Language": lang },
+  });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || d.fallback;
+  return { name, blob: await response.blob() };
+}
+
+async function download(kind, button) {
+  const statusEl = document.getElementById("download-status");
+  setBusy(button, true);
+  try {
+    const { name, blob } = await fetchDownload(kind);
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    statusEl.textContent = t("fin.download.saved", { name });
+  } catch (error) {
+    showProblem(document.getElementById("downloads"), error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+async function uploadPortfolio() {
+  clearErrors(portfolioForm);
+  const button = document.getElementById("upload-portfolio");
+  const file = document.getElementById("upload-file").files[0];
+  const uploadStatus = document.getElementById("upload-status");
+  if (!file) {
+    showProblem(portfolioForm, new ApiError(422, { detail: t("fin.upload.no_file"),
+      errors: [{ field: "file", message: t("fin.upload.no_file") }] }));
+    return;
+  }
+  const name = document.getElementById("upload-name").value.trim() || file.name.replace(/\.[^.]+$/, "");
+  const form = new FormData();
+  form.append("file", file);
+  form.append("name", name);
+  setBusy(button, true);
+  try {
+    const { body: p } = await api("/v1/portfolios/upload", { role: ROLE, form });
+    await loadPortfolios(p.id);
+    uploadStatus.textContent = t("fin.upload.done", { name: p.name, loans: num(p.loan_count) });
+  } catch (error) {
+    showProblem(portfolioForm, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
 // ----- Start ------------------------------------------------------------------------------------------------
+
+document.getElementById("download-csv").addEventListener("click", (ev) => download("csv", ev.currentTarget));
+document.getElementById("download-xlsx").addEventListener("click", (ev) => download("xlsx", ev.currentTarget));
+document.getElementById("upload-portfolio").addEventListener("click", uploadPortfolio);
 
 portfolioSelect.addEventListener("change", describePortfolio);
 document.getElementById("create-synthetic").addEventListener("click", createSynthetic);
@@ -337,4 +432,12 @@ i18n.onChange(() => {
 });
 await initPage({ role: ROLE });
 await loadPortfolios();
-window.loanEngineFinance = { request, histogram, parseLosses, location: () => current?.location ?? null };
+window.loanEngineFinance = {
+  request, histogram, parseLosses, progressMessage, location: () => current?.location ?? null,
+  download: async (kind) => {
+    const { name, blob } = await fetchDownload(kind);
+    const head = new Uint8Array(await blob.slice(0, 4).arrayBuffer());
+    return { name, size: blob.size, type: blob.type, head: Array.from(head), text: kind === "csv" ? await blob.text()
+      : null };
+  },
+};

@@ -1,7 +1,8 @@
 // Small inline-SVG charts (bar and line) with a text alternative and a data table beside each.
-// No library: the machine may have no internet, and the charts only need to be honest and readable.
+// Round axis ticks come from d3-scale (vendored in vendor/, loaded by the page before this module; no CDN: the
+// machine may have no internet). The SVG itself is drawn here.
 
-import { el } from "./app.js";
+import { el, num } from "./app.js";
 import { t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -15,35 +16,71 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
-function niceMax(value) {
-  if (!(value > 0)) return 1;
-  const exp = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= value * (1 - 1e-12)) return m * exp;
-  return 10 * exp;
+function d3lib() {
+  const d3 = globalThis.d3;
+  if (!d3 || !d3.scaleLinear) throw new Error("d3-scale is not loaded: the page must load vendor/d3-scale.min.js");
+  return d3;
+}
+
+/**
+ * The value axis: a linear scale over [min(0, data), max(0, data)] widened to round ("nice") ends, its ticks
+ * (about five, round numbers; whole numbers only for counts) and the number of decimals those ticks need once
+ * divided by ``divisor`` (0,5 → 1; 0,25 → 2; 2 000 000 / 1e6 → 0).
+ */
+export function valueAxis(values, { top, bottom, divisor = 1, integer = false } = {}) {
+  const d3 = d3lib();
+  const finite = values.filter((v) => Number.isFinite(v));
+  const lo = Math.min(0, ...finite);
+  let hi = Math.max(0, ...finite);
+  if (hi === lo) hi = lo + (integer ? 1 : 1);
+  const scale = d3.scaleLinear().domain([lo, hi]).range([bottom, top]).nice(5);
+  let ticks = scale.ticks(5);
+  if (integer) {
+    ticks = ticks.filter((v) => Number.isInteger(v));
+    if (ticks.length < 2) ticks = [0, Math.ceil(hi)];
+    scale.domain([Math.min(scale.domain()[0], ticks[0]), Math.max(scale.domain()[1], ticks[ticks.length - 1])]);
+  }
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  const decimals = Math.max(0, d3.precisionFixed(step / divisor));
+  return { scale, ticks, step, decimals };
+}
+
+/** Which category labels to show on the x axis: all when few; for years 1…n round ones (2, 4, … or 5, 10, …). */
+function labelledCategories(categories) {
+  const n = categories.length;
+  if (n <= 12) return new Set(categories.map((_, i) => i));
+  const numbers = categories.map((c) => Number(c));
+  if (numbers.every((v, i) => Number.isInteger(v) && (i === 0 || v === numbers[i - 1] + 1))) {
+    const wanted = new Set(d3lib().ticks(numbers[0], numbers[n - 1], 8));
+    return new Set(numbers.map((v, i) => (wanted.has(v) || i === 0 ? i : -1)).filter((i) => i >= 0));
+  }
+  const every = Math.ceil(n / 12);
+  return new Set(categories.map((_, i) => i).filter((i) => i % every === 0));
 }
 
 /**
  * Render a chart with its data table into host (replacing its content).
  * spec: {id, title, kind: "bar"|"line", categories: [label], series: [{name, values: [number]}],
- *        format: (v) => string, axisFormat?: (v) => string, xLabel, yLabel}
+ *        format: (v) => string (values in the table and tooltips),
+ *        divisor?: ticks are shown as v / divisor (1e6 with yLabel "mill. kr"); integer?: whole-number ticks,
+ *        axisFormat?: (v, decimals) => string, xLabel, yLabel (the unit of the ticks, said once)}
  */
 export function chart(host, spec) {
   const { id, title, kind = "bar", categories, series, format, xLabel = "", yLabel = "" } = spec;
-  const axisFormat = spec.axisFormat || format;
+  const divisor = spec.divisor || 1;
   const width = 560;
   const longest = Math.max(1, ...categories.map((c) => String(c).length));
   // Long category names are turned 35° so that they do not run into each other.
   const rotate = longest * 6.2 > (width - 100) / Math.max(categories.length, 1);
   const extra = rotate ? Math.min(longest * 4.2, 110) : 0;
   const height = 280 + extra;
-  const pad = { top: 16, right: 16, bottom: 48 + extra, left: 84 };
+  const pad = { top: 16, right: 16, bottom: 48 + extra, left: 72 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
-  const maxV = niceMax(Math.max(0, ...all));
-  const minV = -niceMax(-Math.min(0, ...all)) * (Math.min(0, ...all) < 0 ? 1 : 0);
-  const span = maxV - minV || 1;
-  const y = (v) => pad.top + plotH - ((v - minV) / span) * plotH;
+  const axis = valueAxis(all, { top: pad.top, bottom: pad.top + plotH, divisor, integer: spec.integer });
+  const axisFormat = spec.axisFormat || ((v, decimals) => num(v / divisor, decimals));
+  const y = (v) => axis.scale(v);
   const n = categories.length || 1;
   const band = plotW / n;
 
@@ -59,19 +96,18 @@ export function chart(host, spec) {
   root.append(svg("title", { id: titleId }, title));
   root.append(svg("desc", { id: descId }, t("chart.summary", { title })));
 
-  // Axes and grid lines with labels.
-  const ticks = 5;
-  for (let i = 0; i <= ticks; i++) {
-    const v = minV + (span * i) / ticks;
+  // Axes and grid lines at round values, labelled with the decimals the step needs (the unit is in yLabel).
+  for (const v of axis.ticks) {
     const yy = y(v);
     root.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: yy, y2: yy, class: "grid" }));
-    root.append(svg("text", { x: pad.left - 6, y: yy + 4, "text-anchor": "end", class: "tick" }, axisFormat(v)));
+    root.append(svg("text", { x: pad.left - 6, y: yy + 4, "text-anchor": "end", class: "tick", "data-tick": v },
+      axisFormat(v, axis.decimals)));
   }
   root.append(svg("line", { x1: pad.left, x2: pad.left, y1: pad.top, y2: pad.top + plotH, class: "axis" }));
   root.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0), class: "axis" }));
-  const labelEvery = Math.ceil(n / 12);
+  const labelled = labelledCategories(categories);
   categories.forEach((c, i) => {
-    if (i % labelEvery !== 0) return;
+    if (!labelled.has(i)) return;
     const x = pad.left + band * (i + 0.5);
     const yy = pad.top + plotH + 16;
     root.append(svg("text", rotate

@@ -152,7 +152,11 @@ function renderList() {
     const v = h[key];
     if (money.has(key)) return el("td", { "data-value": v ?? "" }, v === null || v === undefined ? "–" : kr(v));
     if (key === "solution") return el("td", { class: "text", "data-value": v ?? "" }, solutionName(v ?? "none"));
-    if (key === "contract_end") return el("td", { class: "text" }, v || t("scr.r.open_ended"));
+    if (key === "contract_end") {
+      // A date people read (01.03.2026), kept on one line; the ISO date stays in data-value.
+      return el("td", { class: "text nowrap", "data-value": v || "" }, v ? new Date(`${v}T12:00:00`)
+        .toLocaleDateString(i18n.locale(), { day: "2-digit", month: "2-digit", year: "numeric" }) : t("scr.r.open_ended"));
+    }
     if (key === "area" || key === "household_id") return el("td", { class: "text" }, v);
     return el("td", { "data-value": v }, String(v));
   };
@@ -242,6 +246,7 @@ function render() {
       { name: t("scr.r.without_grant"), values: byArea.map((a) => a.could_own_without_grant) },
     ],
     format: (v) => num(v),
+    integer: true,
     yLabel: t("scr.r.households"),
   });
   chart(solutionHost, {
@@ -251,6 +256,7 @@ function render() {
     categories: solutions.map(([name]) => solutionName(name)),
     series: [{ name: t("scr.r.households"), values: solutions.map(([, n]) => n) }],
     format: (v) => num(v),
+    integer: true,
     yLabel: t("scr.r.households"),
   });
 }
