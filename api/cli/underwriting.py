@@ -119,7 +119,7 @@ def affordability(
     try:
         from api.underwriting.service import affordability as calculate
 
-        out = calculate(request, _params(request.parameter_set, from_database, kommune))
+        out = calculate(request, _params(request.parameter_set, from_database, kommune), kommune)
     except DomainError as exc:
         domain_error(exc)
     if _emit(out, as_json):
@@ -136,6 +136,17 @@ def affordability(
         ("Utbetalt / payout", f"{_kr(out.payout)} kr"),
         ("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"),
     ]
+    b = out.budget
+    if b is not None:  # the whole budget: tax per person, each debt as counted, what happens when income ends
+        rows[1:1] = [(f"Skatt person {t.person + 1} / tax (per year)", f"{_kr(t.tax)} kr") for t in b.taxes]
+        rows += [
+            (f"Gjeld {k + 1} / debt ({d.kind.value}, per month)", f"{_kr(d.counted_payment)} kr")
+            for k, d in enumerate(b.debts)
+        ]
+        if b.after_income_ends is not None:
+            rows.append(("Når inntekt slutter / after income ends", nok(b.after_income_ends.max_loan)))
+        if b.bank_limits is not None and b.bank_limits.possible is False:
+            rows.append(("Bankens andel / the bank's share", "ikke mulig / not possible"))
     console.print(_kv("Betjeningsevne / affordability", rows))
     console.print(_explanation(out.explanation, language))
 

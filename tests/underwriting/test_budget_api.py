@@ -204,3 +204,11 @@ def test_plain_request_on_the_first_set_answers_as_before(
     out = client.post("/v1/affordability", json=affordability_body(), headers=caseworker_headers).json()
     assert out["budget"] is None  # stored results from before issue 13 recompute without differences
     assert all(s["code"] not in ("termingebyr", "income_tax") for s in out["explanation"])
+
+
+def test_cli_affordability_with_gross_income_shows_tax_and_debts(tmp_path: Path) -> None:
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(body()), encoding="utf-8")
+    out = runner.invoke(app, ["affordability", str(path), "--lang", "en"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "Skatt person 1" in out.stdout and "Gjeld 1" in out.stdout and "no-2026-2" in out.stdout
