@@ -188,6 +188,8 @@ class IncomeIn(_In):
         )
 
     def budget_incomes(self) -> tuple[BudgetIncome, ...]:
+        if self.net_monthly is not None and not self.sources:  # a net total beside benefits by their rules
+            return (BudgetIncome(BudgetIncomeKind.OTHER, net_monthly=self.net_monthly, description="netto inntekt"),)
         return tuple(
             BudgetIncome(s.kind, s.net_monthly, s.gross_annual, s.person, s.starts_on, s.ends_on, s.description)
             for s in self.sources
@@ -385,10 +387,10 @@ class _BudgetIn(_In):
         """The whole budget around ``base`` (the affordability request built from the same document)."""
         plain_debts = all(not d.has_terms() for d in self.existing_debts)
         plain_income = self.income.is_plain()
-        if not plain_income and self.income.net_monthly is not None:
+        if not plain_income and self.income.net_monthly is not None and self.income.sources:
             raise InvalidInput(
-                "Give the household's income either as income.net_monthly or by source (with gross_annual, benefits "
-                "or dates), not both.",
+                "Give the household's income either as income.net_monthly or by source (with gross_annual or "
+                "dates), not both.",
                 field="income.net_monthly",
                 rule="gross-or-net-not-both",
             )

@@ -212,3 +212,16 @@ def test_cli_affordability_with_gross_income_shows_tax_and_debts(tmp_path: Path)
     out = runner.invoke(app, ["affordability", str(path), "--lang", "en"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "Skatt person 1" in out.stdout and "Gjeld 1" in out.stdout and "no-2026-2" in out.stdout
+
+
+def test_net_total_with_benefits_by_rule(client: TestClient, caseworker_headers: dict[str, str]) -> None:
+    doc = body(income={"net_monthly": 30_000, "benefits": {"barnetrygd": True}})
+    out = client.post("/v1/affordability", json=doc, headers=caseworker_headers).json()
+    assert out["counted_income_monthly"] == pytest.approx(30_000 + 1_968)
+    both = body(income={"net_monthly": 30_000, "sources": [{"kind": "salary", "gross_annual": 400_000}]})
+    assert_problem(
+        client.post("/v1/affordability", json=both, headers=caseworker_headers),
+        422,
+        "income.net_monthly",
+        "gross-or-net",
+    )
