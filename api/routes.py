@@ -13,6 +13,7 @@ from api.portfolio import portfolios_router as portfolios
 from api.portfolio import stress_tests_router as stress_tests
 from api.screening import router as screenings
 from api.underwriting import affordability_router as affordability
+from api.underwriting import calculators_router as calculators
 from api.underwriting import financing_plans_router as financing_plans
 from api.underwriting import schedules_router as schedules
 from api.web import router as web
@@ -24,6 +25,7 @@ ALL_ROUTERS: list[APIRouter] = [
     affordability.router,
     schedules.router,
     financing_plans.router,
+    calculators.router,
     parameter_sets.router,
     cases.router,
     parameter_set_admin.router,

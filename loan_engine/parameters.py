@@ -15,7 +15,7 @@ Two layers:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from loan_engine.budget_parameters import BUDGET_KEYS, BudgetParameters, build_budget_parameters
 from loan_engine.errors import InvalidInput, NotFound
 
 Status = Literal["confirmed", "secondary", "derived", "not-confirmed"]
@@ -171,6 +172,7 @@ class UnderwritingParameters:
     ladder_order: tuple[str, ...]
     floor: SocialAssistanceFloor
     sifo: SifoTables
+    budget: BudgetParameters = field(default_factory=BudgetParameters)  # whole-budget rules (issue 13)
 
     @property
     def startlan_floating_rate(self) -> float:
@@ -183,6 +185,7 @@ class UnderwritingParameters:
 
 
 LADDER_STEPS = ("fixed_rate", "longer_term", "adjusted_consumption")
+OPTIONAL_LADDER_STEPS = ("interest_only",)  # newer sets may place it anywhere before the grant
 
 
 def _bands(raw: list[dict[str, Any]]) -> tuple[AgeBand, ...]:
@@ -204,9 +207,12 @@ def _build(ps: ParameterSet) -> UnderwritingParameters:
     if "fee_tinglysingsgebyr" in ps.values:
         fees.append(FeeRule(name="tinglysingsgebyr", **ps.value("fee_tinglysingsgebyr")))
     order = tuple(str(s) for s in ps.value("ladder_order"))
-    if sorted(order) != sorted(LADDER_STEPS):
+    if sorted(s for s in order if s not in OPTIONAL_LADDER_STEPS) != sorted(LADDER_STEPS) or len(set(order)) != len(
+        order
+    ):
         raise InvalidInput(
-            f"ladder_order must name each of {', '.join(LADDER_STEPS)} once (the grant is always last).",
+            f"ladder_order must name each of {', '.join(LADDER_STEPS)} once, optionally "
+            f"{', '.join(OPTIONAL_LADDER_STEPS)} (the grant is always last).",
             field="parameter_set.values.ladder_order",
             rule="ladder-order-steps",
         )
@@ -284,6 +290,7 @@ def _build(ps: ParameterSet) -> UnderwritingParameters:
             sfo_per_child=float(hh["sfo"]["per_child"]),
             sfo_months_per_year=int(hh["sfo"]["months_per_year"]),
         ),
+        budget=build_budget_parameters({k: ps.values[k].value for k in BUDGET_KEYS if k in ps.values}),
     )
 
 

@@ -16,9 +16,8 @@ from pydantic import BaseModel, ValidationError
 from api.cases.schemas import CalculationKind
 from api.parameter_sets import service as parameter_set_service
 from api.underwriting import schemas as uw
+from api.underwriting import service as underwriting_service
 from loan_engine.errors import InvalidInput
-from loan_engine.underwriting.affordability import assess_affordability
-from loan_engine.underwriting.financing_ladder import financing_plan
 from models.parameter_sets import StoredParameterSet
 
 
@@ -80,13 +79,14 @@ def recalculate(
     params = parameter_set_service.underwriting_view(row)
     if kind is CalculationKind.affordability:
         doc = _parse(uw.AffordabilityRequestIn, request, "application.affordability")
-        result = assess_affordability(doc.to_domain(), params)
-        out = uw.AffordabilityOut.from_domain(result).model_dump(mode="json")
+        budget = underwriting_service.budget_result(doc, params)
+        result = budget.affordability
+        out = uw.AffordabilityOut.from_budget(budget).model_dump(mode="json")
         max_loan = float(result.max_loan)
         serviceable = max_loan > 0 if requested_loan is None else max_loan >= requested_loan
         return Outcome(request=_request_document(doc), result=out, serviceable=serviceable, max_loan=max_loan)
     doc = _parse(uw.FinancingPlanRequestIn, request, "application.financing_plan")
-    plan = financing_plan(doc.to_domain(), params)
+    plan = underwriting_service.plan_result(doc, params)
     out = uw.FinancingPlanOut.from_domain(plan).model_dump(mode="json")
     return Outcome(
         request=_request_document(doc), result=out, serviceable=plan.serviceable, max_loan=float(plan.max_loan)

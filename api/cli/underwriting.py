@@ -1,4 +1,5 @@
-"""``loan-engine affordability | schedule | financing-plan request.json``: the underwriting calculations from a
+"""``loan-engine affordability | schedule | financing-plan | debt-service request.json`` and
+``loan-engine repayment-period --principal --rate --instalment``: the underwriting calculations from a
 terminal. The request file is the same JSON document as the HTTP request body and is validated with the same
 schema. Prints readable tables (``--lang nb|en`` for the explanation) or the HTTP answer's JSON with ``--json``.
 
@@ -40,6 +41,8 @@ def register(app: typer.Typer) -> None:
     app.command("affordability")(affordability)
     app.command("schedule")(schedule)
     app.command("financing-plan")(financing_plan)
+    app.command("debt-service")(debt_service)
+    app.command("repayment-period")(repayment_period)
 
 
 def _params(ref: uw.ParameterSetRef | None, from_database: bool, kommune: str | None) -> UnderwritingParameters:
@@ -116,7 +119,7 @@ def affordability(
     try:
         from api.underwriting.service import affordability as calculate
 
-        out = calculate(request, _params(request.parameter_set, from_database, kommune))
+        out = calculate(request, _params(request.parameter_set, from_database, kommune), kommune)
     except DomainError as exc:
         domain_error(exc)
     if _emit(out, as_json):
@@ -133,6 +136,17 @@ def affordability(
         ("Utbetalt / payout", f"{_kr(out.payout)} kr"),
         ("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"),
     ]
+    b = out.budget
+    if b is not None:  # the whole budget: tax per person, each debt as counted, what happens when income ends
+        rows[1:1] = [(f"Skatt person {t.person + 1} / tax (per year)", f"{_kr(t.tax)} kr") for t in b.taxes]
+        rows += [
+            (f"Gjeld {k + 1} / debt ({d.kind.value}, per month)", f"{_kr(d.counted_payment)} kr")
+            for k, d in enumerate(b.debts)
+        ]
+        if b.after_income_ends is not None:
+            rows.append(("Når inntekt slutter / after income ends", nok(b.after_income_ends.max_loan)))
+        if b.bank_limits is not None and b.bank_limits.possible is False:
+            rows.append(("Bankens andel / the bank's share", "ikke mulig / not possible"))
     console.print(_kv("Betjeningsevne / affordability", rows))
     console.print(_explanation(out.explanation, language))
 
@@ -248,4 +262,73 @@ def financing_plan(
         ]
     rows.append(("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"))
     console.print(_kv("Resultat / result", rows))
+    console.print(_explanation(out.explanation, language))
+
+
+def debt_service(
+    file: FileArg,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "nb",
+    from_database: DbOpt = False,
+    kommune: KommuneOpt = None,
+) -> None:
+    """Betjeningsevne in kroner: the monthly surplus or deficit when the household carries ``loan_amount``."""
+    from api.underwriting import calculators_schemas as calc
+    from api.underwriting.service import debt_service as calculate
+
+    language = _lang(lang)
+    request = parse_model(calc.DebtServiceRequestIn, read_json_file(file), str(file))
+    try:
+        out = calculate(request, _params(request.parameter_set, from_database, kommune), kommune)
+    except DomainError as exc:
+        domain_error(exc)
+    if _emit(out, as_json):
+        return
+    surplus = out.surplus_monthly
+    label = ("Overskudd / surplus" if surplus >= 0 else "Underskudd / deficit") + " (per month)"
+    rows = [
+        ("Lån / loan", f"{_kr(out.loan_amount)} kr"),
+        (
+            "Betaling ved stressrente / payment at stress",
+            f"{_kr(out.monthly_payment_at_stress)} kr ({out.stress_rate:.2f} %)",
+        ),
+        ("Tilgjengelig / available (per month)", f"{_kr(out.available_monthly)} kr"),
+        (label, f"{_kr(abs(surplus))} kr"),
+        ("Største startlån / maximum loan", f"{out.max_loan:,} kr".replace(",", " ")),
+        ("Parametersett / parameter set", f"{out.parameter_set.id} v{out.parameter_set.version}"),
+    ]
+    console.print(_kv("Betjeningsevne / debt service", rows))
+    console.print(_explanation(out.explanation, language))
+
+
+def repayment_period(
+    principal: Annotated[float, typer.Option("--principal", help="Loan amount, NOK.")],
+    rate: Annotated[float, typer.Option("--rate", help="Nominal rate, percent per year.")],
+    instalment: Annotated[float, typer.Option("--instalment", help="Monthly payment (annuity), NOK.")],
+    as_json: JsonOpt = False,
+    lang: LangOpt = "nb",
+) -> None:
+    """Nedbetalingstid: how long a monthly instalment takes to pay off a loan at a rate."""
+    from api.underwriting import calculators_schemas as calc
+    from api.underwriting.service import repayment_period as calculate
+
+    language = _lang(lang)
+    request = parse_model(
+        calc.RepaymentPeriodRequestIn,
+        {"principal": principal, "annual_rate": rate, "instalment": instalment},
+        "options",
+    )
+    try:
+        out = calculate(request)
+    except DomainError as exc:
+        domain_error(exc)
+    if _emit(out, as_json):
+        return
+    rows = [
+        ("Måneder / months", str(out.months)),
+        ("År / years", f"{out.years:.2f}"),
+        ("Siste betaling / last payment", f"{_kr(out.last_payment)} kr"),
+        ("Renter til sammen / total interest", f"{_kr(out.total_interest)} kr"),
+    ]
+    console.print(_kv("Nedbetalingstid / repayment period", rows))
     console.print(_explanation(out.explanation, language))

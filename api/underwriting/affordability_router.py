@@ -26,6 +26,5 @@ async def post_affordability(
     """Disposable income after living costs (SIFO, the caseworker's actual consumption, never below the
     social-assistance floor), other fixed costs, existing debts and housing costs; the largest startlån it can carry
     at the stress rate; fees deducted at payout; every step explained in bokmål and English."""
-    return service.affordability(
-        request, await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
-    )
+    params = await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
+    return service.affordability(request, params, principal.kommune_number)

@@ -17,15 +17,16 @@ router = APIRouter(prefix="/v1/financing-plans", tags=["underwriting"])
 @router.post(
     "",
     response_model=FinancingPlanOut,
-    summary="Financing ladder (reference, fixed rate, longer term, adjusted consumption, grant)",
+    summary="Financing ladder (reference, fixed rate, longer term, interest-only, adjusted consumption, grant)",
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
 )
 async def post_financing_plan(
     request: FinancingPlanRequestIn, engine: EngineDep, catalogue: CatalogueDep, principal: AnyRoleDep
 ) -> FinancingPlanOut:
     """Tries the reference solution (floating rate, 30 years, full living costs), then fixed rate, a longer term
-    (only where § 8-5 allows it) and the caseworker's adjusted consumption, and only then a grant: returns every
+    (only where § 8-5 allows it), interest-only years (where an income rise is expected: an income with
+    ``starts_on``; in the parameter set's order) and the caseworker's adjusted consumption, and only then a grant:
+    returns every
     step tried, the first that works, and the smallest whole-krone grant that makes the purchase serviceable."""
-    return service.plan(
-        request, await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
-    )
+    params = await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
+    return service.plan(request, params, principal.kommune_number)

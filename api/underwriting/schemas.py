@@ -7,6 +7,7 @@ problem naming the field, never a 500.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -30,6 +31,21 @@ from loan_engine.underwriting.affordability import (
     Section85Reason,
 )
 from loan_engine.underwriting.amortization import LoanTerms, RateChange, Repayment, Schedule, fixed_then_floating
+from loan_engine.underwriting.benefits import BenefitClaims
+from loan_engine.underwriting.budget import (
+    BudgetDebt,
+    BudgetIncome,
+    BudgetIncomeKind,
+    BudgetRequest,
+    BudgetResult,
+    DwellingFacts,
+    DwellingType,
+    FellesgjeldTerms,
+    Improvement,
+    LoanPurpose,
+    Refinancing,
+)
+from loan_engine.underwriting.debts import DebtKind, DebtRateType
 from loan_engine.underwriting.financing_ladder import FinancingPlan, FinancingPlanRequest
 from loan_engine.underwriting.living_costs import Budget, Car, Household, LivingCosts, LivingCostSource, Member, Sex
 
@@ -90,24 +106,97 @@ class HouseholdIn(_In):
 
 
 class IncomeSourceIn(_In):
-    kind: IncomeKind = Field(description="Source of the income; rental income counts 10 of 12 months")
-    net_monthly: MonthlyNOK = Field(description="Net (after-tax) income from this source, NOK per month")
+    kind: BudgetIncomeKind = Field(
+        description="Source of the income (salary, self_employment, pension, disability = uføretrygd, aap, "
+        "overgangsstonad, benefits, child_benefit, child_support, housing_allowance, rental, other); rental income "
+        "counts 10 of 12 months; the kind decides the tax class of a gross income"
+    )
+    net_monthly: MonthlyNOK | None = Field(
+        default=None, description="Net (after-tax) income from this source, NOK per month (or give gross_annual)"
+    )
+    gross_annual: float | None = Field(
+        default=None,
+        ge=0,
+        le=100_000_000,
+        description="Gross income from this source, NOK per year; the engine computes the tax for the parameter "
+        "set's year (give either this or net_monthly)",
+    )
+    person: int = Field(default=0, ge=0, le=19, description="Whose income: index into household.members (for tax)")
+    starts_on: date | None = Field(
+        default=None, description="First day of an income that starts later (not counted today; used by the ladder)"
+    )
+    ends_on: date | None = Field(default=None, description="Last day of an income that stops (e.g. AAP, a benefit)")
+    description: str = Field(default="", max_length=200, description="What the income is")
+
+
+class BenefitsIn(_In):
+    """Benefits computed by their rules from the household's children (amounts in the parameter set)."""
+
+    barnetrygd: bool = Field(default=False, description="Ordinary barnetrygd for each child under 18 (tax-free)")
+    utvidet_barnetrygd: bool = Field(default=False, description="Extended barnetrygd for a single provider")
+    kontantstotte: bool = Field(default=False, description="Kontantstøtte for children aged 1 (13–19 months)")
+    overgangsstonad: bool = Field(
+        default=False, description="Overgangsstønad for a single provider (person 0), reduced by other income"
+    )
+    overgangsstonad_years_received: int = Field(default=0, ge=0, le=3, description="Time already received, years")
+    child_support_received_monthly: MonthlyNOK = Field(default=0, description="Barnebidrag received, NOK per month")
+    child_support_paid_monthly: MonthlyNOK = Field(default=0, description="Barnebidrag paid, NOK per month (a cost)")
+
+    def to_domain(self) -> BenefitClaims:
+        return BenefitClaims(**self.model_dump())
 
 
 class IncomeIn(_In):
     net_monthly: MonthlyNOK | None = Field(
         default=None, description="Total net (after-tax) income, NOK per month; must equal the sum of sources if both"
     )
-    sources: list[IncomeSourceIn] = Field(default_factory=list, max_length=20, description="Net income by source")
+    sources: list[IncomeSourceIn] = Field(
+        default_factory=list, max_length=20, description="Income by source: net per month or gross per year"
+    )
+    benefits: BenefitsIn | None = Field(default=None, description="Benefits by their rules (barnetrygd, ...)")
+    deduct_interest: bool = Field(
+        default=False, description="Rentefradrag: deduct the first year's interest from the gross incomes' tax"
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> IncomeIn:
-        if self.net_monthly is None and not self.sources:
+        if self.net_monthly is None and not self.sources and self.benefits is None:
             raise ValueError("give net_monthly or sources")
         return self
 
+    def is_plain(self) -> bool:
+        """Only net figures: the affordability rule reads them directly."""
+        return self.benefits is None and all(
+            s.gross_annual is None
+            and s.starts_on is None
+            and s.ends_on is None
+            and s.person == 0
+            and s.kind.value in _INCOME_KINDS
+            for s in self.sources
+        )
+
     def to_domain(self) -> Income:
-        return Income(self.net_monthly, tuple(IncomeSource(s.kind, s.net_monthly) for s in self.sources))
+        return Income(
+            self.net_monthly,
+            tuple(
+                IncomeSource(
+                    IncomeKind(s.kind.value) if s.kind.value in _INCOME_KINDS else IncomeKind.OTHER,
+                    s.net_monthly or 0.0,
+                )
+                for s in self.sources
+            ),
+        )
+
+    def budget_incomes(self) -> tuple[BudgetIncome, ...]:
+        if self.net_monthly is not None and not self.sources:  # a net total beside benefits by their rules
+            return (BudgetIncome(BudgetIncomeKind.OTHER, net_monthly=self.net_monthly, description="netto inntekt"),)
+        return tuple(
+            BudgetIncome(s.kind, s.net_monthly, s.gross_annual, s.person, s.starts_on, s.ends_on, s.description)
+            for s in self.sources
+        )
+
+
+_INCOME_KINDS = {k.value for k in IncomeKind}
 
 
 class HousingCostsIn(_In):
@@ -127,9 +216,65 @@ class HousingCostsIn(_In):
 
 
 class ExistingDebtIn(_In):
-    balance: AmountNOK = Field(description="Outstanding balance, NOK")
-    monthly_payment: MonthlyNOK = Field(description="Payment (interest + instalment), NOK per month")
+    balance: AmountNOK = Field(description="Outstanding balance, NOK (for a credit card: the balance drawn)")
+    monthly_payment: MonthlyNOK | None = Field(
+        default=None, description="Stated payment (interest + instalment), NOK per month; counted as is without terms"
+    )
     description: str = Field(default="", max_length=200, description="What the debt is")
+    kind: DebtKind = Field(
+        default=DebtKind.OTHER, description="mortgage | studielan | car | consumer | credit_card | other"
+    )
+    annual_rate: float | None = Field(
+        default=None, ge=0, le=50, description="The debt's nominal rate, percent per year (then it is stress-tested)"
+    )
+    remaining_years: float | None = Field(default=None, gt=0, le=50, description="Remaining term of the debt, years")
+    rate_type: DebtRateType = Field(default=DebtRateType.FLOATING, description="floating | fixed")
+    fixed_years_left: float = Field(default=0, ge=0, le=30, description="Fixed rate: time until fixation ends, years")
+    credit_limit: AmountNOK | None = Field(default=None, description="Credit card: the limit, NOK (counted by it)")
+    consolidate: bool = Field(default=False, description="Refinancing: pay this debt off with the startlån")
+
+    def has_terms(self) -> bool:
+        return self.annual_rate is not None or self.kind is not DebtKind.OTHER or self.credit_limit is not None
+
+    def to_budget(self) -> BudgetDebt:
+        return BudgetDebt(
+            balance=self.balance,
+            monthly_payment=self.monthly_payment,
+            annual_rate=_fraction(self.annual_rate),
+            remaining_years=self.remaining_years,
+            rate_type=self.rate_type,
+            fixed_years_left=self.fixed_years_left,
+            kind=self.kind,
+            credit_limit=self.credit_limit,
+            description=self.description,
+            consolidate=self.consolidate,
+        )
+
+
+class FellesgjeldTermsIn(_In):
+    annual_rate: PercentPerYear = Field(description="The borettslag's loan rate, percent per year")
+    remaining_years: float = Field(gt=0, le=100, description="Remaining term of the fellesgjeld, years")
+    interest_only_years_left: float = Field(default=0, ge=0, le=30, description="Interest-only time left, years")
+
+
+class DwellingFactsIn(_In):
+    type: DwellingType | None = Field(default=None, description="apartment | terraced | detached")
+    area_m2: float | None = Field(default=None, ge=5, le=2000, description="Usable area (BRA), m²")
+
+
+class RefinancingIn(_In):
+    dwelling_value: AmountNOK = Field(description="The home's value (takst), NOK: the security")
+    costs: AmountNOK = Field(default=0, description="Refinancing costs (tinglysing, ...), NOK")
+
+
+class ImprovementIn(_In):
+    cost_of_works: AmountNOK = Field(description="Cost of the improvement or adaptation, NOK")
+    value_after_works: AmountNOK = Field(description="The dwelling's value after the works, NOK")
+
+
+class BostotteIn(_In):
+    estimate: bool = Field(default=True, description="Estimate bostøtte after the purchase (Husbanken's formula)")
+    count_as_income: bool = Field(default=False, description="Count the estimate as income (where income is stable)")
 
 
 class LoanPreferencesIn(_In):
@@ -217,13 +362,66 @@ class _BudgetIn(_In):
     parameter_set: ParameterSetRef | None = Field(
         default=None, description="Parameter set to use (default: the one in force for the caller's kommune)"
     )
+    fellesgjeld_terms: FellesgjeldTermsIn | None = Field(
+        default=None, description="The share of fellesgjeld's rate and terms (then its service is stress-tested)"
+    )
+    dwelling_facts: DwellingFactsIn | None = Field(
+        default=None, description="Dwelling type and size, for default running costs where the costs are 0"
+    )
+    purpose: LoanPurpose = Field(default=LoanPurpose.PURCHASE, description="purchase | refinancing | improvement")
+    refinancing: RefinancingIn | None = Field(default=None, description="Refinancing to keep the home")
+    improvement: ImprovementIn | None = Field(default=None, description="Improvement or adaptation of the home")
+    bostotte: BostotteIn | None = Field(default=None, description="Bostøtte estimate after the purchase")
+    as_of: date = Field(
+        default_factory=date.today, description="The date the budget is made (end and start dates count from it)"
+    )
 
     def _housing(self) -> HousingCosts:
         h = self.housing_costs_monthly
         return h.to_domain() if isinstance(h, HousingCostsIn) else HousingCosts(other=float(h))
 
     def _debts(self) -> tuple[ExistingDebt, ...]:
-        return tuple(ExistingDebt(d.balance, d.monthly_payment, d.description) for d in self.existing_debts)
+        return tuple(ExistingDebt(d.balance, d.monthly_payment or 0.0, d.description) for d in self.existing_debts)
+
+    def to_budget(self, base: AffordabilityRequest, kommune_number: str | None = None) -> BudgetRequest:
+        """The whole budget around ``base`` (the affordability request built from the same document)."""
+        plain_debts = all(not d.has_terms() for d in self.existing_debts)
+        plain_income = self.income.is_plain()
+        if not plain_income and self.income.net_monthly is not None and self.income.sources:
+            raise InvalidInput(
+                "Give the household's income either as income.net_monthly or by source (with gross_annual or "
+                "dates), not both.",
+                field="income.net_monthly",
+                rule="gross-or-net-not-both",
+            )
+        df = self.dwelling_facts
+        return BudgetRequest(
+            base=base,
+            incomes=() if plain_income else self.income.budget_incomes(),
+            benefits=self.income.benefits.to_domain() if self.income.benefits else None,
+            debts=() if plain_debts else tuple(d.to_budget() for d in self.existing_debts),
+            fellesgjeld_terms=FellesgjeldTerms(
+                self.fellesgjeld_terms.annual_rate / 100,
+                self.fellesgjeld_terms.remaining_years,
+                self.fellesgjeld_terms.interest_only_years_left,
+            )
+            if self.fellesgjeld_terms
+            else None,
+            dwelling_facts=DwellingFacts(df.type, df.area_m2) if df else None,
+            housing_itemised=isinstance(self.housing_costs_monthly, HousingCostsIn) or self.housing_costs_monthly == 0,
+            purpose=self.purpose,
+            refinancing=Refinancing(self.refinancing.dwelling_value, self.refinancing.costs)
+            if self.refinancing
+            else None,
+            improvement=Improvement(self.improvement.cost_of_works, self.improvement.value_after_works)
+            if self.improvement
+            else None,
+            deduct_interest=self.income.deduct_interest,
+            bostotte=self.bostotte is not None and self.bostotte.estimate,
+            count_bostotte=self.bostotte is not None and self.bostotte.count_as_income,
+            kommune_number=kommune_number,
+            today=self.as_of,
+        )
 
 
 class AffordabilityRequestIn(_BudgetIn):
@@ -423,6 +621,197 @@ class TermOver30Out(BaseModel):
     en: str
 
 
+class IncomeLineOut(BaseModel):
+    kind: str
+    description: str
+    person: int
+    gross_annual: float | None = Field(default=None, description="NOK per year")
+    net_monthly: float = Field(description="Net after tax, NOK per month")
+    counted_today: bool = Field(description="False for an income that starts later")
+    starts_on: date | None = None
+    ends_on: date | None = None
+    years_left: float | None = Field(default=None, description="Years until it ends (dates or benefit rules)")
+
+
+class PersonTaxOut(BaseModel):
+    person: int
+    gross_annual: float
+    trygdeavgift: float
+    trinnskatt: float
+    tax_alminnelig: float = Field(description="22 % of alminnelig inntekt above personfradrag, NOK per year")
+    minstefradrag: float
+    pensioner_deduction: float
+    interest_deducted: float
+    tax: float = Field(description="NOK per year")
+    net_annual: float
+
+
+class DebtLineOut(BaseModel):
+    kind: DebtKind
+    description: str
+    balance: float
+    stated_payment: float | None = None
+    counted_payment: float = Field(description="What the budget counts, NOK per month")
+    test_rate: float | None = Field(default=None, description="Stressed rate, percent per year (None: not stressed)")
+    remaining_months: int | None = None
+    fixed: bool
+    credit_card: bool
+
+
+class AfterIncomeEndsOut(BaseModel):
+    ends: list[str]
+    years: float = Field(description="Years until the first of them ends")
+    max_loan: int
+    available_monthly: float
+    nb: str
+    en: str
+
+
+class BankLimitsOut(BaseModel):
+    gross_income_annual: float | None
+    total_debt: float
+    debt_to_income: float | None
+    max_debt_to_income: float
+    debt_ok: bool | None
+    ltv_percent: float | None
+    max_ltv_percent: float
+    ltv_ok: bool | None
+    max_bank_loan: float | None = Field(description="Largest bank loan both limits allow, NOK")
+    possible: bool | None = Field(description="Whether the bank's share is possible (None: cannot be assessed)")
+    nb: str
+    en: str
+
+
+class BostotteOut(BaseModel):
+    monthly: float
+    annual: float
+    egenandel: float
+    counted_costs: float
+    counted_in_budget: bool
+
+
+class PurposeOut(BaseModel):
+    purpose: LoanPurpose
+    need: float = Field(description="What the loan must cover, NOK (0 for a purchase: see the financing plan)")
+    security_limit: float | None = None
+    covered: bool | None = None
+    nb: str
+    en: str
+
+
+class BudgetOut(BaseModel):
+    """How the whole budget was built: incomes after tax, benefits, debts as counted, defaults used, checks."""
+
+    incomes: list[IncomeLineOut]
+    taxes: list[PersonTaxOut]
+    debts: list[DebtLineOut]
+    housing_defaults: dict[str, float] = Field(description="Default running costs used, NOK per month")
+    termingebyr_monthly: float
+    fellesgjeld_stress_monthly: float
+    after_income_ends: AfterIncomeEndsOut | None = None
+    bank_limits: BankLimitsOut | None = None
+    bostotte: BostotteOut | None = None
+    purpose: PurposeOut
+    gross_income_annual: float | None = None
+
+    @classmethod
+    def from_domain(cls, b: BudgetResult) -> BudgetOut:
+        bl = b.bank_limits
+        ae = b.after_income_ends
+        return cls(
+            incomes=[
+                IncomeLineOut(
+                    kind=x.kind,
+                    description=x.description,
+                    person=x.person,
+                    gross_annual=x.gross_annual,
+                    net_monthly=_ore(x.net_monthly),
+                    counted_today=x.counted_today,
+                    starts_on=x.starts_on,
+                    ends_on=x.ends_on,
+                    years_left=None if x.years_left is None else round(x.years_left, 2),
+                )
+                for x in b.incomes
+            ],
+            taxes=[
+                PersonTaxOut(
+                    person=t.person,
+                    gross_annual=_ore(t.gross_annual),
+                    trygdeavgift=_ore(t.trygdeavgift),
+                    trinnskatt=_ore(t.trinnskatt),
+                    tax_alminnelig=_ore(t.tax_alminnelig),
+                    minstefradrag=_ore(t.minstefradrag),
+                    pensioner_deduction=_ore(t.pensioner_deduction),
+                    interest_deducted=_ore(t.interest_deducted),
+                    tax=_ore(t.tax),
+                    net_annual=_ore(t.net_annual),
+                )
+                for t in b.taxes
+            ],
+            debts=[
+                DebtLineOut(
+                    kind=d.kind,
+                    description=d.description,
+                    balance=d.balance,
+                    stated_payment=d.stated_payment,
+                    counted_payment=_ore(d.counted_payment),
+                    test_rate=_percent(d.test_rate),
+                    remaining_months=d.remaining_months,
+                    fixed=d.fixed,
+                    credit_card=d.credit_card,
+                )
+                for d in b.debts
+            ],
+            housing_defaults={u.item: _ore(u.amount) for u in b.housing_defaults},
+            termingebyr_monthly=b.termingebyr_monthly,
+            fellesgjeld_stress_monthly=_ore(b.fellesgjeld_stress_monthly),
+            after_income_ends=None
+            if ae is None
+            else AfterIncomeEndsOut(
+                ends=list(ae.ends),
+                years=round(ae.years, 2),
+                max_loan=ae.max_loan,
+                available_monthly=_ore(ae.available_monthly),
+                nb=ae.nb,
+                en=ae.en,
+            ),
+            bank_limits=None
+            if bl is None
+            else BankLimitsOut(
+                gross_income_annual=bl.gross_income_annual,
+                total_debt=_ore(bl.total_debt),
+                debt_to_income=None if bl.debt_to_income is None else round(bl.debt_to_income, 4),
+                max_debt_to_income=bl.max_debt_to_income,
+                debt_ok=bl.debt_ok,
+                ltv_percent=_percent(bl.ltv),
+                max_ltv_percent=_percent(bl.max_ltv) or 0.0,
+                ltv_ok=bl.ltv_ok,
+                max_bank_loan=None if bl.max_bank_loan is None else _ore(bl.max_bank_loan),
+                possible=bl.possible,
+                nb=bl.nb,
+                en=bl.en,
+            ),
+            bostotte=None
+            if b.bostotte is None
+            else BostotteOut(
+                monthly=_ore(b.bostotte.monthly),
+                annual=_ore(b.bostotte.annual),
+                egenandel=_ore(b.bostotte.egenandel),
+                counted_costs=_ore(b.bostotte.counted_costs),
+                counted_in_budget=b.bostotte.counted_in_budget,
+            ),
+            purpose=PurposeOut(
+                purpose=b.purpose.purpose,
+                need=_ore(b.purpose.need),
+                security_limit=b.purpose.security_limit,
+                covered=b.purpose.covered,
+                nb=b.purpose.nb,
+                en=b.purpose.en,
+            ),
+            gross_income_annual=b.gross_income_annual,
+        )
+
+
 class AffordabilityOut(BaseModel):
     max_loan: int = Field(description="Largest startlån, whole NOK, rounded down")
     disposable_monthly: float = Field(description="Disposable for debt service before new loans, NOK per month")
@@ -456,6 +845,28 @@ class AffordabilityOut(BaseModel):
     term_over_30: TermOver30Out | None = None
     explanation: list[ExplanationStepOut]
     parameter_set: ParameterSetUsed
+    budget: BudgetOut | None = Field(
+        default=None, description="How the whole budget was built (incomes after tax, debts as counted, checks)"
+    )
+
+    @classmethod
+    def from_budget(cls, b: BudgetResult) -> AffordabilityOut:
+        out = cls.from_domain(b.affordability)
+        used = (
+            b.incomes
+            or b.debts
+            or b.housing_defaults
+            or b.termingebyr_monthly
+            or b.fellesgjeld_stress_monthly
+            or b.after_income_ends
+            or b.bank_limits
+            or b.bostotte
+            or b.purpose.purpose is not LoanPurpose.PURCHASE
+        )
+        # a plain request on a set without the whole-budget values answers exactly as before (stored case results
+        # recompute without differences)
+        out.budget = BudgetOut.from_domain(b) if used else None
+        return out
 
     @classmethod
     def from_domain(cls, r: AffordabilityResult) -> AffordabilityOut:

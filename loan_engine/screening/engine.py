@@ -96,6 +96,7 @@ class Solution(IntEnum):
     LONGER_TERM = rules.SOLUTION_LONGER
     ADJUSTED_CONSUMPTION = rules.SOLUTION_ADJUSTED
     GRANT = rules.SOLUTION_GRANT
+    INTEREST_ONLY = rules.SOLUTION_INTEREST_ONLY  # needs an expected income rise: never reached from a register
 
     @property
     def slug(self) -> str:

@@ -86,6 +86,7 @@ SOLUTION_LABELS: dict[str, tuple[str, str]] = {
     "fixed_rate": ("fastrente", "fixed rate"),
     "longer_term": ("lengre løpetid", "longer term"),
     "adjusted_consumption": ("tilpasset forbruk", "adjusted consumption"),
+    "interest_only": ("avdragsfrihet", "interest-only years"),
     "grant": ("tilskudd", "grant"),
 }
 

@@ -32,7 +32,7 @@ import numpy as np
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import ExplanationStep, kr_en, kr_nb, pct_en, pct_nb
 from loan_engine.parameters import UnderwritingParameters
-from loan_engine.underwriting import rules
+from loan_engine.underwriting import interest_only, rules
 from loan_engine.underwriting.affordability import (
     AffordabilityRequest,
     AffordabilityResult,
@@ -46,6 +46,7 @@ from loan_engine.underwriting.affordability import (
     validate_request,
 )
 from loan_engine.underwriting.amortization import Repayment
+from loan_engine.underwriting.interest_only import IncomeRise
 from loan_engine.underwriting.living_costs import LivingCosts, choose_living_costs
 from loan_engine.underwriting.rules import FloatArray
 
@@ -73,6 +74,7 @@ class FinancingPlanRequest:
 
     base: AffordabilityRequest
     adjusted_living_costs_monthly: float | None = None
+    income_rise: IncomeRise | None = None  # an income expected to start later (the interest-only step)
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,8 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
         long_term_allowed=np.array([allowed]),
         available_adjusted=available(adjusted) if adjusted is not None else None,
         fixation_preference=np.array([base.loan.fixation_years or 0], dtype=np.int64),
+        income_rise=None if plan.income_rise is None else np.array([plan.income_rise.monthly]),
+        income_rise_years=None if plan.income_rise is None else np.array([plan.income_rise.years_from_now]),
     )
     stress = float(config.stress[0])
     fixations = config.fixations
@@ -228,6 +232,8 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
             elif name == "longer_term":
                 assert check is not None
                 nb, en = "Lengre løpetid prøves ikke. " + check.nb, "A longer term is not tried. " + check.en
+            elif name == "interest_only":
+                nb, en = interest_only.not_helping(plan.income_rise, params)
             else:
                 nb = "Nedjustert forbruk prøves ikke: saksbehandler har ikke oppgitt faktisk forbruk."
                 en = "Adjusted consumption is not tried: the caseworker gave no actual-consumption figure."
@@ -268,6 +274,11 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
                 f"Longer term (§ 8-5 is met; the shortest term that works, at most {limit} years): "
                 f"{term} years gives a maximum loan of {kr_en(got)}."
             )
+        elif name == "interest_only":
+            assert plan.income_rise is not None and sa.interest_only_years is not None
+            nb, en = interest_only.explain(
+                int(sa.interest_only_years[0]), plan.income_rise, stress, float(sa.available[0]), term, got, params
+            )
         else:
             assert adjusted is not None
             nb = f"Nedjustert forbruk: {adjusted.reason_nb} Største lån {kr_nb(got)}."
@@ -305,6 +316,9 @@ def financing_plan(plan: FinancingPlanRequest, params: UnderwritingParameters) -
     final = assess_affordability(
         replace(base, loan=final_loan, living_costs_monthly=None), params, living_costs=final_lc
     )
+    io_reached = 0 if lad.interest_only_years is None else int(lad.interest_only_years[0])
+    if io_reached:  # the interest-only step's loan rests on the expected income rise
+        final = interest_only.with_interest_only(final, int(lad.max_loan[0]), io_reached, params)
 
     code = int(lad.solution[0])
     solution = next((name for name, c in rules.STEP_SOLUTIONS.items() if c == code), None)

@@ -792,13 +792,36 @@ def section_8_5_missing(given: dict[str, Any], has_children: Any) -> tuple[dict[
 # --------------------------------------------------------------------------------------------------------------
 
 SOLUTION_NONE, SOLUTION_REFERENCE, SOLUTION_FIXED, SOLUTION_LONGER, SOLUTION_ADJUSTED, SOLUTION_GRANT = range(6)
+SOLUTION_INTEREST_ONLY = 6
 STEP_SOLUTIONS = {
     "reference": SOLUTION_REFERENCE,
     "fixed_rate": SOLUTION_FIXED,
     "longer_term": SOLUTION_LONGER,
+    "interest_only": SOLUTION_INTEREST_ONLY,
     "adjusted_consumption": SOLUTION_ADJUSTED,
     "grant": SOLUTION_GRANT,
 }
+
+
+def interest_only_capacity(
+    available: Any, rise_monthly: Any, rise_years: Any, stress_rate: Any, term_years: Any, max_years: int
+) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
+    """The ladder's interest-only step (avdragsfrihet before a grant), as it helps in practice: k = the whole years
+    until an expected income rise (1 ≤ k ≤ ``max_years`` < term); the interest-only payment at the stress rate
+    against today's budget, the full annuity over the remaining (term − k) years against today's budget plus the
+    rise. Returns (k, the loan the interest-only payment allows, the loan the full payment afterwards allows,
+    offered). Not offered where no rise is expected (interest-only years alone only raise the later payment)."""
+    a = _f(available)
+    rise = np.nan_to_num(_f(rise_monthly))
+    years = np.nan_to_num(_f(rise_years), nan=1e9)
+    i = _f(stress_rate) / 12
+    term = np.asarray(term_years, dtype=np.int64)
+    k = np.maximum(1, np.ceil(years - 1e-9)).astype(np.int64)
+    offered = (rise > 0) & (a > 0) & (k <= max_years) & (k < term)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        io_cap = np.where(i > 0, a / i, np.inf)
+    after = (a + rise) * present_value_factor(i, np.maximum(term - k, 1) * 12.0)
+    return k, np.where(offered, io_cap, 0.0), np.where(offered, after, 0.0), offered
 
 
 @dataclass(frozen=True)
@@ -908,6 +931,7 @@ class LadderStepArrays:
     max_loan: IntArray
     available: FloatArray
     fixed_candidates: IntArray | None = None  # (fixations, n) max loans per offered fixation, −1 = not offered
+    interest_only_years: IntArray | None = None  # the interest-only step: its years (0 = none)
 
 
 @dataclass(frozen=True)
@@ -923,6 +947,7 @@ class LadderArrays:
     loan_with_grant: IntArray
     startlan: IntArray  # the startlån the plan ends in (after any grant); 0 when nothing works
     serviceable: BoolArray
+    interest_only_years: IntArray | None = None  # interest-only years of the configuration reached (0 = none)
 
     def fixation_years(self, fixations: tuple[int, ...]) -> IntArray:
         out: IntArray = np.asarray((0, *fixations), dtype=np.int64)[self.kind]
@@ -940,6 +965,8 @@ def ladder(
     long_term_allowed: BoolArray,
     available_adjusted: FloatArray | None = None,
     fixation_preference: IntArray | None = None,
+    income_rise: FloatArray | None = None,
+    income_rise_years: FloatArray | None = None,
 ) -> LadderArrays:
     """The financing ladder for every household (Rælingen practice; Husbanken: fixed rate and long terms before a
     grant).
@@ -947,7 +974,9 @@ def ladder(
     1. reference – floating rate, the reference term, full living costs (``available``);
     2. the parameter set's ``ladder_order`` of ``fixed_rate`` (the best offered fixation period, or only the
        preferred one), ``longer_term`` (the shortest term up to the special maximum that works, where § 8-5 allows
-       it) and ``adjusted_consumption`` (``available_adjusted``: the caseworker's figure; NaN = none);
+       it), ``interest_only`` (:func:`interest_only_capacity`: where an income rise of ``income_rise`` NOK a month
+       is expected in ``income_rise_years``; optional in a set) and ``adjusted_consumption``
+       (``available_adjusted``: the caseworker's figure; NaN = none);
     3. the grant – last: the smallest whole-krone grant that makes the purchase serviceable under the best
        configuration reached (none if the budget is negative before any startlån).
 
@@ -960,6 +989,7 @@ def ladder(
     kind = np.zeros(n, dtype=np.int64)
     term = np.full(n, ref_term, dtype=np.int64)
     adjusted = np.zeros(n, dtype=np.bool_)
+    io_years = np.zeros(n, dtype=np.int64)
     avail = np.asarray(available, dtype=np.float64)
 
     def capped(loan: IntArray) -> IntArray:
@@ -979,7 +1009,26 @@ def ladder(
         trial_adjusted = adjusted
         trial_kind = kind
         trial_term = term
-        if name == "fixed_rate":
+        trial_io = np.zeros_like(io_years)  # the other steps are assessed without interest-only years
+        if name == "interest_only":
+            if income_rise is None or income_rise_years is None:
+                offered = np.zeros(n, dtype=np.bool_)
+                cand = best
+            else:
+                io_k, io_cap, after, offered = interest_only_capacity(
+                    avail,
+                    income_rise,
+                    income_rise_years,
+                    config.stress,
+                    term,
+                    params.budget.interest_only_max_years or params.max_interest_only_years,
+                )
+                cand = capped(max_loan(np.minimum(io_cap, after)))
+                offered = offered & (cand > best)  # offered only where it helps
+                cand = np.where(offered, cand, best)
+                trial_kind = np.where(offered, 0, kind)  # tested at the floating stress rate
+                trial_io = np.where(offered, io_k, io_years)
+        elif name == "fixed_rate":
             cands = []
             for k, y in enumerate(config.fixations, start=1):
                 offered_k = y <= term
@@ -1032,12 +1081,14 @@ def ladder(
                 np.where(tried, cand, 0),
                 np.where(tried, trial_avail, 0.0),
                 fixed_candidates,
+                np.where(tried, trial_io, 0),
             )
         )
         better = tried & ((cand > best) | step_works)
         kind = np.where(better, trial_kind, kind)
         term = np.where(better, trial_term, term)
         adjusted = np.where(better, trial_adjusted, adjusted)
+        io_years = np.where(better, trial_io, io_years)
         avail = np.where(better, trial_avail, avail)
         best = np.where(better, cand, best)
         solution = np.where(step_works, STEP_SOLUTIONS[name], solution)
@@ -1059,4 +1110,5 @@ def ladder(
         loan_with_grant=loan_with,
         startlan=startlan,
         serviceable=solution != SOLUTION_NONE,
+        interest_only_years=io_years,
     )

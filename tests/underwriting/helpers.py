@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from loan_engine.parameters import UnderwritingParameters, default_underwriting_parameters
+from loan_engine.parameters import UnderwritingParameters, builtin_parameter_set, underwriting_parameters
 from loan_engine.underwriting.affordability import AffordabilityRequest, Dwelling, HousingCosts, Income, LoanWish
 from loan_engine.underwriting.living_costs import Car, Household, Member, Sex
 
 
 def params() -> UnderwritingParameters:
-    return default_underwriting_parameters()
+    """The first 2026 set: the hand-worked figures in these tests are pinned to it (stored cases recompute with it)."""
+    return underwriting_parameters(builtin_parameter_set("no-2026-1", 1))
+
+
+def params_v2() -> UnderwritingParameters:
+    """The set with the whole-budget rules (issue 13), in force from 2026-11-01."""
+    return underwriting_parameters(builtin_parameter_set("no-2026-2", 1))
 
 
 def family() -> Household:

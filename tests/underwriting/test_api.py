@@ -35,6 +35,9 @@ def affordability_body(**overrides: Any) -> dict[str, Any]:
         },
         "existing_debts": [{"balance": 100_000, "monthly_payment": 2_000}],
         "loan": {"rate_type": "floating", "term_years": 30, "repayment": "annuity", "interest_only_years": 0},
+        # the hand-worked figures are pinned to the first 2026 set (no-2026-2, in force since 2026-11-01, adds
+        # termingebyr and housing defaults)
+        "parameter_set": {"id": "no-2026-1", "version": 1},
     }
     body.update(overrides)
     return body
@@ -55,6 +58,7 @@ def plan_body(**overrides: Any) -> dict[str, Any]:
             ]
         },
         "adjusted_living_costs_monthly": 13_000,
+        "parameter_set": {"id": "no-2026-1", "version": 1},
     }
     body.update(overrides)
     return body

@@ -28,8 +28,9 @@ from tests.underwriting.helpers import family, params
 
 
 def test_builtin_set_carries_provenance_for_every_value() -> None:
-    ps = default_parameter_set()
-    assert (ps.id, ps.version) == ("no-2026-1", 1)
+    # no-2026-2 (issue 13) is in force; no-2026-1 stays loadable so stored cases recompute
+    assert (default_parameter_set().id, default_parameter_set().version) == ("no-2026-2", 1)
+    ps = builtin_parameter_set("no-2026-1", 1)
     assert ps in builtin_parameter_sets()
     for key, value in ps.values.items():
         assert value.source and value.unit, key

@@ -60,12 +60,22 @@ function addDebt(balance = "", payment = "") {
     renumber();
     document.getElementById("add-debt").focus();
   });
+  const rateId = `debt-${n}-rate`;
+  const yearsId = `debt-${n}-years`;
+  const kindId = `debt-${n}-kind`;
+  const kind = el("select", { id: kindId, "data-role": "kind" },
+    ...["other", "consumer", "car", "studielan", "credit_card", "mortgage"].map((k) => el("option", { value: k })));
   row.append(
     el("span", { class: "row-title" }),
+    el("div", { class: "field" }, el("label", { for: kindId }), kind),
     el("div", { class: "field" }, el("label", { for: balanceId }),
       el("input", { id: balanceId, type: "text", inputmode: "decimal", value: balance, "data-role": "balance" })),
     el("div", { class: "field" }, el("label", { for: paymentId }),
       el("input", { id: paymentId, type: "text", inputmode: "decimal", value: payment, "data-role": "payment" })),
+    el("div", { class: "field" }, el("label", { for: rateId }),
+      el("input", { id: rateId, type: "text", inputmode: "decimal", "data-role": "rate" })),
+    el("div", { class: "field" }, el("label", { for: yearsId }),
+      el("input", { id: yearsId, type: "text", inputmode: "decimal", "data-role": "years" })),
     remove,
   );
   debtsHost.append(row);
@@ -100,11 +110,18 @@ function renumber() {
   [...debtsHost.children].forEach((row, i) => {
     const nr = i + 1;
     row.querySelector(".row-title").textContent = t("cw.debt.n", { n: nr });
-    const [balanceLabel, paymentLabel] = row.querySelectorAll("label");
+    const [kindLabel, balanceLabel, paymentLabel, rateLabel, yearsLabel] = row.querySelectorAll("label");
+    kindLabel.textContent = t("cw.debt.kind", { n: nr });
     balanceLabel.textContent = t("cw.debt.balance", { n: nr });
     paymentLabel.textContent = t("cw.debt.payment", { n: nr });
+    rateLabel.textContent = t("cw.debt.rate", { n: nr });
+    yearsLabel.textContent = t("cw.debt.years", { n: nr });
+    row.querySelectorAll("[data-role=kind] option").forEach((o) => { o.textContent = t(`cw.debt.kind.${o.value}`); });
+    row.querySelector("[data-role=kind]").dataset.field = `existing_debts.${i}.kind`;
     row.querySelector("[data-role=balance]").dataset.field = `existing_debts.${i}.balance`;
     row.querySelector("[data-role=payment]").dataset.field = `existing_debts.${i}.monthly_payment`;
+    row.querySelector("[data-role=rate]").dataset.field = `existing_debts.${i}.annual_rate`;
+    row.querySelector("[data-role=years]").dataset.field = `existing_debts.${i}.remaining_years`;
     row.querySelector("[data-role=remove]").textContent = t("cw.debt.remove", { n: nr });
   });
 }
@@ -114,6 +131,38 @@ function renumber() {
 const value = (id) => inputNumber(document.getElementById(id));
 const radio = (name) => form.querySelector(`input[name="${name}"]:checked`)?.value;
 const orZero = (v) => (v === undefined ? 0 : v);
+
+/** Net per month as before; or a gross yearly income (the API computes the tax), with benefits by rule. */
+function income() {
+  const gross = value("income-gross");
+  const out = gross === undefined
+    ? { net_monthly: value("income") }
+    : { sources: [{ kind: document.getElementById("income-kind").value, gross_annual: gross }] };
+  if (gross !== undefined && value("income") !== undefined) out.net_monthly = value("income");
+  const barnetrygd = document.getElementById("barnetrygd").checked;
+  const utvidet = document.getElementById("utvidet").checked;
+  if (barnetrygd || utvidet) out.benefits = { barnetrygd, utvidet_barnetrygd: utvidet };
+  return out;
+}
+
+/** A debt as before (balance and payment), or with its terms so the API stress-tests it. */
+function debt(row) {
+  const out = { balance: orZero(inputNumber(row.querySelector("[data-role=balance]"))) };
+  const payment = inputNumber(row.querySelector("[data-role=payment]"));
+  const rate = inputNumber(row.querySelector("[data-role=rate]"));
+  const years = inputNumber(row.querySelector("[data-role=years]"));
+  const kind = row.querySelector("[data-role=kind]").value;
+  if (rate === undefined && kind === "other") {
+    out.monthly_payment = orZero(payment);
+    return out;
+  }
+  out.kind = kind;
+  if (kind === "credit_card") out.credit_limit = orZero(payment);
+  else if (payment !== undefined) out.monthly_payment = payment;
+  if (rate !== undefined) out.annual_rate = rate;
+  if (years !== undefined) out.remaining_years = years;
+  return out;
+}
 
 function budget() {
   const request = {
@@ -126,13 +175,10 @@ function budget() {
       children_in_barnehage: orZero(value("barnehage")),
       children_in_sfo: orZero(value("sfo")),
     },
-    income: { net_monthly: value("income") },
+    income: income(),
     housing_costs_monthly: orZero(value("housing-costs")),
     other_fixed_costs_monthly: orZero(value("other-fixed")),
-    existing_debts: [...debtsHost.children].map((row) => ({
-      balance: orZero(inputNumber(row.querySelector("[data-role=balance]"))),
-      monthly_payment: orZero(inputNumber(row.querySelector("[data-role=payment]"))),
-    })),
+    existing_debts: [...debtsHost.children].map(debt),
   };
   const bankAmount = value("bank-loan");
   if (bankAmount) request.bank_loan = { amount: bankAmount, annual_rate: value("bank-rate") };
@@ -546,6 +592,45 @@ document.getElementById("save-case").addEventListener("click", async (ev) => {
   }
 });
 form.addEventListener("submit", calculate);
+
+// ----- The two calculators: betjeningsevne for a given loan, nedbetalingstid -------------------------------
+
+async function calculator(ev, formId, buttonId, outId, request, show) {
+  ev.preventDefault();
+  const root = document.getElementById(formId);
+  clearErrors(root);
+  const button = document.getElementById(buttonId);
+  const out = document.getElementById(outId);
+  setBusy(button, true);
+  out.className = "status";
+  out.textContent = t("app.busy");
+  try {
+    const [path, json] = request();
+    const answer = (await api(path, { json, role: "caseworker" })).body;
+    out.className = "status ok";
+    out.textContent = show(answer);
+  } catch (error) {
+    out.textContent = "";
+    showProblem(root, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+document.getElementById("ds-form").addEventListener("submit", (ev) => calculator(ev, "ds-form", "ds-run", "ds-out",
+  () => {
+    const { affordability } = requests();
+    return ["/v1/debt-service", { ...affordability, loan_amount: value("ds-amount") }];
+  },
+  (a) => t(a.surplus_monthly >= 0 ? "cw.calc.surplus" : "cw.calc.deficit", {
+    amount: kr(Math.abs(a.surplus_monthly)), payment: kr(a.monthly_payment_at_stress), rate: pct(a.stress_rate),
+  })));
+document.getElementById("rp-form").addEventListener("submit", (ev) => calculator(ev, "rp-form", "rp-run", "rp-out",
+  () => ["/v1/repayment-period", {
+    principal: value("rp-principal"), annual_rate: value("rp-rate"), instalment: value("rp-instalment"),
+  }],
+  (r) => t("cw.calc.period", { months: r.months, years: num(r.years, 1), last: kr(r.last_payment),
+    interest: kr(r.total_interest) })));
 i18n.onChange(() => {
   renumber();
   render();
