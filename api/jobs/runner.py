@@ -325,10 +325,9 @@ class JobRunner:
                 log.exception("job %s failed", claim.job_id)
                 self._end(ctx, JobStatus.failed, error=f"internal error ({type(exc).__name__}); see the service log")
             else:
-                if ctx.cancel_requested:
-                    self._end(ctx, JobStatus.cancelled, error="cancelled on request")
-                else:
-                    self._end(ctx, JobStatus.succeeded, result=result)
+                # The handler finished (its results are stored): a cancel that arrived after its last check came
+                # too late, and the job succeeded. Status and stored results always agree.
+                self._end(ctx, JobStatus.succeeded, result=result)
         finally:
             with self._active_lock:
                 self._active.pop(claim.job_id, None)
