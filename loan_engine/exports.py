@@ -293,7 +293,7 @@ def _csv_column(
         return pc.cast(ints, pa.string()).fill_null("")
     if isinstance(values, np.ndarray) and values.dtype.kind == "b" and col.kind == "bool":
         yes, no = _BOOL_WORDS[lang]
-        return pa.array(np.where(values, yes, no).tolist(), pa.string())
+        return pc.if_else(pa.array(values, pa.bool_()), yes, no)
     try:  # once per distinct value, array-wise around it
         enc = pa.array(values, from_pandas=True).dictionary_encode()
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
@@ -200,28 +201,43 @@ def counted_income_vec(reg: Register, options: ScreeningOptions, params: Underwr
     return rules.counted_income(sources, 0.0, params)
 
 
+def _price_groups(reg: Register) -> tuple[IntArray, list[tuple[str, int]]]:
+    """Each household's group (index into the distinct (area key, household size) pairs) and those pairs: the
+    price depends only on the area and the suitable dwelling, which depends only on the size."""
+    n = len(reg)
+    if not n:
+        return np.zeros(0, dtype=np.int64), []
+    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    area_code = np.asarray(encoded.indices, dtype=np.int64)
+    keys: list[str] = encoded.dictionary.to_pylist()
+    size = reg.size
+    width = int(size.max()) + 1
+    distinct, inverse = np.unique(area_code * width + size, return_inverse=True)
+    pairs = [(keys[c // width], c % width) for c in distinct.tolist()]
+    return np.asarray(inverse, dtype=np.int64).reshape(n), pairs
+
+
 def price_arrays(
     reg: Register, prices: PriceTable
 ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, list[str], BoolArray]:
     """Suitable rooms/m², price, running costs and basis per household; ``found`` is False where the area or a
-    suitable size has no price."""
+    suitable size has no price. The price table is looked up once per distinct (area, household size)."""
     rooms, m2 = suitable_arrays(reg.size)
-    n = len(reg)
-    price = np.zeros(n)
-    running = np.zeros(n)
-    basis = [""] * n
-    found = np.zeros(n, dtype=bool)
-    cache: dict[tuple[str, int, float], tuple[float, float, str] | None] = {}
-    for i in range(n):
-        key = (reg.area_key[i], int(rooms[i]), float(m2[i]))
-        if key in cache:
-            hit = cache[key]
-        else:
-            hit = cache[key] = prices.lookup(*key)
+    group, pairs = _price_groups(reg)
+    g = len(pairs)
+    price_g = np.zeros(g)
+    running_g = np.zeros(g)
+    basis_g = np.empty(g, dtype=object)
+    basis_g[:] = ""
+    found_g = np.zeros(g, dtype=bool)
+    for k, (key, size) in enumerate(pairs):
+        r, a = suitable_dwelling(size)
+        hit = prices.lookup(key, int(r), float(a))
         if hit is not None:
-            price[i], running[i], basis[i] = hit
-            found[i] = True
-    return rooms, m2, price, running, basis, found
+            price_g[k], running_g[k], basis_g[k] = hit
+            found_g[k] = True
+    basis: list[str] = basis_g[group].tolist()
+    return rooms, m2, price_g[group], running_g[group], basis, found_g[group]
 
 
 def split_unpriced(reg: Register, prices: PriceTable, report: ValidationReport) -> Register:

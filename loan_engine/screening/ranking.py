@@ -171,7 +171,8 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     fixation = result.solution_fixation_years[order]
     grant = result.grant[order]
     take = pa.array(order)
-    dwelling = pc.if_else(pc.equal(pa.array(reg.dwelling, pa.string()), ""), None, pa.array(reg.dwelling, pa.string()))
+    dwelling_today = pa.array(reg.dwelling, pa.string())
+    dwelling = pc.if_else(pc.equal(dwelling_today, ""), None, dwelling_today)
     return {
         "rank": rank,
         "row": reg.row[order],

@@ -807,13 +807,18 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
     errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
     seen = validator.seen_ids
-    for k in np.flatnonzero(~(blank | nul | long)).tolist():
-        v = ids[k]
-        first = seen.get(v)
-        if first is not None:
-            errs.add(k, "household-id-unique", f"household_id {_show(v)} is already used on row {first}")
-        else:
-            seen[v] = int(rows[k])
+    ok_ids = np.flatnonzero(~(blank | nul | long))
+    candidates = _pick(ids, ok_ids)
+    if len(set(candidates)) == len(candidates) and seen.keys().isdisjoint(candidates):
+        seen.update(zip(candidates, rows[ok_ids].tolist(), strict=True))  # no repeat: every id is a first use
+    else:
+        for k in ok_ids.tolist():
+            v = ids[k]
+            first = seen.get(v)
+            if first is not None:
+                errs.add(k, "household-id-unique", f"household_id {_show(v)} is already used on row {first}")
+            else:
+                seen[v] = int(rows[k])
     errs.flush("household_id")
 
     # members: 'F34 M36' array-wise; every other spelling (and every error) by parse_members

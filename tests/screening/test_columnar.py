@@ -162,3 +162,15 @@ def test_encodings_row_numbers_and_quoted_newlines(encoding: str) -> None:
     (a, ea), (b, eb) = _both(register_text(rows).encode(encoding))
     _same(a, b)
     assert ea == eb and ea[0].row == 7
+
+
+def test_household_ids_repeated_in_later_chunks_are_reported_the_same() -> None:
+    """Every chunk's ids are distinct among themselves, but later chunks repeat earlier ones: each repeat is a
+    row error naming the first row, exactly as the row-by-row validator reports it."""
+    rows = [f"H{i % 40};F34;30000;0;0;0;0;9000;0;0;;Rud;KB-{i};nei" for i in range(120)]
+    for chunk_rows in (40, 37, 50_000):
+        (a, ea), (b, eb) = _both(register_text(rows).encode("utf-8"), chunk_rows)
+        _same(a, b)
+        assert ea == eb
+        assert [e.rule for e in eb].count("household-id-unique") == 80
+        assert len(b) == 40
