@@ -286,9 +286,11 @@ def simulate_range_loans(
     *,
     record_loans: bool = True,
     paths: ScenarioPaths | None = None,
+    fund_rate: np.ndarray | None = None,
 ) -> tuple[ScenarioOutputs, np.ndarray | None]:
     """:func:`simulate_range`, and with ``record_loans`` each loan's loss per scenario, (n_scen, loans) — the
-    scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios."""
+    scenario outputs are the same either way. ``paths``: prebuilt paths for exactly these scenarios;
+    ``fund_rate``: :func:`funding_rate` of those paths, if already computed (the household path caches it)."""
     if paths is None:
         paths = generate_paths(spec, seed, s0, n_scen, path_months(horizon_months, spec.assumptions))
     out = ScenarioOutputs.zeros(n_scen, (horizon_months + 11) // 12)
@@ -305,7 +307,7 @@ def simulate_range_loans(
         paths.cum_hazard,
         paths.income_index,
         paths.cost_index,
-        funding_rate(paths.hb_rate, spec.assumptions),
+        funding_rate(paths.hb_rate, spec.assumptions) if fund_rate is None else fund_rate,
         _regional_or_ones(spec, seed, s0, n_scen, paths.hb_rate.shape[1], inputs.n_regions),
         inputs.fparams,
         iparams,

@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 
 from loan_engine.errors import InvalidInput, LimitExceeded
-from loan_engine.portfolio.engine import path_months, prepare, simulate_range_loans
+from loan_engine.portfolio.engine import funding_rate, path_months, prepare, simulate_range_loans
 from loan_engine.portfolio.loans import portfolio_from_records
 from loan_engine.portfolio.scenarios import ScenarioPaths, ScenarioSpec, generate_paths
 
 MAX_HOUSEHOLD_SCENARIOS = 10_000
 MAX_HOUSEHOLD_YEARS = 40
-_CACHE_SIZE = 2  # a 10 000 × 360 set is ≈ 170 MB (the six paths the kernel reads)
-_cache: OrderedDict[str, ScenarioPaths] = OrderedDict()
+_CACHE_SIZE = 2  # a 10 000 × 360 set is ≈ 230 MB (the six paths the kernel reads and the funding rate)
+_cache: OrderedDict[str, tuple[ScenarioPaths, np.ndarray]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -42,6 +42,11 @@ def _key(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> str:
 
 def scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> ScenarioPaths:
     """The macro paths for scenarios 0 … n_scen−1, built once per (spec, seed, size) and cached (LRU)."""
+    return _scenario_set(spec, seed, n_scen, n_months)[0]
+
+
+def _scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> tuple[ScenarioPaths, np.ndarray]:
+    """The cached paths and the kommune's funding rate on them (``engine.funding_rate``, computed once too)."""
     k = _key(spec, seed, n_scen, n_months)
     with _lock:
         hit = _cache.get(k)
@@ -55,11 +60,12 @@ def scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> S
         full, policy=none, cpi_inflation=none, wage_growth=none, unemployment=none, separation=none
     )
     del full
+    entry = (paths, funding_rate(paths.hb_rate, spec.assumptions))
     with _lock:
-        _cache[k] = paths
+        _cache[k] = entry
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-    return paths
+    return entry
 
 
 def loan_from_affordability(
@@ -119,9 +125,9 @@ def household_risk(
         raise InvalidInput(f"years must be 1–{MAX_HOUSEHOLD_YEARS}.", field="years", rule="years-range")
     p = portfolio_from_records([record])
     T = years * 12  # noqa: N806
-    paths = scenario_set(spec, seed, n_scenarios, path_months(T, spec.assumptions))
+    paths, fund = _scenario_set(spec, seed, n_scenarios, path_months(T, spec.assumptions))
     out, _ = simulate_range_loans(
-        prepare(p, spec.assumptions), spec, seed, 0, n_scenarios, T, record_loans=False, paths=paths
+        prepare(p, spec.assumptions), spec, seed, 0, n_scenarios, T, record_loans=False, paths=paths, fund_rate=fund
     )
     res: dict[str, Any] = {"scenarios": n_scenarios, "years": years, "seed": seed}
     for h in (5, 10):

@@ -79,6 +79,15 @@ def payment_per_krone(rm: float, n: int) -> float:
 
 
 @njit(inline="always", cache=True)
+def payment_per_krone_log(rm: float, log1p_rm: float, n: int) -> float:
+    """``payment_per_krone(rm, n)`` given ``log1p(rm)`` (computed once per rate, not per loan and month): the same
+    operations as :func:`loan_engine.underwriting.rules.present_value_factor`, so the same bits."""
+    if rm == 0.0:
+        return 1.0 / float(n)
+    return 1.0 / (-math.expm1(-float(n) * log1p_rm) / rm)
+
+
+@njit(inline="always", cache=True)
 def fill_annuity_table(af: np.ndarray, rm: float) -> None:
     """af[k] = payment per krone for k remaining months at monthly rate rm: ``payment_per_krone`` tabulated by
     recurrence (no transcendentals in the inner loop)."""
@@ -236,6 +245,7 @@ def _one_scenario(
         hp[i] = 0.0
     hc = 0.0
     last_hb = np.nan
+    lg_f = 0.0  # log1p of the month's floating rate (direct factors), recomputed only when that rate changes
     last_bk = np.nan
     lt = 0.0
     lk = 0.0
@@ -254,8 +264,11 @@ def _one_scenario(
                         nu += 1
         hbm = hb[j, t]
         rmf = (hbm + margin) / 12.0
-        if hbm != last_hb and not direct:
-            fill_annuity_table(af_f, rmf)
+        if hbm != last_hb:
+            if direct:
+                lg_f = math.log1p(rmf)
+            else:
+                fill_annuity_table(af_f, rmf)
             last_hb = hbm
         bkm = bank_rate[j, t]
         rb = bkm / 12.0
@@ -297,7 +310,7 @@ def _one_scenario(
                     payfx[i] = bi * payment_per_krone(rm, ni)
                 prin = payfx[i] - interest
             else:
-                prin = bi * (payment_per_krone(rmf, ni) if direct else af_f[ni]) - interest
+                prin = bi * (payment_per_krone_log(rmf, lg_f, ni) if direct else af_f[ni]) - interest
             due = interest + prin
             bdue = 0.0
             bbi = bb[i]
@@ -407,6 +420,12 @@ def _one_scenario(
             int_income[j, y] += paid_int
             funding[j, y] += book * fund_rate[j, t] / 12.0
             avg_bal[j, y] += book / 12.0
+        if act == 0:
+            # No loan was outstanding this month, so none is later: every remaining month would only add zeros
+            # and count no loan (one household is often repaid, prepaid or sold long before the horizon).
+            for yy in range(y + 1, (T_h + 11) // 12):
+                active[j, yy] = 0
+            break
     if T_h == T:
         for i in range(L):
             if alive[i] == 1 and (arr[i] > 0 or trouble[i] == 1):
