@@ -9,8 +9,9 @@ Parameter sets: the built-in sets by default (the request's ``parameter_set`` or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -98,6 +99,20 @@ def _kv(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
+Request = TypeVar("Request", bound="BaseModel")
+Answer = TypeVar("Answer")
+
+
+def _answer(schema: type[Request], document: Any, source: str, calculate: Callable[[Request], Answer]) -> Answer:
+    """Every command's first half: validate the document with the HTTP schema, calculate, and turn a domain error
+    into the red one-line message (exit 2)."""
+    request = parse_model(schema, document, source)
+    try:
+        return calculate(request)
+    except DomainError as exc:
+        domain_error(exc)
+
+
 def _emit(model: BaseModel, as_json: bool) -> bool:
     if as_json:
         print_json(model.model_dump(mode="json"))
@@ -113,15 +128,15 @@ def affordability(
 ) -> None:
     """Debt-service capacity and the maximum startlån for a household."""
     from api.underwriting import schemas as uw
+    from api.underwriting.service import affordability as calculate
 
     language = _lang(lang)
-    request = parse_model(uw.AffordabilityRequestIn, read_json_file(file), str(file))
-    try:
-        from api.underwriting.service import affordability as calculate
-
-        out = calculate(request, _params(request.parameter_set, from_database, kommune), kommune)
-    except DomainError as exc:
-        domain_error(exc)
+    out = _answer(
+        uw.AffordabilityRequestIn,
+        read_json_file(file),
+        str(file),
+        lambda r: calculate(r, _params(r.parameter_set, from_database, kommune), kommune),
+    )
     if _emit(out, as_json):
         return
     from api.cli.human import nok, pct
@@ -160,14 +175,9 @@ def schedule(
     from rich.table import Table
 
     from api.underwriting import schemas as uw
+    from api.underwriting.service import schedule as calculate
 
-    request = parse_model(uw.ScheduleRequestIn, read_json_file(file), str(file))
-    try:
-        from api.underwriting.service import schedule as calculate
-
-        out = calculate(request)
-    except DomainError as exc:
-        domain_error(exc)
+    out = _answer(uw.ScheduleRequestIn, read_json_file(file), str(file), calculate)
     if _emit(out, as_json):
         return
     from api.cli.human import num, ore
@@ -217,15 +227,15 @@ def financing_plan(
     from rich.table import Table
 
     from api.underwriting import schemas as uw
+    from api.underwriting.service import plan as calculate
 
     language = _lang(lang)
-    request = parse_model(uw.FinancingPlanRequestIn, read_json_file(file), str(file))
-    try:
-        from api.underwriting.service import plan as calculate
-
-        out = calculate(request, _params(request.parameter_set, from_database, kommune))
-    except DomainError as exc:
-        domain_error(exc)
+    out = _answer(
+        uw.FinancingPlanRequestIn,
+        read_json_file(file),
+        str(file),
+        lambda r: calculate(r, _params(r.parameter_set, from_database, kommune)),
+    )
     if _emit(out, as_json):
         return
     table = Table(title="Finansieringsstigen / financing ladder")
@@ -277,11 +287,12 @@ def debt_service(
     from api.underwriting.service import debt_service as calculate
 
     language = _lang(lang)
-    request = parse_model(calc.DebtServiceRequestIn, read_json_file(file), str(file))
-    try:
-        out = calculate(request, _params(request.parameter_set, from_database, kommune), kommune)
-    except DomainError as exc:
-        domain_error(exc)
+    out = _answer(
+        calc.DebtServiceRequestIn,
+        read_json_file(file),
+        str(file),
+        lambda r: calculate(r, _params(r.parameter_set, from_database, kommune), kommune),
+    )
     if _emit(out, as_json):
         return
     surplus = out.surplus_monthly
@@ -313,15 +324,12 @@ def repayment_period(
     from api.underwriting.service import repayment_period as calculate
 
     language = _lang(lang)
-    request = parse_model(
+    out = _answer(
         calc.RepaymentPeriodRequestIn,
         {"principal": principal, "annual_rate": rate, "instalment": instalment},
         "options",
+        calculate,
     )
-    try:
-        out = calculate(request)
-    except DomainError as exc:
-        domain_error(exc)
     if _emit(out, as_json):
         return
     rows = [
