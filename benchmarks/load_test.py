@@ -141,21 +141,23 @@ def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[by
         return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Until the uvicorn on ``port`` answers /readyz with 200 (its schema at head), or fail if it exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"uvicorn exited with code {proc.returncode}")
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"the service was not ready within {timeout:.0f} s")
+    raise RuntimeError(f"the server was not ready within {timeout:.0f} s")
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate the server (and its workers), killing it if it does not stop within 15 s."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -240,9 +242,32 @@ async def drive(base: str, seconds: float, concurrency: int, mix: str, stats: St
         return time.perf_counter() - start
 
 
-async def verify(base: str, acknowledged: dict[str, dict[str, Any]]) -> tuple[int, int, int]:
-    """(lost, duplicates, stored): read every acknowledged case back, then page through the whole list."""
-    lost = 0
+async def stored_case_ids(client: httpx.AsyncClient) -> set[str]:
+    """Every case id the service lists (paging through the whole list)."""
+    stored: set[str] = set()
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        r = await client.get("/v1/cases", params=params, headers=HEADERS)
+        r.raise_for_status()
+        page = r.json()
+        stored.update(item["id"] for item in page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return stored
+
+
+async def existing_cases(base: str) -> set[str]:
+    """The cases stored before the load (the demo data's), which the duplicate count must not include."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        return await stored_case_ids(client)
+
+
+async def verify(base: str, acknowledged: dict[str, dict[str, Any]], before: set[str]) -> tuple[int, int, int]:
+    """(lost, duplicates, stored by the load): read every acknowledged case back, then page through the whole
+    list; a stored case that was neither acknowledged nor there before the load is a duplicate write."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         sem = asyncio.Semaphore(8)
 
@@ -256,19 +281,7 @@ async def verify(base: str, acknowledged: dict[str, dict[str, Any]]) -> tuple[in
 
         results = await asyncio.gather(*(check(i, b) for i, b in acknowledged.items()))
         lost = sum(1 for ok in results if not ok)
-        stored: set[str] = set()
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": 100}
-            if cursor:
-                params["cursor"] = cursor
-            r = await client.get("/v1/cases", params=params, headers=HEADERS)
-            r.raise_for_status()
-            page = r.json()
-            stored.update(item["id"] for item in page["items"])
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
+        stored = await stored_case_ids(client) - before
     duplicates = len(stored - set(acknowledged))
     return lost, duplicates, len(stored)
 
@@ -320,8 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(url, port, workdir / "uvicorn.log")
         backend = "postgresql" if url.startswith("postgres") else "sqlite"
         try:
-            wait_ready(base, proc)
+            wait_ready(port, proc, timeout=90.0)
             print(f"load test: uvicorn (1 worker) on {base}, {backend}, {concurrency} clients, {seconds:.0f} s")
+            before = asyncio.run(existing_cases(base))
             # warm up (parameter-set caches, connection pool, numba) and measure the no-database baseline
             warm = Stats()
             asyncio.run(drive(base, min(2.0, seconds), concurrency, "mixed", warm))
@@ -333,9 +347,9 @@ def main(argv: list[str] | None = None) -> int:
             stats = Stats()
             elapsed = asyncio.run(drive(base, seconds, concurrency, "mixed", stats))
             report("mixed load: case creation + affordability", stats, elapsed, baseline_rps)
-            lost, duplicates, stored = asyncio.run(verify(base, {**warm.acknowledged, **stats.acknowledged}))
+            lost, duplicates, stored = asyncio.run(verify(base, {**warm.acknowledged, **stats.acknowledged}, before))
         finally:
-            stop_server(proc)
+            stop(proc)
             drop()
         failed = sum(stats.failures.values()) + sum(warm.failures.values())
         print(

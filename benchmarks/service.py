@@ -37,7 +37,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.load_test import CASEWORKER_KEY, free_port, household, percentile, prepare_database
+from benchmarks.load_test import CASEWORKER_KEY, free_port, household, percentile, prepare_database, stop, wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,32 +66,6 @@ def start_uvicorn(app: str, port: int, workers: int, env_extra: dict[str, str], 
     ]
     with log.open("ab") as out:
         return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with code {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready within {timeout:.0f} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def tree_cpu_seconds(pid: int) -> float:
