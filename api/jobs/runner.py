@@ -365,11 +365,18 @@ class JobRunner:
             log.warning("job %s: not given back (database unavailable); its lease will expire", ctx.job_id)
 
 
-def create_job(session: Session, kind: str, params: dict[str, Any], owner: JobOwner) -> Job:
-    """Store a queued job (committed) and return it; the caller tells its runner (``runner.submit``)."""
+def create_job(session: Session, kind: str, params: dict[str, Any], owner: JobOwner, *, commit: bool = True) -> Job:
+    """Store a queued job and return it; the caller tells its runner (``runner.submit``).
+
+    With ``commit=False`` the job is only flushed: the caller stores the job's input in the same transaction and
+    commits, so no runner (in any process) can claim a job whose input is not yet there.
+    """
     job = Job(kind=kind, params=params, owner_key_id=owner.key_id, kommune_number=owner.kommune_number)
     session.add(job)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return job
 
 

@@ -105,7 +105,8 @@ def submit(
         "prices_json": prices_records,
         "allow_unknown_columns": allow_unknown_columns,
     }
-    job = jobs.create_job(session, KIND, params, owner)
+    # The job and its input in one transaction: a worker polling the queue never claims a job without its register.
+    job = jobs.create_job(session, KIND, params, owner, commit=False)
     session.add(JobArtifact(job_id=job.id, name=INPUT, media_type="application/octet-stream", content=register))
     if prices_file is not None:
         session.add(JobArtifact(job_id=job.id, name=PRICES, media_type="application/octet-stream", content=prices_file))

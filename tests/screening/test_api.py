@@ -7,6 +7,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,7 @@ def test_cancel(client: TestClient, caseworker_headers: dict[str, str]) -> None:
     c = client.delete(r.headers["Location"], headers=caseworker_headers)
     assert c.status_code in (202, 200)  # 200 only if it already finished: then its results are removed instead
     doc = _wait(client, r.headers["Location"], caseworker_headers)
-    assert doc["status"] in ("cancelled", "succeeded")
+    assert doc["status"] in ("cancelled", "succeeded"), doc
     results = client.get(f"{r.headers['Location']}/results.csv", headers=caseworker_headers)
     if doc["status"] == "cancelled":
         assert results.status_code == 404  # a cancelled screening has no results
@@ -206,3 +207,55 @@ def test_cancel(client: TestClient, caseworker_headers: dict[str, str]) -> None:
     else:
         # the cancel was asked for while the last rows were screened: the job finished first and keeps its results
         assert results.status_code == 200
+
+
+def test_a_submitted_job_is_not_visible_before_its_register_is_stored(
+    engine: Engine, demo_kommune: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job row and its uploaded register are one transaction: a worker polling the queue from another process
+    (here: another connection, looking right after the job row is written) sees neither or both — before, it could
+    claim the job first and fail it with 'the uploaded register is no longer stored'."""
+    from dataclasses import dataclass
+
+    from api.jobs import runner as jobs
+    from api.screening import service
+    from loan_engine.screening.engine import ScreeningOptions
+    from models.jobs import Job
+
+    @dataclass(frozen=True)
+    class Owner:
+        key_id: str = "test"
+        kommune_number: str = demo_kommune
+
+    seen: list[int] = []
+    create = jobs.create_job
+
+    def create_and_look(*args: Any, **kwargs: Any) -> Any:
+        job = create(*args, **kwargs)
+        with Session(engine) as other:  # a second connection: what another process would see now
+            seen.append(len(other.exec(select(Job).where(Job.id == job.id)).all()))
+        return job
+
+    submitted: list[str] = []
+
+    class Runner:
+        def submit(self, job_id: str) -> None:
+            submitted.append(job_id)
+
+    monkeypatch.setattr(service.jobs, "create_job", create_and_look)
+    with Session(engine) as session:
+        job = service.submit(
+            session,
+            Runner(),  # type: ignore[arg-type]
+            Owner(),
+            register=register_text().encode(),
+            register_name="tenants.csv",
+            prices_file=None,
+            prices_records=sample_prices(),
+            options=ScreeningOptions(screening_date=date(2026, 1, 1)),
+            max_bytes=10_000_000,
+        )
+        assert seen == [0]  # not visible before the commit that also stores the register
+        assert submitted == [job.id]
+        stored = session.exec(select(JobArtifact).where(JobArtifact.job_id == job.id)).all()
+        assert [a.name for a in stored] == [service.INPUT]
