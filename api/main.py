@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api import observability, openapi, problems, security
 from api.docs_ui import router as docs_ui
 from api.i18n import LanguageMiddleware
+from api.jobs.kinds import JOB_KINDS
 from api.jobs.runner import JobRunner
 from api.routes import ALL_ROUTERS
 from api.seed import seed
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             security.startup_checks(session, settings)
             seed(session, demo=settings.demo_data)
         # Jobs run from the queue in the database; an API-only replica (run_jobs false) only queues them.
-        runner = JobRunner.from_settings(engine, settings)
+        runner = JobRunner.from_settings(engine, settings, JOB_KINDS)
         app.state.job_runner = runner
         if settings.run_jobs:
             runner.start()

@@ -29,6 +29,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run queued jobs until stopped (SIGTERM/Ctrl-C)."""
+    from api.jobs.kinds import JOB_KINDS
     from api.jobs.runner import JobRunner
     from api.seed import seed
     from api.settings import get_settings
@@ -46,7 +47,7 @@ def worker(
         overrides["workers"] = concurrency
     if scheduler:
         overrides["dask_scheduler"] = scheduler
-    runner = JobRunner.from_settings(engine, settings, **overrides)
+    runner = JobRunner.from_settings(engine, settings, JOB_KINDS, **overrides)
     console.print(
         f"loan-engine worker {runner.owner}: {runner.workers} job(s) at a time, lease {runner.lease_seconds:g} s,"
         f" max attempts {runner.max_attempts}, dask: {runner.dask_scheduler or 'no'}",

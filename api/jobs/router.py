@@ -15,7 +15,7 @@ Another kommune's job is answered 404, as if it did not exist.
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -77,18 +77,16 @@ def add_job_routes(
             response.headers["Retry-After"] = RETRY_AFTER_SECONDS
         return out_model(**view(job))
 
-    def delete_job(job_id: str, session: SessionDep, who: principal) -> JSONResponse:
+    def delete_job(job_id: str, request: Request, session: SessionDep, who: principal) -> JSONResponse:
         job = jobs.get_job(session, job_id, who, kind=kind)
         if job.status not in FINAL_STATUSES:
             return _doc(jobs.request_cancel(session, job_id, who, kind=kind), 202)
         if job.results_removed_at is not None:
             raise results_gone(job)
-        from api.jobs.kinds import JOB_KINDS
-
         removed = jobs.remove_results(
             session,
             job,
-            JOB_KINDS[kind],
+            request.app.state.job_runner.kinds[kind],  # the kinds the composition root (api.main) handed the runner
             actor_key_id=who.key_id,
             actor_role=getattr(getattr(who, "role", None), "value", None),
             reason="deleted on request",

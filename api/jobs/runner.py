@@ -114,12 +114,6 @@ class JobContext:
             session.commit()
 
 
-def _default_kinds() -> dict[str, JobKind]:
-    from api.jobs.kinds import JOB_KINDS
-
-    return dict(JOB_KINDS)
-
-
 class JobRunner:
     """Claims jobs from the queue and runs them in a small thread pool (CPU-heavy kernels release the GIL).
 
@@ -138,7 +132,7 @@ class JobRunner:
         dask_scheduler: str | None = None,
         screening_retention_days: float | None = None,
         retention_check_seconds: float = 3600.0,
-        kinds: Mapping[str, JobKind] | None = None,
+        kinds: Mapping[str, JobKind],
         owner: str | None = None,
     ) -> None:
         self.engine = engine
@@ -150,7 +144,7 @@ class JobRunner:
         self.dask_scheduler = dask_scheduler
         self.screening_retention_days = screening_retention_days
         self.retention_check_seconds = retention_check_seconds
-        self.kinds = dict(kinds) if kinds is not None else _default_kinds()
+        self.kinds = dict(kinds)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self.stopping = False
@@ -165,7 +159,10 @@ class JobRunner:
         self.jobs_run = 0
 
     @classmethod
-    def from_settings(cls, engine: Engine, settings: Settings, **overrides: Any) -> JobRunner:
+    def from_settings(
+        cls, engine: Engine, settings: Settings, kinds: Mapping[str, JobKind], **overrides: Any
+    ) -> JobRunner:
+        """A runner for the kinds the composition root hands in (``api.jobs.kinds.JOB_KINDS``)."""
         options: dict[str, Any] = {
             "workers": settings.job_workers,
             "lease_seconds": settings.job_lease_seconds,
@@ -176,7 +173,7 @@ class JobRunner:
             "retention_check_seconds": settings.retention_check_seconds,
         }
         options.update(overrides)
-        return cls(engine, **options)
+        return cls(engine, kinds=kinds, **options)
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
+from api.jobs.kinds import JOB_KINDS
 from api.jobs.runner import JobRunner
 from models.common import utcnow
 from models.jobs import Job
@@ -276,7 +277,7 @@ def test_a_new_process_never_takes_over_a_running_job(client, finance_headers, e
         s.add(running)
         s.commit()
         job_id = running.id
-    runner = JobRunner(engine, lease_seconds=2, poll_seconds=0.1).start()  # a fresh process start-up
+    runner = JobRunner(engine, lease_seconds=2, poll_seconds=0.1, kinds=JOB_KINDS).start()  # a fresh process start-up
     try:
         time.sleep(1.0)
         doc = client.get(f"/v1/stress-tests/{job_id}", headers=finance_headers).json()
