@@ -30,6 +30,10 @@ MAX_HOUSEHOLD_YEARS = 40
 _CACHE_SIZE = 2  # a 10 000 × 360 set is ≈ 230 MB (the six paths the kernel reads and the funding rate)
 _cache: OrderedDict[str, tuple[ScenarioPaths, np.ndarray]] = OrderedDict()
 _lock = threading.Lock()
+# One scenario set is built at a time in a process: concurrent requests for sets not in the cache wait here rather
+# than each building its own (≈ 230 MB kept, more while it is built), so memory stays bounded under concurrency;
+# requests for the same set build it once.
+_build_lock = threading.Lock()
 
 
 def _key(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> str:
@@ -53,6 +57,16 @@ def _scenario_set(spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> 
         if hit is not None:
             _cache.move_to_end(k)
             return hit
+    with _build_lock:
+        with _lock:
+            hit = _cache.get(k)  # built by the request this one waited for
+            if hit is not None:
+                _cache.move_to_end(k)
+                return hit
+        return _build(k, spec, seed, n_scen, n_months)
+
+
+def _build(k: str, spec: ScenarioSpec, seed: int, n_scen: int, n_months: int) -> tuple[ScenarioPaths, np.ndarray]:
     full = generate_paths(spec, seed, 0, n_scen, n_months)
     none = np.empty((0, 0))
     # Keep only what the kernel reads (and the funding rate is computed from hb_rate).

@@ -33,6 +33,48 @@ def test_household_risk_from_the_same_kernel_and_cached_set():
     assert tight["forced_sale_within_10y"]["value"] > r["forced_sale_within_10y"]["value"]
 
 
+def test_scenario_sets_are_built_one_at_a_time_and_once_per_set(monkeypatch):
+    """Concurrent requests: memory is bounded by the cache plus one set being built, and the same set is built once."""
+    import threading
+    import time
+    from collections import OrderedDict
+
+    from loan_engine.portfolio import household
+    from loan_engine.portfolio.scenarios import generate_paths as generate
+
+    monkeypatch.setattr(household, "_cache", OrderedDict())
+    state = {"now": 0, "most": 0, "builds": 0}
+    guard = threading.Lock()
+
+    def counting(*args, **kwargs):
+        with guard:
+            state["now"] += 1
+            state["builds"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)  # long enough for the other threads to arrive while this one builds
+        try:
+            return generate(*args, **kwargs)
+        finally:
+            with guard:
+                state["now"] -= 1
+
+    monkeypatch.setattr(household, "generate_paths", counting)
+    specs = [scenario_from_dict({"preset": p}) for p in ("crisis-1988-1993", "hikes-2022-2023")]
+    got: list[object] = []
+    threads = [
+        threading.Thread(target=lambda s=spec: got.append(scenario_set(s, 1, 50, 24)))
+        for spec in specs
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert state["most"] == 1  # never two sets built at once
+    assert state["builds"] == 2  # each set once, though four requests asked for it
+    assert len({id(g) for g in got}) == 2
+
+
 def test_household_risk_api(client, caseworker_headers):
     body = {"loan": REC, "scenarios": 200, "years": 10, "scenario": {"preset": "hikes-2022-2023"}}
     r = client.post("/v1/household-risk", json=body, headers=caseworker_headers)
