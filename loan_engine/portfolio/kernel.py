@@ -59,7 +59,7 @@ from loan_engine.portfolio.rng import (
     to_unit,
     to_unit_open,
 )
-from loan_engine.underwriting.rules import present_value_factor_scalar
+from loan_engine.underwriting.rules import present_value_factor_log_scalar, present_value_factor_scalar
 
 
 @njit(inline="always", cache=True)
@@ -80,11 +80,9 @@ def payment_per_krone(rm: float, n: int) -> float:
 
 @njit(inline="always", cache=True)
 def payment_per_krone_log(rm: float, log1p_rm: float, n: int) -> float:
-    """``payment_per_krone(rm, n)`` given ``log1p(rm)`` (computed once per rate, not per loan and month): the same
-    operations as :func:`loan_engine.underwriting.rules.present_value_factor`, so the same bits."""
-    if rm == 0.0:
-        return 1.0 / float(n)
-    return 1.0 / (-math.expm1(-float(n) * log1p_rm) / rm)
+    """``payment_per_krone(rm, n)`` given ``log1p(rm)`` (computed once per rate, not per loan and month): the
+    reciprocal of the rules' annuity factor, from the same definition, so the same bits."""
+    return 1.0 / present_value_factor_log_scalar(rm, log1p_rm, float(n))
 
 
 @njit(inline="always", cache=True)

@@ -58,10 +58,19 @@ vectorize: Callable[..., Any] = _vectorize
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _present_value_factor(monthly_rate: float, months: float) -> float:
+def _present_value_factor_log(monthly_rate: float, log1p_rate: float, months: float) -> float:
     if monthly_rate == 0.0:
         return months
-    return -math.expm1(-months * math.log1p(monthly_rate)) / monthly_rate
+    return -math.expm1(-months * log1p_rate) / monthly_rate
+
+
+#: The annuity factor given ``log1p(monthly_rate)`` (the stress-test kernel computes it once per rate, not per loan
+#: and month), compiled. The one definition of the formula; the forms below call it.
+present_value_factor_log_scalar = njit(inline="always", cache=True)(_present_value_factor_log)
+
+
+def _present_value_factor(monthly_rate: float, months: float) -> float:
+    return present_value_factor_log_scalar(monthly_rate, math.log1p(monthly_rate), months)
 
 
 #: Scalar form, compiled: for the other compiled rules and the stress-test kernel (``numba.njit`` code).
