@@ -69,8 +69,27 @@ def ranking_order(result: ScreeningResult) -> npt.NDArray[np.int64]:
     """Household indices in list order (see the module docstring)."""
     reg = result.register
     potential = result.within_reach_with_grant
+    n = len(potential)
+    row, ends, margin = np.asarray(reg.row), np.asarray(reg.contract_end), np.asarray(result.margin)
+    if n > 1 and bool((np.diff(row) > 0).all()):
+        # Rows ascending (as read): one stable sort on (no potential, contract end, −margin) packed into one
+        # integer is the same order as the four-key sort below, and a few times faster.
+        dated = ends != NO_END
+        first_end = int(ends[dated].min()) if dated.any() else 0
+        end_rank = np.where(dated, ends - first_end, int(ends[dated].max()) - first_end + 1 if dated.any() else 0)
+        neg = -margin
+        low = int(neg.min())
+        m_bits = max(1, (int(neg.max()) - low).bit_length())
+        e_bits = max(1, int(end_rank.max()).bit_length())
+        if 1 + e_bits + m_bits <= 62:
+            key = (
+                ((~potential).astype(np.int64) << (e_bits + m_bits))
+                | (end_rank.astype(np.int64) << m_bits)
+                | (neg - low).astype(np.int64)
+            )
+            return np.argsort(key, kind="stable").astype(np.int64)
     # np.lexsort sorts by the last key first.
-    order = np.lexsort((reg.row, -result.margin, reg.contract_end, ~potential))
+    order = np.lexsort((row, -margin, ends, ~potential))
     return order.astype(np.int64)
 
 
@@ -148,18 +167,21 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     solved = sol != none_code
     rank = np.cumsum(potential).astype(np.float64)
     rank[~potential] = np.nan
-    slug_of = [Solution(k).slug for k in range(max(Solution) + 1)]  # the codes are 0, 1, 2, …
-    ends = reg.contract_end[order]
-    distinct, which = np.unique(ends, return_inverse=True)  # few distinct dates: one string object each
-    iso: list[str | None] = [
-        None if d == NO_END else date.fromordinal(int(d) + EPOCH_ORDINAL).isoformat() for d in distinct.tolist()
-    ]
-    contract_end = [iso[k] for k in which.tolist()]
+    slugs = pa.array([Solution(k).slug for k in range(max(Solution) + 1)], pa.string())  # the codes are 0, 1, 2, …
+    # Few distinct dates and (fixation, term) pairs: coded columns, each distinct value written once.
+    ends = pc.dictionary_encode(pa.array(reg.contract_end[order], pa.int64()))
+    iso = pa.array(
+        [
+            None if d == NO_END else date.fromordinal(int(d) + EPOCH_ORDINAL).isoformat()
+            for d in ends.dictionary.to_pylist()
+        ],
+        pa.string(),
+    )
+    contract_end = pa.DictionaryArray.from_arrays(ends.indices, iso)
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
-    pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
-    distinct_pairs, which_pair = np.unique(pairs, return_inverse=True)
-    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in distinct_pairs.tolist()], pa.string())
-    best_terms = pa.DictionaryArray.from_arrays(pa.array(which_pair.astype(np.int32)), words)
+    pairs = pc.dictionary_encode(pa.array(fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)))
+    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in pairs.dictionary.to_pylist()], pa.string())
+    best_terms = pa.DictionaryArray.from_arrays(pairs.indices, words)
 
     def nullable(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64).copy()
@@ -191,7 +213,7 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
         "margin": result.margin[order],
         "within_reach_without_grant": result.within_reach_without_grant[order],
         "within_reach_with_grant": potential,
-        "solution": [slug_of[c] for c in sol.tolist()],  # shared strings, not one per household
+        "solution": pa.DictionaryArray.from_arrays(pa.array(sol.astype(np.int32)), slugs),
         "term_years": nullable(result.solution_term_years[order], solved),
         "fixation_years": nullable(fixation, solved & (fixation != 0)),
         "grant_needed": np.where(solved, np.where(sol == grant_code, grant, 0), np.nan),
