@@ -312,6 +312,24 @@ class RegisterValidator:
                 rule="column-required",
             )
         self.seen_ids: dict[str, int] = {}
+        #: Ids of earlier chunks not yet in ``seen_ids`` (their set, the ids, their rows): the dict is built only
+        #: when a repeat needs the row of the first use.
+        self._first_uses: list[tuple[set[str], list[str], npt.NDArray[np.int64]]] = []
+
+    def seen(self) -> dict[str, int]:
+        """Every household id used so far → the row of its first use."""
+        for _, ids, rows in self._first_uses:
+            self.seen_ids.update(zip(ids, rows.tolist(), strict=True))
+        self._first_uses = []
+        return self.seen_ids
+
+    def unseen(self, ids: set[str]) -> bool:
+        """Whether none of ``ids`` was used before."""
+        return self.seen_ids.keys().isdisjoint(ids) and all(done.isdisjoint(ids) for done, _, _ in self._first_uses)
+
+    def first_uses(self, distinct: set[str], ids: list[str], rows: npt.NDArray[np.int64]) -> None:
+        """``ids`` (all different, none seen before; ``distinct`` is their set) used for the first time on ``rows``."""
+        self._first_uses.append((distinct, ids, rows))
 
     def _col(self, chunk: TableChunk, name: str) -> list[Any] | None:
         pos = self.columns.get(name)
@@ -344,6 +362,7 @@ class RegisterValidator:
         ids: list[str] = [""] * n
         col: list[Any] | None
         col = self._col(chunk, "household_id") or [None] * n
+        seen = self.seen()
         for k, v in enumerate(col):
             if _blank(v):
                 err(k, "household_id", "required", "household_id is empty")
@@ -357,7 +376,7 @@ class RegisterValidator:
             if len(s) > MAX_ID_LENGTH:
                 err(k, "household_id", f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
                 continue
-            first = self.seen_ids.get(s)
+            first = seen.get(s)
             if first is not None:
                 err(k, "household_id", "household-id-unique", f"household_id {_show(s)} is already used on row {first}")
                 continue
@@ -563,6 +582,66 @@ def _np_bool(arr: Any) -> npt.NDArray[np.bool_]:
     return np.asarray(pc.fill_null(arr, False), dtype=bool)
 
 
+def _string_bytes(arr: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]] | None:
+    """(offsets from 0, bytes) of a string array without nulls, read from its buffers without a copy; None for any
+    other array (nulls, large strings, dictionaries): then the Arrow kernels decide."""
+    import pyarrow as pa
+
+    if not pa.types.is_string(arr.type) or arr.null_count:
+        return None
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    first = int(offsets[0]) if n else 0
+    last = int(offsets[-1]) if n else 0
+    data = np.frombuffer(data_buf, dtype=np.uint8)[first:last] if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets - first, data
+
+
+def _byte_set(chars: str) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode("ascii"))] = True
+    return table
+
+
+_PLAIN_MEMBER_BYTES = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ")
+_DIGIT_BYTES = _byte_set("0123456789")
+_SEX_BYTES = _byte_set("fkjwmgbFKJWMGB")
+_FEMALE_BYTES = _byte_set("fkjwFKJW")
+
+
+def _plain_member_tokens(
+    offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The space-separated tokens of members cells made of ASCII letters, digits and spaces only, from the bytes:
+    per token its row, whether it is 'F34' (a sex letter and 1–6 digits), its age and whether the letter is a
+    female one — what splitting on the space and the string kernels give, without building the tokens."""
+    nb = len(data)
+    if nb == 0:
+        return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool)
+    space = data == 32
+    after_space = np.empty(nb, dtype=bool)
+    after_space[0] = True
+    after_space[1:] = space[:-1]
+    cell_start = np.zeros(nb, dtype=bool)
+    filled = offsets[1:] > offsets[:-1]
+    cell_start[offsets[:-1][filled]] = True
+    token_start = ~space & (after_space | cell_start)
+    starts = np.flatnonzero(token_start)
+    token_of = np.cumsum(token_start) - 1
+    length = np.bincount(token_of[~space], minlength=len(starts))
+    parent = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
+    first = data[starts]
+    ok = (length >= 2) & (length <= 7) & _SEX_BYTES[first]
+    age = np.zeros(len(starts), dtype=np.int64)
+    for j in range(1, 7):
+        has = ok & (length > j)
+        b = data[np.minimum(starts + j, nb - 1)]
+        ok &= ~has | _DIGIT_BYTES[b]
+        age = np.where(has, age * 10 + (b.astype(np.int64) - 48), age)
+    return parent, ok, age, _FEMALE_BYTES[first]
+
+
 def _by_unique(arr: Any, fn: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
     """``fn`` applied once per distinct value: (results per distinct value, the value's index per row)."""
     import pyarrow.compute as pc
@@ -580,11 +659,19 @@ def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pc.any(pc.match_substring(arr, ".")).as_py():
-        return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
-    blank = _np_bool(pc.equal(arr, ""))
+    parts = _string_bytes(arr)
+    if parts is not None:  # the same two questions asked of the bytes (a dot is one byte in UTF-8)
+        offsets, data = parts
+        if (data == 46).any():
+            return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
+        blank = offsets[1:] == offsets[:-1]
+    else:
+        if pc.any(pc.match_substring(arr, ".")).as_py():
+            return None
+        blank = _np_bool(pc.equal(arr, ""))
     try:
-        values = pc.cast(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr), pa.float64())
+        cells = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr) if blank.any() else arr
+        values = pc.cast(cells, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
@@ -806,12 +893,13 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     errs.add_many(np.flatnonzero(blank), "required", "household_id is empty")
     errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
     errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
-    seen = validator.seen_ids
     ok_ids = np.flatnonzero(~(blank | nul | long))
     candidates = _pick(ids, ok_ids)
-    if len(set(candidates)) == len(candidates) and seen.keys().isdisjoint(candidates):
-        seen.update(zip(candidates, rows[ok_ids].tolist(), strict=True))  # no repeat: every id is a first use
+    unseen = set(candidates)
+    if len(unseen) == len(candidates) and validator.unseen(unseen):
+        validator.first_uses(unseen, candidates, rows[ok_ids])  # no repeat: every id is a first use
     else:
+        seen = validator.seen()
         for k in ok_ids.tolist():
             v = ids[k]
             first = seen.get(v)
@@ -829,22 +917,33 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     slow = np.ones(n, dtype=bool)
     if _is_text(arr) and n:
         s = pc.utf8_trim_whitespace(arr)
-        # Only ASCII letters, digits and spaces: split on the space (fast); else on every separator (regex).
-        plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
-        lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
-        flat = pc.list_flatten(lists)
-        parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-        length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
-        empty_tok = length == 0
-        # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
-        sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
-        digits = pc.utf8_slice_codeunits(flat, 1, 7)
-        ok_tok = (
-            (length >= 2)
-            & (length <= 7)
-            & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
-            & _np_bool(pc.ascii_is_decimal(digits))
-        )
+        parts = _string_bytes(s)
+        # Only ASCII letters, digits and spaces: tokens between spaces, read from the bytes (fast); else split on
+        # every separator (regex).
+        if parts is not None:
+            plain_text = bool(_PLAIN_MEMBER_BYTES[parts[1]].all())
+        else:
+            plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
+        token_age: npt.NDArray[np.int64] | None = None
+        token_female: npt.NDArray[np.bool_] | None = None
+        if plain_text and parts is not None:
+            parent, ok_tok, token_age, token_female = _plain_member_tokens(*parts)
+            empty_tok = np.zeros(len(parent), dtype=bool)
+        else:
+            lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
+            flat = pc.list_flatten(lists)
+            parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+            length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
+            empty_tok = length == 0
+            # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
+            sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
+            digits = pc.utf8_slice_codeunits(flat, 1, 7)
+            ok_tok = (
+                (length >= 2)
+                & (length <= 7)
+                & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
+                & _np_bool(pc.ascii_is_decimal(digits))
+            )
         failing = np.zeros(n, dtype=bool)
         failing[parent[~ok_tok & ~empty_tok]] = True
         has_tok = np.zeros(n, dtype=bool)
@@ -852,10 +951,14 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         slow = failing | ~has_tok
         use = ok_tok & ~slow[parent]
         if use.any():
-            sel = pa.array(np.flatnonzero(use))
             m_parent.append(parent[use])
-            m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
-            m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
+            if token_age is not None and token_female is not None:
+                m_age.append(token_age[use])
+                m_female.append(token_female[use])
+            else:
+                sel = pa.array(np.flatnonzero(use))
+                m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
+                m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
     format_bad = np.zeros(n, dtype=bool)
     if slow.any():
         ks = np.flatnonzero(slow)
