@@ -47,7 +47,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
@@ -207,7 +206,7 @@ def _price_groups(reg: Register) -> tuple[IntArray, list[tuple[str, int]]]:
     n = len(reg)
     if not n:
         return np.zeros(0, dtype=np.int64), []
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    encoded = reg.strings("area_key").dictionary_encode()
     area_code = np.asarray(encoded.indices, dtype=np.int64)
     keys: list[str] = encoded.dictionary.to_pylist()
     size = reg.size

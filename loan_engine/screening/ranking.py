@@ -193,13 +193,13 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     fixation = result.solution_fixation_years[order]
     grant = result.grant[order]
     take = pa.array(order)
-    dwelling_today = pa.array(reg.dwelling, pa.string())
+    dwelling_today = reg.strings("dwelling")
     dwelling = pc.if_else(pc.equal(dwelling_today, ""), None, dwelling_today)
     return {
         "rank": rank,
         "row": reg.row[order],
-        "household_id": pa.array(reg.household_id, pa.string()).take(take),  # Arrow strings: no list per column
-        "area": pa.array(reg.area, pa.string()).take(take),
+        "household_id": reg.strings("household_id").take(take),  # Arrow strings: no list per column
+        "area": reg.strings("area").take(take),
         "dwelling": dwelling.take(take),
         "contract_end": contract_end,
         "household_size": reg.size[order],

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
@@ -120,7 +119,7 @@ def _all_priced(reg: Register, table: PriceTable) -> bool:
     if not len(reg):
         return True
     rooms, m2 = suitable_arrays(reg.size)
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    encoded = reg.strings("area_key").dictionary_encode()
     area_code = np.asarray(encoded.indices, dtype=np.int64)
     keys = encoded.dictionary.to_pylist()
     width = int(rooms.max()) + 1

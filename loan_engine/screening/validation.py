@@ -878,6 +878,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     # household_id
     arr = col("household_id")
     ids: list[Any]
+    id_strings: Any = None  # the ids as an Arrow string array, when the column is text
     if _is_text(arr):
         s = pc.utf8_trim_whitespace(arr)
         length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
@@ -885,6 +886,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
         long = (length > MAX_ID_LENGTH) & ~blank & ~nul
         ids = s.to_pylist()
+        id_strings = s
     else:
         ids = [_id_value(v) for v in arr.to_pylist()]
         blank = np.array([v is None for v in ids], dtype=bool)
@@ -1064,6 +1066,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         )
         dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
     else:
+        dw = None
         dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
     low_results, low_codes = per_unique("permanently_low_income", _flag_value, False)
     low = np.array([r is True for r in low_results], dtype=bool)[low_codes]
@@ -1111,7 +1114,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
     all_kept = len(idx) == n
     kept_area = area_codes if all_kept else area_codes[idx]
-    return Register(
+    reg = Register(
         row=rows[idx],
         household_id=ids if all_kept else _pick(ids, idx),
         member_start=starts,
@@ -1132,3 +1135,14 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         children_in_barnehage=counts["children_in_barnehage"][idx],
         children_in_sfo=counts["children_in_sfo"][idx],
     )
+    take = None if all_kept else pa.array(idx)
+    area_index = pa.array(kept_area)
+    held = {
+        "area": pa.array(names, pa.string()).take(area_index),
+        "area_key": pa.array(area_keys, pa.string()).take(area_index),
+    }
+    if id_strings is not None:
+        held["household_id"] = id_strings if take is None else id_strings.take(take)
+    if dw is not None:
+        held["dwelling"] = dw if take is None else dw.take(take)
+    return reg.hold_strings(**held)
