@@ -211,7 +211,14 @@ def _price_groups(reg: Register) -> tuple[IntArray, list[tuple[str, int]]]:
     keys: list[str] = encoded.dictionary.to_pylist()
     size = reg.size
     width = int(size.max()) + 1
-    distinct, inverse = np.unique(area_code * width + size, return_inverse=True)
+    code = area_code * width + size
+    span = len(keys) * width
+    if span <= 4 * n + 1024:  # what np.unique gives (the distinct codes in order, each row's index), by counting
+        present = np.bincount(code, minlength=span) > 0
+        distinct = np.flatnonzero(present)
+        inverse = (np.cumsum(present) - 1)[code]
+    else:
+        distinct, inverse = np.unique(code, return_inverse=True)
     pairs = [(keys[c // width], c % width) for c in distinct.tolist()]
     return np.asarray(inverse, dtype=np.int64).reshape(n), pairs
 
