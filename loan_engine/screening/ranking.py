@@ -387,6 +387,18 @@ def summary_xlsx(summary: dict[str, Any], *, lang: Lang = "nb") -> bytes:
     return to_xlsx(summary_tables(summary, lang), lang=lang)
 
 
+def _dwellings_freed(dwelling: Any, rows: npt.NDArray[np.int64], could: npt.NDArray[np.bool_]) -> int:
+    """How many dwellings the households that ``could`` own would free: households sharing a dwelling value
+    share one dwelling, a household without one frees its own (counted as ``#row<row>``)."""
+    chosen = dwelling.filter(pa.array(could))
+    empty = np.asarray(pc.equal(chosen, ""), dtype=bool)
+    named = chosen.filter(pa.array(~empty))
+    if not pc.any(pc.starts_with(named, "#row")).as_py():  # no name can meet a '#row<row>' stand-in
+        return int(pc.count_distinct(named).as_py()) + int(empty.sum())
+    own = [f"#row{r}" for r in rows[could][empty].tolist()]
+    return len(set(named.to_pylist()) | set(own))
+
+
 def kommune_summary(result: ScreeningResult, report: ValidationReport | None = None) -> dict[str, Any]:
     """Counts and sums without personal details (see the module docstring)."""
     reg = result.register
@@ -395,7 +407,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
     with_grant = result.within_reach_with_grant
     grant_only = with_grant & ~without
     could = with_grant
-    dwellings = {reg.dwelling[i] or f"#row{int(reg.row[i])}" for i in np.flatnonzero(could).tolist()}
+    dwellings_freed = _dwellings_freed(reg.strings("dwelling"), reg.row, could)
     today = days(result.options.screening_date)
     ends = reg.contract_end
 
@@ -405,7 +417,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         return int(np.count_nonzero(could & (ends != NO_END) & (ends >= today) & (ends <= limit)))
 
     by_solution = {s.slug: int(np.count_nonzero(result.solution == int(s))) for s in Solution}
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()  # codes in order of first appearance
+    encoded = reg.strings("area_key").dictionary_encode()  # codes in order of first appearance
     code = np.asarray(encoded.indices, dtype=np.int64)
     first_row = np.full(len(encoded.dictionary), n, dtype=np.int64)
     np.minimum.at(first_row, code, np.arange(n, dtype=np.int64))
@@ -458,7 +470,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         "could_own_without_grant": int(without.sum()),
         "could_own_only_with_grant": int(grant_only.sum()),
         "not_within_reach": int(n - could.sum()),
-        "dwellings_freed": len(dwellings),
+        "dwellings_freed": dwellings_freed,
         "total_startlan": int(startlan.sum()),
         "total_grant": int(result.grant[grant_only].sum()),
         "median_startlan": int(np.median(startlan)) if startlan.size else None,
