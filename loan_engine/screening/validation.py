@@ -619,22 +619,20 @@ def _plain_member_tokens(
     nb = len(data)
     if nb == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool)
-    space = data == 32
-    after_space = np.empty(nb, dtype=bool)
-    after_space[0] = True
-    after_space[1:] = space[:-1]
-    cell_start = np.zeros(nb, dtype=bool)
-    filled = offsets[1:] > offsets[:-1]
-    cell_start[offsets[:-1][filled]] = True
-    token_start = ~space & (after_space | cell_start)
-    starts = np.flatnonzero(token_start)
-    token_of = np.cumsum(token_start) - 1
-    length = np.bincount(token_of[~space], minlength=len(starts))
+    word = data != 32
+    # A token starts at a letter or digit after a space or at a cell's start, and ends before a space or at the
+    # cell's end: boundaries are where ``word`` changes, the cells' ends always being boundaries.
+    edge = np.zeros(nb + 1, dtype=bool)
+    edge[offsets] = True
+    starts = np.flatnonzero(word & (edge[:-1] | np.concatenate(([True], ~word[:-1]))))
+    ends = np.flatnonzero(word & (edge[1:] | np.concatenate((~word[1:], [True]))))
+    length = ends - starts + 1
     parent = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
     first = data[starts]
     ok = (length >= 2) & (length <= 7) & _SEX_BYTES[first]
     age = np.zeros(len(starts), dtype=np.int64)
-    for j in range(1, 7):
+    longest = int(length[ok].max()) if ok.any() else 1
+    for j in range(1, longest):  # the j-th character of every token at least j + 1 long
         has = ok & (length > j)
         b = data[np.minimum(starts + j, nb - 1)]
         ok &= ~has | _DIGIT_BYTES[b]
