@@ -627,7 +627,7 @@ def _plain_member_tokens(
     starts = np.flatnonzero(word & (edge[:-1] | np.concatenate(([True], ~word[:-1]))))
     ends = np.flatnonzero(word & (edge[1:] | np.concatenate((~word[1:], [True]))))
     length = ends - starts + 1
-    parent = (np.searchsorted(offsets, starts, side="right") - 1).astype(np.int64)
+    parent = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))[starts]  # each byte's cell
     first = data[starts]
     ok = (length >= 2) & (length <= 7) & _SEX_BYTES[first]
     age = np.zeros(len(starts), dtype=np.int64)
