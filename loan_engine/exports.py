@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO, Literal
@@ -433,29 +434,35 @@ def write_csv(
     first = ("\ufeff" if excel else "") + delimiter.join(_text_strings(heads, delimiter).to_pylist()) + eol
     written = out.write(first.encode("utf-8"))
     n = len(table)
-    pool = None
-    if n >= _THREADED_ROWS and _THREADS > 1 and table.columns:
-        table.column_values(0)  # a table of rows gathers its columns here, once, before the threads read them
-        pool = ThreadPoolExecutor(max_workers=_THREADS)
-    try:
+
+    def piece(a: int, b: int) -> bytes:
+        cols = [
+            _csv_column(c, table.column_values(k)[a:b], lang, comma, excel, delimiter)
+            for k, c in enumerate(table.columns)
+        ]
+        return _join_lines(cols, delimiter, eol)
+
+    if n < _THREADED_ROWS or _THREADS < 2 or not table.columns:
         for a in range(0, n, _PIECE_ROWS):
-            b = min(n, a + _PIECE_ROWS)
-
-            def cells(k: int) -> Any:
-                values = table.column_values(k)[a:b]  # noqa: B023 (called before the next piece)
-                return _csv_column(table.columns[k], values, lang, comma, excel, delimiter)
-
-            ks = range(len(table.columns))
-            cols = list(pool.map(cells, ks)) if pool is not None else [cells(k) for k in ks]
-            written += out.write(_join_lines(cols, delimiter, eol))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+            written += out.write(piece(a, min(n, a + _PIECE_ROWS)))
+        return written
+    # Pieces formatted on two threads (each cell is the same whatever the piece), written in order; at most two
+    # pieces in memory besides the one being written.
+    step = min(_PIECE_ROWS, -(-n // _THREADS))
+    table.column_values(0)  # a table of rows gathers its columns here, once, before the threads read them
+    pending: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for a in range(0, n, step):
+            if len(pending) == _THREADS:
+                written += out.write(pending.popleft().result())
+            pending.append(pool.submit(piece, a, min(n, a + step)))
+        while pending:
+            written += out.write(pending.popleft().result())
     return written
 
 
-#: From this many rows the columns are formatted on ``_THREADS`` threads (Arrow's and NumPy's work releases the
-#: GIL); the cells are the same either way.
+#: From this many rows the pieces of a CSV are formatted on ``_THREADS`` threads (Arrow's and NumPy's work
+#: releases the GIL; the CSV writer releases it while it writes).
 _THREADED_ROWS = 20_000
 _THREADS = 2
 

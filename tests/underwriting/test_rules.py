@@ -84,7 +84,6 @@ def test_fees_payout_and_the_smallest_loan_over_arrays() -> None:
     assert int(rules.loan_for_payout(250_000_000 - int(grant[0]) * 100, fees)) <= 2_000_000
 
 
-
 @pytest.mark.parametrize(
     "fees",
     [
@@ -113,6 +112,7 @@ def test_the_smallest_loan_with_lower_bound_steps_is_the_bisections(fees: tuple[
     lower = stepped[pos] - 1
     assert ((lower == 0) | (rules.payout_ore(np.maximum(lower, 1), fees) < need[pos])).all()
     assert (stepped[~pos] == 0).all()
+
 
 def test_section_8_5_over_arrays() -> None:
     yes, no = np.array([True, True, False]), np.array([False, False, False])
