@@ -353,9 +353,15 @@ def _csv_column(
         arr = values
         if arr.dtype.kind == "f":
             bad = ~np.isfinite(arr)
-            with np.errstate(invalid="ignore"):
-                rounded = np.where(arr >= 0, np.floor(arr + 0.5), -np.floor(-arr + 0.5))
-            return _int_strings(np.where(bad, 0, rounded).astype(np.int64), bad if bad.any() else None)
+            whole = np.floor(arr)
+            if np.array_equal(whole, arr, equal_nan=True):  # whole numbers already (rounded at the edge)
+                rounded = arr
+            else:
+                with np.errstate(invalid="ignore"):
+                    rounded = np.where(arr >= 0, np.floor(arr + 0.5), -np.floor(-arr + 0.5))
+            if not bad.any():
+                return _int_strings(rounded.astype(np.int64), None)
+            return _int_strings(np.where(bad, 0, rounded).astype(np.int64), bad)
         return _int_strings(arr.astype(np.int64), None)
     if isinstance(values, np.ndarray) and values.dtype.kind == "b" and col.kind == "bool":
         yes, no = _BOOL_WORDS[lang]
