@@ -1031,7 +1031,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
             lambda k: f"{name} {x[k]:g} is over the limit {limit:,.0f}",  # noqa: B023 (called at once)
         )
         good = ~np.isnan(x) & ~negative & ~over
-        out[good] = x[good]
+        money[name] = np.where(good, x, 0.0)
         errs.flush(name)
 
     def per_unique(name: str, fn: Any, default: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
@@ -1104,34 +1104,39 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     idx = np.flatnonzero(keep)
     report.rows_valid += len(idx)
     report.rows_rejected += int(bad.sum())
+    all_kept = len(idx) == n
+
+    def kept(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """The valid rows' values (every row valid: the array itself, built here for this register)."""
+        return values if all_kept else values[idx]
+
     member_keep = keep[parent] if len(parent) else np.zeros(0, dtype=bool)
-    sizes = count[idx]
+    sizes = kept(count)
     starts = np.zeros(len(idx) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     names = [r[0] if isinstance(r, tuple) else "" for r in area_results]
     area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
-    all_kept = len(idx) == n
-    kept_area = area_codes if all_kept else area_codes[idx]
+    kept_area = kept(area_codes)
     reg = Register(
         row=rows[idx],
         household_id=ids if all_kept else _pick(ids, idx),
         member_start=starts,
-        member_age=age[member_keep],
-        member_female=female[member_keep],
-        income={c: money[c][idx] for c in INCOME_COLUMNS},
-        bostotte=money["bostotte"][idx],
-        rent=money["rent"][idx],
-        other_debt_payments=money["other_debt_payments"][idx],
-        other_fixed_costs=money["other_fixed_costs"][idx],
-        equity=money["equity"][idx],
-        contract_end=ends[idx],
+        member_age=age if all_kept else age[member_keep],
+        member_female=female if all_kept else female[member_keep],
+        income={c: kept(money[c]) for c in INCOME_COLUMNS},
+        bostotte=kept(money["bostotte"]),
+        rent=kept(money["rent"]),
+        other_debt_payments=kept(money["other_debt_payments"]),
+        other_fixed_costs=kept(money["other_fixed_costs"]),
+        equity=kept(money["equity"]),
+        contract_end=kept(ends),
         area=_pick(names, kept_area),
         area_key=_pick(area_keys, kept_area),
-        dwelling=_pick(dw_results, dw_codes if all_kept else dw_codes[idx]),
-        permanently_low_income=low[idx],
-        car=_pick(car_results, car_codes if all_kept else car_codes[idx]),
-        children_in_barnehage=counts["children_in_barnehage"][idx],
-        children_in_sfo=counts["children_in_sfo"][idx],
+        dwelling=_pick(dw_results, kept(dw_codes)),
+        permanently_low_income=kept(low),
+        car=_pick(car_results, kept(car_codes)),
+        children_in_barnehage=kept(counts["children_in_barnehage"]),
+        children_in_sfo=kept(counts["children_in_sfo"]),
     )
     take = None if all_kept else pa.array(idx)
     area_index = pa.array(kept_area)
