@@ -598,6 +598,21 @@ def _string_bytes(arr: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8
     return offsets - first, data
 
 
+def _trim(arr: Any) -> Any:
+    """``pc.utf8_trim_whitespace(arr)``; the array itself when, by its bytes, no cell starts or ends with anything
+    but a printable ASCII character (no whitespace, ASCII or other, to trim)."""
+    import pyarrow.compute as pc
+
+    parts = _string_bytes(arr)
+    if parts is not None:
+        offsets, data = parts
+        filled = offsets[1:] > offsets[:-1]
+        edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if not _UNTRIMMED_BYTES[edges].any():
+            return arr
+    return pc.utf8_trim_whitespace(arr)
+
+
 def _byte_set(chars: str) -> npt.NDArray[np.bool_]:
     table = np.zeros(256, dtype=bool)
     table[list(chars.encode("ascii"))] = True
@@ -606,6 +621,8 @@ def _byte_set(chars: str) -> npt.NDArray[np.bool_]:
 
 _PLAIN_MEMBER_BYTES = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ")
 _DIGIT_BYTES = _byte_set("0123456789")
+#: Bytes a cell may start or end with and still need no trimming: printable ASCII, not the space.
+_UNTRIMMED_BYTES = ~_byte_set("".join(chr(c) for c in range(0x21, 0x7F)))
 _SEX_BYTES = _byte_set("fkjwmgbFKJWMGB")
 _FEMALE_BYTES = _byte_set("fkjwFKJW")
 
@@ -878,11 +895,20 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     ids: list[Any]
     id_strings: Any = None  # the ids as an Arrow string array, when the column is text
     if _is_text(arr):
-        s = pc.utf8_trim_whitespace(arr)
-        length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
-        blank = length == 0
-        nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
-        long = (length > MAX_ID_LENGTH) & ~blank & ~nul
+        s = _trim(arr)
+        parts = _string_bytes(s)
+        if parts is not None and np.diff(parts[0]).max(initial=0) <= MAX_ID_LENGTH:
+            # From the bytes: no cell is longer than the limit in bytes, so none is in characters.
+            blank = parts[0][1:] == parts[0][:-1]
+            nul = np.zeros(n, dtype=bool)
+            if (parts[1] == 0).any():
+                nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
+            long = np.zeros(n, dtype=bool)
+        else:
+            length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
+            blank = length == 0
+            nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
+            long = (length > MAX_ID_LENGTH) & ~blank & ~nul
         ids = s.to_pylist()
         id_strings = s
     else:
@@ -916,7 +942,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     m_female: list[npt.NDArray[np.bool_]] = []
     slow = np.ones(n, dtype=bool)
     if _is_text(arr) and n:
-        s = pc.utf8_trim_whitespace(arr)
+        s = _trim(arr)
         parts = _string_bytes(s)
         # Only ASCII letters, digits and spaces: tokens between spaces, read from the bytes (fast); else split on
         # every separator (regex).
@@ -1059,9 +1085,12 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
 
     arr = col("dwelling")
     if arr is not None and _is_text(arr):  # unique per household as a rule: array-wise, not per distinct value
-        dw = pc.replace_substring(
-            pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(arr.fill_null("")), 0, MAX_ID_LENGTH), "\x00", ""
-        )
+        dw = _trim(arr.fill_null(""))
+        parts = _string_bytes(dw)
+        if parts is None or np.diff(parts[0]).max(initial=0) > MAX_ID_LENGTH:  # else no cell is longer in bytes
+            dw = pc.utf8_slice_codeunits(dw, 0, MAX_ID_LENGTH)
+        if parts is None or (parts[1] == 0).any():
+            dw = pc.replace_substring(dw, "\x00", "")
         dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
     else:
         dw = None
