@@ -87,6 +87,11 @@ def ranking_order(result: ScreeningResult) -> npt.NDArray[np.int64]:
                 | (end_rank.astype(np.int64) << m_bits)
                 | (neg - low).astype(np.int64)
             )
+            i_bits = max(1, (n - 1).bit_length())
+            if 1 + e_bits + m_bits + i_bits <= 63:  # the index in the low bits: distinct keys, a plain sort
+                ordered = np.sort((key << i_bits) | np.arange(n, dtype=np.int64))
+                out: npt.NDArray[np.int64] = ordered & ((1 << i_bits) - 1)
+                return out
             return np.argsort(key, kind="stable").astype(np.int64)
     # np.lexsort sorts by the last key first.
     order = np.lexsort((row, -margin, ends, ~potential))
