@@ -48,8 +48,11 @@ def test_ranking_order_is_the_four_key_sort() -> None:
     """The packed one-key sort (rows ascending) gives the order of the four-key sort it replaces: ties in the
     contract end and the margin, open-ended contracts, negative margins, rows with gaps, and rows out of order."""
     rng = np.random.default_rng(7)
-    cases = ((2000, np.cumsum(rng.integers(1, 4, 2000)), 1), (500, rng.permutation(500) + 2, 1))
-    cases += ((3000, np.arange(3000) + 2, 1 << 40),)  # margins too wide to pack the index as well
+    cases = [
+        (2000, np.cumsum(rng.integers(1, 4, 2000)), 1),
+        (500, rng.permutation(500) + 2, 1),
+        (3000, np.arange(3000, dtype=np.int64) + 2, 1 << 40),  # margins too wide to pack the index as well
+    ]
     for n, rows, scale in cases:
         ends = rng.choice(np.array([20000, 20100, 20101, 23000, NO_END], dtype=np.int64), n)
         margin = rng.integers(-5, 5, n) * rng.choice(np.array([1, 1_000_000]), n) * scale
