@@ -295,6 +295,32 @@ def concat(parts: list[Register]) -> Register:
     ).hold_strings(**_held(parts))
 
 
+def rows_slice(reg: Register, a: int, b: int) -> Register:
+    """Households ``a:b`` (views of the arrays where they can be)."""
+    ma, mb = int(reg.member_start[a]), int(reg.member_start[b])
+    return Register(
+        row=reg.row[a:b],
+        household_id=reg.household_id[a:b],
+        member_start=reg.member_start[a : b + 1] - ma,
+        member_age=reg.member_age[ma:mb],
+        member_female=reg.member_female[ma:mb],
+        income={c: v[a:b] for c, v in reg.income.items()},
+        bostotte=reg.bostotte[a:b],
+        rent=reg.rent[a:b],
+        other_debt_payments=reg.other_debt_payments[a:b],
+        other_fixed_costs=reg.other_fixed_costs[a:b],
+        equity=reg.equity[a:b],
+        contract_end=reg.contract_end[a:b],
+        area=reg.area[a:b],
+        area_key=reg.area_key[a:b],
+        dwelling=reg.dwelling[a:b],
+        permanently_low_income=reg.permanently_low_income[a:b],
+        car=reg.car[a:b],
+        children_in_barnehage=reg.children_in_barnehage[a:b],
+        children_in_sfo=reg.children_in_sfo[a:b],
+    ).hold_strings(**{name: arr.slice(a, b - a) for name, arr in reg.held_strings.items()})
+
+
 def _held(parts: list[Register]) -> dict[str, Any]:
     """The Arrow text columns every part holds, concatenated."""
     import pyarrow as pa
