@@ -454,7 +454,7 @@ def write_csv(
         return written
     # Pieces formatted on two threads (each cell is the same whatever the piece), written in order; at most two
     # pieces in memory besides the one being written.
-    step = min(_PIECE_ROWS, -(-n // _THREADS))
+    step = min(_THREADED_PIECE_ROWS, -(-n // _THREADS))
     table.column_values(0)  # a table of rows gathers its columns here, once, before the threads read them
     pending: deque[Future[bytes]] = deque()
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
@@ -471,6 +471,8 @@ def write_csv(
 #: releases the GIL; the CSV writer releases it while it writes).
 _THREADED_ROWS = 20_000
 _THREADS = 2
+#: Rows per piece on the threads (smaller than one at a time: two are formatted at once, bounded memory).
+_THREADED_PIECE_ROWS = 50_000
 
 
 # --------------------------------------------------------------------------------------------------------------
