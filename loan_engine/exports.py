@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO, Literal
@@ -247,6 +249,8 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arr = pa.array([None if _missing(v) else str(v) for v in values], pa.string())
     arr = arr.fill_null("")
+    if delimiter in (";", ",", "\t") and _plain_cells(arr, delimiter):
+        return arr
     if len(arr) > 1000:  # few distinct values (areas …): once each; a sample tells whether it is worth it
         probe = arr.slice(0, 2000).dictionary_encode()
         if len(probe.dictionary) * 4 < len(probe):
@@ -256,14 +260,70 @@ def _text_strings(values: Sequence[Any] | np.ndarray, delimiter: str) -> Any:
     return _neutral_quoted(arr, delimiter)
 
 
+def _plain_cells(arr: Any, delimiter: str) -> bool:
+    """Whether no cell of the string array ``arr`` (without nulls) starts with a formula trigger or holds the
+    separator, a quote or a line break: then it is written as it is. Read from the array's bytes in two NumPy
+    passes (the triggers and the structural characters are ASCII: in UTF-8 no other character has such a byte)."""
+    n = len(arr)
+    if n == 0 or arr.null_count:
+        return n == 0
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    if data_buf is None or offsets[-1] == offsets[0]:
+        return True
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+    if _TRIGGER_BYTES[data[starts]].any():
+        return False
+    return not _STRUCTURAL_BYTES[ord(delimiter)][data[offsets[0] : offsets[-1]]].any()
+
+
+def _byte_table(chars: Iterable[str]) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+_TRIGGER_BYTES = _byte_table(FORMULA_TRIGGERS)
+_STRUCTURAL_BYTES = {ord(d): _byte_table((d, '"', "\n", "\r")) for d in (";", ",", "\t")}
+
+
 def _neutral_quoted(arr: Any, delimiter: str) -> Any:
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_string(arr.type) and delimiter in (";", ",", "\t") and _plain_cells(arr, delimiter):
+        return arr
     first = pc.utf8_slice_codeunits(arr, 0, 1)
     risky = pc.is_in(first, value_set=_TRIGGERS)
     if pc.any(risky).as_py():
         arr = pc.if_else(risky, pc.binary_join_element_wise("'", arr, ""), arr)
     return _quote(arr, delimiter)
+
+
+#: Integer columns spanning at most this many values are formatted through a table of their strings (a take is
+#: cheaper than formatting every cell: sizes, years, ranks and the many repeated amounts).
+_INT_TABLE_SPAN = 1 << 16
+
+
+def _int_strings(ints: np.ndarray, empty: np.ndarray | None) -> Any:
+    """Whole numbers as decimal strings (``-1500``), an empty cell where ``empty``; as an Arrow string array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    valid = ints if empty is None else ints[~empty]
+    if len(valid) == 0:
+        return pa.array([""] * len(ints), pa.string())
+    lo, hi = int(valid.min()), int(valid.max())
+    span = hi - lo + 1
+    if span <= _INT_TABLE_SPAN and span <= len(ints):
+        numbers = pc.cast(pa.array(np.arange(lo, hi + 1, dtype=np.int64)), pa.string())
+        table = pa.concat_arrays([numbers, pa.array([""], pa.string())])  # the last entry: an empty cell
+        index = ints - lo
+        if empty is not None:
+            index[empty] = span
+        return table.take(pa.array(index))
+    return pc.cast(pa.array(ints, mask=empty), pa.string()).fill_null("")
 
 
 def _csv_column(
@@ -279,18 +339,30 @@ def _csv_column(
 
     if col.kind == "text" and col.labels is None:
         return _text_strings(values, delimiter)
-    if isinstance(values, pa.Array | pa.ChunkedArray):
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.DictionaryArray):  # coded values (solutions, dates …): each distinct one formatted once
+        formatted = [_csv_cell(col, v, lang, comma, excel) for v in values.dictionary.to_pylist()]
+        strings = pa.array(formatted, pa.string()).take(values.indices).fill_null("")
+        if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in formatted):
+            return _quote(strings, delimiter)
+        return strings
+    if isinstance(values, pa.Array):
         values = values.to_pylist()
     if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and col.kind == "int":
         arr = values
         if arr.dtype.kind == "f":
             bad = ~np.isfinite(arr)
-            with np.errstate(invalid="ignore"):
-                rounded = np.where(arr >= 0, np.floor(arr + 0.5), -np.floor(-arr + 0.5))
-            ints = pa.array(np.where(bad, 0, rounded).astype(np.int64), mask=bad)
-        else:
-            ints = pa.array(arr.astype(np.int64))
-        return pc.cast(ints, pa.string()).fill_null("")
+            whole = np.floor(arr)
+            if np.array_equal(whole, arr, equal_nan=True):  # whole numbers already (rounded at the edge)
+                rounded = arr
+            else:
+                with np.errstate(invalid="ignore"):
+                    rounded = np.where(arr >= 0, np.floor(arr + 0.5), -np.floor(-arr + 0.5))
+            if not bad.any():
+                return _int_strings(rounded.astype(np.int64), None)
+            return _int_strings(np.where(bad, 0, rounded).astype(np.int64), bad)
+        return _int_strings(arr.astype(np.int64), None)
     if isinstance(values, np.ndarray) and values.dtype.kind == "b" and col.kind == "bool":
         yes, no = _BOOL_WORDS[lang]
         return pc.if_else(pa.array(values, pa.bool_()), yes, no)
@@ -368,14 +440,39 @@ def write_csv(
     first = ("\ufeff" if excel else "") + delimiter.join(_text_strings(heads, delimiter).to_pylist()) + eol
     written = out.write(first.encode("utf-8"))
     n = len(table)
-    for a in range(0, n, _PIECE_ROWS):
-        b = min(n, a + _PIECE_ROWS)
+
+    def piece(a: int, b: int) -> bytes:
         cols = [
             _csv_column(c, table.column_values(k)[a:b], lang, comma, excel, delimiter)
             for k, c in enumerate(table.columns)
         ]
-        written += out.write(_join_lines(cols, delimiter, eol))
+        return _join_lines(cols, delimiter, eol)
+
+    if n < _THREADED_ROWS or _THREADS < 2 or not table.columns:
+        for a in range(0, n, _PIECE_ROWS):
+            written += out.write(piece(a, min(n, a + _PIECE_ROWS)))
+        return written
+    # Pieces formatted on two threads (each cell is the same whatever the piece), written in order; at most two
+    # pieces in memory besides the one being written.
+    step = min(_THREADED_PIECE_ROWS, -(-n // _THREADS))
+    table.column_values(0)  # a table of rows gathers its columns here, once, before the threads read them
+    pending: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for a in range(0, n, step):
+            if len(pending) == _THREADS:
+                written += out.write(pending.popleft().result())
+            pending.append(pool.submit(piece, a, min(n, a + step)))
+        while pending:
+            written += out.write(pending.popleft().result())
     return written
+
+
+#: From this many rows the pieces of a CSV are formatted on ``_THREADS`` threads (Arrow's and NumPy's work
+#: releases the GIL; the CSV writer releases it while it writes).
+_THREADED_ROWS = 20_000
+_THREADS = 2
+#: Rows per piece on the threads (smaller than one at a time: two are formatted at once, bounded memory).
+_THREADED_PIECE_ROWS = 50_000
 
 
 # --------------------------------------------------------------------------------------------------------------

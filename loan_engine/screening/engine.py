@@ -40,20 +40,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.living import living_costs_vectorised
 from loan_engine.screening.prices import PriceTable, suitable_arrays, suitable_dwelling
-from loan_engine.screening.register import INCOME_COLUMNS, Register, subset
+from loan_engine.screening.register import INCOME_COLUMNS, Register, rows_slice, subset
 from loan_engine.screening.validation import RowError, ValidationReport
 from loan_engine.underwriting import rules
 from loan_engine.underwriting.affordability import (
@@ -207,12 +206,19 @@ def _price_groups(reg: Register) -> tuple[IntArray, list[tuple[str, int]]]:
     n = len(reg)
     if not n:
         return np.zeros(0, dtype=np.int64), []
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    encoded = reg.strings("area_key").dictionary_encode()
     area_code = np.asarray(encoded.indices, dtype=np.int64)
     keys: list[str] = encoded.dictionary.to_pylist()
     size = reg.size
     width = int(size.max()) + 1
-    distinct, inverse = np.unique(area_code * width + size, return_inverse=True)
+    code = area_code * width + size
+    span = len(keys) * width
+    if span <= 4 * n + 1024:  # what np.unique gives (the distinct codes in order, each row's index), by counting
+        present = np.bincount(code, minlength=span) > 0
+        distinct = np.flatnonzero(present)
+        inverse = (np.cumsum(present) - 1)[code]
+    else:
+        distinct, inverse = np.unique(code, return_inverse=True)
     pairs = [(keys[c // width], c % width) for c in distinct.tolist()]
     return np.asarray(inverse, dtype=np.int64).reshape(n), pairs
 
@@ -263,6 +269,11 @@ def split_unpriced(reg: Register, prices: PriceTable, report: ValidationReport) 
     return subset(reg, found)
 
 
+#: Households screened at a time: every figure is a household's own, so a large register is screened in pieces
+#: of about this size (whose arrays stay in the CPU caches: faster than one pass over all) and put together.
+SCREEN_PIECE_ROWS = 25_000
+
+
 def screen(
     reg: Register,
     prices: PriceTable,
@@ -273,6 +284,49 @@ def screen(
 ) -> ScreeningResult:
     """Screen every household of ``reg`` (all of whose areas must be in ``prices``; see ``split_unpriced``)."""
     options.validate()
+    n = len(reg)
+    pieces = max(1, round(n / SCREEN_PIECE_ROWS))
+    if pieces == 1:
+        return _screen(reg, prices, params, options, progress=progress)
+    bounds = [n * k // pieces for k in range(pieces + 1)]
+    if progress:
+        progress(0, pieces)
+    parts = []
+    for k in range(pieces):
+        parts.append(_screen(rows_slice(reg, bounds[k], bounds[k + 1]), prices, params, options))
+        if progress:
+            progress(k + 1, pieces)
+    return _joined(reg, parts)
+
+
+def _joined(reg: Register, parts: list[ScreeningResult]) -> ScreeningResult:
+    """The results of consecutive pieces of ``reg`` as one."""
+    values: dict[str, Any] = {}
+    for f in fields(ScreeningResult):
+        first = getattr(parts[0], f.name)
+        if f.name == "register":
+            values[f.name] = reg
+        elif f.name in ("assumptions", "assumptions_nb"):
+            # The same sentences for every piece, but for the one that no price has running costs: only if
+            # that is true of every piece (the shortest list is the one without it when they differ).
+            values[f.name] = min((getattr(p, f.name) for p in parts), key=len)
+        elif isinstance(first, np.ndarray):
+            values[f.name] = np.concatenate([getattr(p, f.name) for p in parts])
+        elif isinstance(first, list):
+            values[f.name] = [v for p in parts for v in getattr(p, f.name)]
+        else:  # the options and the parameter set: the same for every piece
+            values[f.name] = first
+    return ScreeningResult(**values)
+
+
+def _screen(
+    reg: Register,
+    prices: PriceTable,
+    params: UnderwritingParameters,
+    options: ScreeningOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScreeningResult:
     n = len(reg)
     fees = params.fees
     rooms, m2, price, running, basis, found = price_arrays(reg, prices)

@@ -69,8 +69,32 @@ def ranking_order(result: ScreeningResult) -> npt.NDArray[np.int64]:
     """Household indices in list order (see the module docstring)."""
     reg = result.register
     potential = result.within_reach_with_grant
+    n = len(potential)
+    row, ends, margin = np.asarray(reg.row), np.asarray(reg.contract_end), np.asarray(result.margin)
+    if n > 1 and bool((np.diff(row) > 0).all()):
+        # Rows ascending (as read): one stable sort on (no potential, contract end, −margin) packed into one
+        # integer is the same order as the four-key sort below, and a few times faster.
+        dated = ends != NO_END
+        first_end = int(ends[dated].min()) if dated.any() else 0
+        end_rank = np.where(dated, ends - first_end, int(ends[dated].max()) - first_end + 1 if dated.any() else 0)
+        neg = -margin
+        low = int(neg.min())
+        m_bits = max(1, (int(neg.max()) - low).bit_length())
+        e_bits = max(1, int(end_rank.max()).bit_length())
+        if 1 + e_bits + m_bits <= 62:
+            key = (
+                ((~potential).astype(np.int64) << (e_bits + m_bits))
+                | (end_rank.astype(np.int64) << m_bits)
+                | (neg - low).astype(np.int64)
+            )
+            i_bits = max(1, (n - 1).bit_length())
+            if 1 + e_bits + m_bits + i_bits <= 63:  # the index in the low bits: distinct keys, a plain sort
+                ordered = np.sort((key << i_bits) | np.arange(n, dtype=np.int64))
+                out: npt.NDArray[np.int64] = ordered & ((1 << i_bits) - 1)
+                return out
+            return np.argsort(key, kind="stable").astype(np.int64)
     # np.lexsort sorts by the last key first.
-    order = np.lexsort((reg.row, -result.margin, reg.contract_end, ~potential))
+    order = np.lexsort((row, -margin, ends, ~potential))
     return order.astype(np.int64)
 
 
@@ -148,18 +172,21 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     solved = sol != none_code
     rank = np.cumsum(potential).astype(np.float64)
     rank[~potential] = np.nan
-    slug_of = [Solution(k).slug for k in range(max(Solution) + 1)]  # the codes are 0, 1, 2, …
-    ends = reg.contract_end[order]
-    distinct, which = np.unique(ends, return_inverse=True)  # few distinct dates: one string object each
-    iso: list[str | None] = [
-        None if d == NO_END else date.fromordinal(int(d) + EPOCH_ORDINAL).isoformat() for d in distinct.tolist()
-    ]
-    contract_end = [iso[k] for k in which.tolist()]
+    slugs = pa.array([Solution(k).slug for k in range(max(Solution) + 1)], pa.string())  # the codes are 0, 1, 2, …
+    # Few distinct dates and (fixation, term) pairs: coded columns, each distinct value written once.
+    ends = pc.dictionary_encode(pa.array(reg.contract_end[order], pa.int64()))
+    iso = pa.array(
+        [
+            None if d == NO_END else date.fromordinal(int(d) + EPOCH_ORDINAL).isoformat()
+            for d in ends.dictionary.to_pylist()
+        ],
+        pa.string(),
+    )
+    contract_end = pa.DictionaryArray.from_arrays(ends.indices, iso)
     fix_best, term_best = result.best_fixation_years[order], result.best_term_years[order]
-    pairs = fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)  # few distinct (fixation, term) pairs
-    distinct_pairs, which_pair = np.unique(pairs, return_inverse=True)
-    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in distinct_pairs.tolist()], pa.string())
-    best_terms = pa.DictionaryArray.from_arrays(pa.array(which_pair.astype(np.int32)), words)
+    pairs = pc.dictionary_encode(pa.array(fix_best.astype(np.int64) * 1000 + term_best.astype(np.int64)))
+    words = pa.array([f"fixed {p // 1000} y, {p % 1000} y" for p in pairs.dictionary.to_pylist()], pa.string())
+    best_terms = pa.DictionaryArray.from_arrays(pairs.indices, words)
 
     def nullable(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64).copy()
@@ -171,13 +198,13 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
     fixation = result.solution_fixation_years[order]
     grant = result.grant[order]
     take = pa.array(order)
-    dwelling_today = pa.array(reg.dwelling, pa.string())
+    dwelling_today = reg.strings("dwelling")
     dwelling = pc.if_else(pc.equal(dwelling_today, ""), None, dwelling_today)
     return {
         "rank": rank,
         "row": reg.row[order],
-        "household_id": pa.array(reg.household_id, pa.string()).take(take),  # Arrow strings: no list per column
-        "area": pa.array(reg.area, pa.string()).take(take),
+        "household_id": reg.strings("household_id").take(take),  # Arrow strings: no list per column
+        "area": reg.strings("area").take(take),
         "dwelling": dwelling.take(take),
         "contract_end": contract_end,
         "household_size": reg.size[order],
@@ -191,7 +218,7 @@ def result_columns(result: ScreeningResult) -> dict[str, Any]:
         "margin": result.margin[order],
         "within_reach_without_grant": result.within_reach_without_grant[order],
         "within_reach_with_grant": potential,
-        "solution": [slug_of[c] for c in sol.tolist()],  # shared strings, not one per household
+        "solution": pa.DictionaryArray.from_arrays(pa.array(sol.astype(np.int32)), slugs),
         "term_years": nullable(result.solution_term_years[order], solved),
         "fixation_years": nullable(fixation, solved & (fixation != 0)),
         "grant_needed": np.where(solved, np.where(sol == grant_code, grant, 0), np.nan),
@@ -365,6 +392,18 @@ def summary_xlsx(summary: dict[str, Any], *, lang: Lang = "nb") -> bytes:
     return to_xlsx(summary_tables(summary, lang), lang=lang)
 
 
+def _dwellings_freed(dwelling: Any, rows: npt.NDArray[np.int64], could: npt.NDArray[np.bool_]) -> int:
+    """How many dwellings the households that ``could`` own would free: households sharing a dwelling value
+    share one dwelling, a household without one frees its own (counted as ``#row<row>``)."""
+    chosen = dwelling.filter(pa.array(could))
+    empty = np.asarray(pc.equal(chosen, ""), dtype=bool)
+    named = chosen.filter(pa.array(~empty))
+    if not pc.any(pc.starts_with(named, "#row")).as_py():  # no name can meet a '#row<row>' stand-in
+        return int(pc.count_distinct(named).as_py()) + int(empty.sum())
+    own = [f"#row{r}" for r in rows[could][empty].tolist()]
+    return len(set(named.to_pylist()) | set(own))
+
+
 def kommune_summary(result: ScreeningResult, report: ValidationReport | None = None) -> dict[str, Any]:
     """Counts and sums without personal details (see the module docstring)."""
     reg = result.register
@@ -373,7 +412,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
     with_grant = result.within_reach_with_grant
     grant_only = with_grant & ~without
     could = with_grant
-    dwellings = {reg.dwelling[i] or f"#row{int(reg.row[i])}" for i in np.flatnonzero(could).tolist()}
+    dwellings_freed = _dwellings_freed(reg.strings("dwelling"), reg.row, could)
     today = days(result.options.screening_date)
     ends = reg.contract_end
 
@@ -383,7 +422,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         return int(np.count_nonzero(could & (ends != NO_END) & (ends >= today) & (ends <= limit)))
 
     by_solution = {s.slug: int(np.count_nonzero(result.solution == int(s))) for s in Solution}
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()  # codes in order of first appearance
+    encoded = reg.strings("area_key").dictionary_encode()  # codes in order of first appearance
     code = np.asarray(encoded.indices, dtype=np.int64)
     first_row = np.full(len(encoded.dictionary), n, dtype=np.int64)
     np.minimum.at(first_row, code, np.arange(n, dtype=np.int64))
@@ -436,7 +475,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
         "could_own_without_grant": int(without.sum()),
         "could_own_only_with_grant": int(grant_only.sum()),
         "not_within_reach": int(n - could.sum()),
-        "dwellings_freed": len(dwellings),
+        "dwellings_freed": dwellings_freed,
         "total_startlan": int(startlan.sum()),
         "total_grant": int(result.grant[grant_only].sum()),
         "median_startlan": int(np.median(startlan)) if startlan.size else None,

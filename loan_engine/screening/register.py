@@ -55,6 +55,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -194,6 +195,35 @@ class Register:
         return len(self.household_id)
 
     @property
+    def held_strings(self) -> dict[str, Any]:
+        """Text columns also held as Arrow string arrays, by name (not a field: built once when first asked for,
+        or handed over by the columnar validator, which has them already; the exports and price look-ups read
+        them whole)."""
+        held: dict[str, Any] | None = self.__dict__.get("_held_strings")
+        if held is None:
+            held = self.__dict__["_held_strings"] = {}
+        return held
+
+    def strings(self, name: str) -> Any:
+        """The text column ``name`` (``household_id``, ``area``, ``area_key``, ``dwelling`` or ``car``) as an
+        Arrow string array with the same values as the list."""
+        held = self.held_strings
+        arr = held.get(name)
+        if arr is None:
+            import pyarrow as pa
+
+            arr = held[name] = pa.array(getattr(self, name), pa.string())
+        return arr
+
+    def hold_strings(self, **arrays: Any) -> Register:
+        """Hand over Arrow string arrays equal to text columns (see :meth:`strings`); returns the register."""
+        for name, arr in arrays.items():
+            if len(arr) != len(getattr(self, name)):  # pragma: no cover (a programming error)
+                raise ValueError(f"{name}: {len(arr)} strings for {len(self)} households")
+            self.held_strings[name] = arr
+        return self
+
+    @property
     def size(self) -> IntArray:
         return np.diff(self.member_start)
 
@@ -262,7 +292,41 @@ def concat(parts: list[Register]) -> Register:
         car=list(chain.from_iterable(p.car for p in parts)),
         children_in_barnehage=np.concatenate([p.children_in_barnehage for p in parts]),
         children_in_sfo=np.concatenate([p.children_in_sfo for p in parts]),
-    )
+    ).hold_strings(**_held(parts))
+
+
+def rows_slice(reg: Register, a: int, b: int) -> Register:
+    """Households ``a:b`` (views of the arrays where they can be)."""
+    ma, mb = int(reg.member_start[a]), int(reg.member_start[b])
+    return Register(
+        row=reg.row[a:b],
+        household_id=reg.household_id[a:b],
+        member_start=reg.member_start[a : b + 1] - ma,
+        member_age=reg.member_age[ma:mb],
+        member_female=reg.member_female[ma:mb],
+        income={c: v[a:b] for c, v in reg.income.items()},
+        bostotte=reg.bostotte[a:b],
+        rent=reg.rent[a:b],
+        other_debt_payments=reg.other_debt_payments[a:b],
+        other_fixed_costs=reg.other_fixed_costs[a:b],
+        equity=reg.equity[a:b],
+        contract_end=reg.contract_end[a:b],
+        area=reg.area[a:b],
+        area_key=reg.area_key[a:b],
+        dwelling=reg.dwelling[a:b],
+        permanently_low_income=reg.permanently_low_income[a:b],
+        car=reg.car[a:b],
+        children_in_barnehage=reg.children_in_barnehage[a:b],
+        children_in_sfo=reg.children_in_sfo[a:b],
+    ).hold_strings(**{name: arr.slice(a, b - a) for name, arr in reg.held_strings.items()})
+
+
+def _held(parts: list[Register]) -> dict[str, Any]:
+    """The Arrow text columns every part holds, concatenated."""
+    import pyarrow as pa
+
+    names = set.intersection(*(set(p.held_strings) for p in parts)) if parts else set()
+    return {name: pa.concat_arrays([p.held_strings[name] for p in parts]) for name in sorted(names)}
 
 
 def empty_register() -> Register:
@@ -318,7 +382,7 @@ def subset(reg: Register, keep: npt.NDArray[np.bool_]) -> Register:
         car=[reg.car[i] for i in idx],
         children_in_barnehage=reg.children_in_barnehage[idx],
         children_in_sfo=reg.children_in_sfo[idx],
-    )
+    ).hold_strings(**{name: arr.take(idx) for name, arr in reg.held_strings.items()})
 
 
 def _edit_distance(a: str, b: str) -> int:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from loan_engine.errors import InvalidInput
 from loan_engine.parameters import UnderwritingParameters
@@ -26,7 +25,13 @@ from loan_engine.screening.io import (
     open_columns,
     open_table,
 )
-from loan_engine.screening.prices import PriceTable, prices_from_records, read_prices, suitable_arrays
+from loan_engine.screening.prices import (
+    PriceTable,
+    prices_from_records,
+    read_prices,
+    suitable_arrays,
+    suitable_dwelling,
+)
 from loan_engine.screening.ranking import kommune_summary, records_from_columns, result_columns
 from loan_engine.screening.register import Register, concat
 from loan_engine.screening.validation import RegisterValidator, ValidationReport, validate_columns
@@ -119,14 +124,16 @@ def _all_priced(reg: Register, table: PriceTable) -> bool:
     """Whether every household's area has a price for its suitable dwelling: once per distinct (area, size)."""
     if not len(reg):
         return True
-    rooms, m2 = suitable_arrays(reg.size)
-    encoded = pa.array(reg.area_key, pa.string()).dictionary_encode()
+    sizes = reg.size
+    rooms, _ = suitable_arrays(sizes)
+    encoded = reg.strings("area_key").dictionary_encode()
     area_code = np.asarray(encoded.indices, dtype=np.int64)
     keys = encoded.dictionary.to_pylist()
     width = int(rooms.max()) + 1
     present = np.flatnonzero(np.bincount(area_code * width + rooms, minlength=len(keys) * width))
-    m2_of = dict(zip(rooms.tolist(), m2.tolist(), strict=True))  # a suitable size's m² (whether it has a price
-    # depends only on the area and the rooms; the m² only sizes the price)
+    # A suitable size's m² for each number of rooms (whether there is a price depends only on the area and the
+    # rooms; the m² only sizes the price): from the sizes present, not per household.
+    m2_of = {r: a for r, a in (suitable_dwelling(int(s)) for s in np.flatnonzero(np.bincount(sizes)))}
     return all(table.lookup(keys[int(c) // width], int(c) % width, m2_of[int(c) % width]) is not None for c in present)
 
 

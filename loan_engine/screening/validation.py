@@ -312,6 +312,24 @@ class RegisterValidator:
                 rule="column-required",
             )
         self.seen_ids: dict[str, int] = {}
+        #: Ids of earlier chunks not yet in ``seen_ids`` (their set, the ids, their rows): the dict is built only
+        #: when a repeat needs the row of the first use.
+        self._first_uses: list[tuple[set[str], list[str], npt.NDArray[np.int64]]] = []
+
+    def seen(self) -> dict[str, int]:
+        """Every household id used so far → the row of its first use."""
+        for _, ids, rows in self._first_uses:
+            self.seen_ids.update(zip(ids, rows.tolist(), strict=True))
+        self._first_uses = []
+        return self.seen_ids
+
+    def unseen(self, ids: set[str]) -> bool:
+        """Whether none of ``ids`` was used before."""
+        return self.seen_ids.keys().isdisjoint(ids) and all(done.isdisjoint(ids) for done, _, _ in self._first_uses)
+
+    def first_uses(self, distinct: set[str], ids: list[str], rows: npt.NDArray[np.int64]) -> None:
+        """``ids`` (all different, none seen before; ``distinct`` is their set) used for the first time on ``rows``."""
+        self._first_uses.append((distinct, ids, rows))
 
     def _col(self, chunk: TableChunk, name: str) -> list[Any] | None:
         pos = self.columns.get(name)
@@ -344,6 +362,7 @@ class RegisterValidator:
         ids: list[str] = [""] * n
         col: list[Any] | None
         col = self._col(chunk, "household_id") or [None] * n
+        seen = self.seen()
         for k, v in enumerate(col):
             if _blank(v):
                 err(k, "household_id", "required", "household_id is empty")
@@ -357,7 +376,7 @@ class RegisterValidator:
             if len(s) > MAX_ID_LENGTH:
                 err(k, "household_id", f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
                 continue
-            first = self.seen_ids.get(s)
+            first = seen.get(s)
             if first is not None:
                 err(k, "household_id", "household-id-unique", f"household_id {_show(s)} is already used on row {first}")
                 continue
@@ -563,6 +582,81 @@ def _np_bool(arr: Any) -> npt.NDArray[np.bool_]:
     return np.asarray(pc.fill_null(arr, False), dtype=bool)
 
 
+def _string_bytes(arr: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]] | None:
+    """(offsets from 0, bytes) of a string array without nulls, read from its buffers without a copy; None for any
+    other array (nulls, large strings, dictionaries): then the Arrow kernels decide."""
+    import pyarrow as pa
+
+    if not pa.types.is_string(arr.type) or arr.null_count:
+        return None
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    first = int(offsets[0]) if n else 0
+    last = int(offsets[-1]) if n else 0
+    data = np.frombuffer(data_buf, dtype=np.uint8)[first:last] if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets - first, data
+
+
+def _trim(arr: Any) -> Any:
+    """``pc.utf8_trim_whitespace(arr)``; the array itself when, by its bytes, no cell starts or ends with anything
+    but a printable ASCII character (no whitespace, ASCII or other, to trim)."""
+    import pyarrow.compute as pc
+
+    parts = _string_bytes(arr)
+    if parts is not None:
+        offsets, data = parts
+        filled = offsets[1:] > offsets[:-1]
+        edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if not _UNTRIMMED_BYTES[edges].any():
+            return arr
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _byte_set(chars: str) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode("ascii"))] = True
+    return table
+
+
+_PLAIN_MEMBER_BYTES = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ")
+_DIGIT_BYTES = _byte_set("0123456789")
+#: Bytes a cell may start or end with and still need no trimming: printable ASCII, not the space.
+_UNTRIMMED_BYTES = ~_byte_set("".join(chr(c) for c in range(0x21, 0x7F)))
+_SEX_BYTES = _byte_set("fkjwmgbFKJWMGB")
+_FEMALE_BYTES = _byte_set("fkjwFKJW")
+
+
+def _plain_member_tokens(
+    offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The space-separated tokens of members cells made of ASCII letters, digits and spaces only, from the bytes:
+    per token its row, whether it is 'F34' (a sex letter and 1–6 digits), its age and whether the letter is a
+    female one — what splitting on the space and the string kernels give, without building the tokens."""
+    nb = len(data)
+    if nb == 0:
+        return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool)
+    word = data != 32
+    # A token starts at a letter or digit after a space or at a cell's start, and ends before a space or at the
+    # cell's end: boundaries are where ``word`` changes, the cells' ends always being boundaries.
+    edge = np.zeros(nb + 1, dtype=bool)
+    edge[offsets] = True
+    starts = np.flatnonzero(word & (edge[:-1] | np.concatenate(([True], ~word[:-1]))))
+    ends = np.flatnonzero(word & (edge[1:] | np.concatenate((~word[1:], [True]))))
+    length = ends - starts + 1
+    parent = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))[starts]  # each byte's cell
+    first = data[starts]
+    ok = (length >= 2) & (length <= 7) & _SEX_BYTES[first]
+    age = np.zeros(len(starts), dtype=np.int64)
+    longest = int(length[ok].max()) if ok.any() else 1
+    for j in range(1, longest):  # the j-th character of every token at least j + 1 long
+        has = ok & (length > j)
+        b = data[np.minimum(starts + j, nb - 1)]
+        ok &= ~has | _DIGIT_BYTES[b]
+        age = np.where(has, age * 10 + (b.astype(np.int64) - 48), age)
+    return parent, ok, age, _FEMALE_BYTES[first]
+
+
 def _by_unique(arr: Any, fn: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
     """``fn`` applied once per distinct value: (results per distinct value, the value's index per row)."""
     import pyarrow.compute as pc
@@ -580,11 +674,19 @@ def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pc.any(pc.match_substring(arr, ".")).as_py():
-        return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
-    blank = _np_bool(pc.equal(arr, ""))
+    parts = _string_bytes(arr)
+    if parts is not None:  # the same two questions asked of the bytes (a dot is one byte in UTF-8)
+        offsets, data = parts
+        if (data == 46).any():
+            return None  # 12.500 is twelve thousand five hundred, which a cast would read as 12.5
+        blank = offsets[1:] == offsets[:-1]
+    else:
+        if pc.any(pc.match_substring(arr, ".")).as_py():
+            return None
+        blank = _np_bool(pc.equal(arr, ""))
     try:
-        values = pc.cast(pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr), pa.float64())
+        cells = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), arr) if blank.any() else arr
+        values = pc.cast(cells, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
@@ -791,13 +893,24 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     # household_id
     arr = col("household_id")
     ids: list[Any]
+    id_strings: Any = None  # the ids as an Arrow string array, when the column is text
     if _is_text(arr):
-        s = pc.utf8_trim_whitespace(arr)
-        length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
-        blank = length == 0
-        nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
-        long = (length > MAX_ID_LENGTH) & ~blank & ~nul
+        s = _trim(arr)
+        parts = _string_bytes(s)
+        if parts is not None and np.diff(parts[0]).max(initial=0) <= MAX_ID_LENGTH:
+            # From the bytes: no cell is longer than the limit in bytes, so none is in characters.
+            blank = parts[0][1:] == parts[0][:-1]
+            nul = np.zeros(n, dtype=bool)
+            if (parts[1] == 0).any():
+                nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
+            long = np.zeros(n, dtype=bool)
+        else:
+            length = np.asarray(pc.utf8_length(s).fill_null(0), dtype=np.int64)
+            blank = length == 0
+            nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
+            long = (length > MAX_ID_LENGTH) & ~blank & ~nul
         ids = s.to_pylist()
+        id_strings = s
     else:
         ids = [_id_value(v) for v in arr.to_pylist()]
         blank = np.array([v is None for v in ids], dtype=bool)
@@ -806,12 +919,13 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     errs.add_many(np.flatnonzero(blank), "required", "household_id is empty")
     errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
     errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
-    seen = validator.seen_ids
     ok_ids = np.flatnonzero(~(blank | nul | long))
     candidates = _pick(ids, ok_ids)
-    if len(set(candidates)) == len(candidates) and seen.keys().isdisjoint(candidates):
-        seen.update(zip(candidates, rows[ok_ids].tolist(), strict=True))  # no repeat: every id is a first use
+    unseen = set(candidates)
+    if len(unseen) == len(candidates) and validator.unseen(unseen):
+        validator.first_uses(unseen, candidates, rows[ok_ids])  # no repeat: every id is a first use
     else:
+        seen = validator.seen()
         for k in ok_ids.tolist():
             v = ids[k]
             first = seen.get(v)
@@ -828,23 +942,34 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     m_female: list[npt.NDArray[np.bool_]] = []
     slow = np.ones(n, dtype=bool)
     if _is_text(arr) and n:
-        s = pc.utf8_trim_whitespace(arr)
-        # Only ASCII letters, digits and spaces: split on the space (fast); else on every separator (regex).
-        plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
-        lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
-        flat = pc.list_flatten(lists)
-        parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-        length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
-        empty_tok = length == 0
-        # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
-        sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
-        digits = pc.utf8_slice_codeunits(flat, 1, 7)
-        ok_tok = (
-            (length >= 2)
-            & (length <= 7)
-            & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
-            & _np_bool(pc.ascii_is_decimal(digits))
-        )
+        s = _trim(arr)
+        parts = _string_bytes(s)
+        # Only ASCII letters, digits and spaces: tokens between spaces, read from the bytes (fast); else split on
+        # every separator (regex).
+        if parts is not None:
+            plain_text = bool(_PLAIN_MEMBER_BYTES[parts[1]].all())
+        else:
+            plain_text = not pc.any(pc.match_substring_regex(s, "[^A-Za-z0-9 ]")).as_py()
+        token_age: npt.NDArray[np.int64] | None = None
+        token_female: npt.NDArray[np.bool_] | None = None
+        if plain_text and parts is not None:
+            parent, ok_tok, token_age, token_female = _plain_member_tokens(*parts)
+            empty_tok = np.zeros(len(parent), dtype=bool)
+        else:
+            lists = pc.split_pattern(s, " ") if plain_text else pc.split_pattern_regex(s, r"[\s/+|;,]+")
+            flat = pc.list_flatten(lists)
+            parent = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+            length = np.asarray(pc.utf8_length(flat).fill_null(0), dtype=np.int64)
+            empty_tok = length == 0
+            # 'F34': one sex letter, then 1–6 ASCII digits (every other spelling goes to parse_members).
+            sex = pc.utf8_lower(pc.utf8_slice_codeunits(flat, 0, 1))
+            digits = pc.utf8_slice_codeunits(flat, 1, 7)
+            ok_tok = (
+                (length >= 2)
+                & (length <= 7)
+                & _np_bool(pc.is_in(sex, value_set=pa.array(["f", "k", "j", "w", "m", "g", "b"])))
+                & _np_bool(pc.ascii_is_decimal(digits))
+            )
         failing = np.zeros(n, dtype=bool)
         failing[parent[~ok_tok & ~empty_tok]] = True
         has_tok = np.zeros(n, dtype=bool)
@@ -852,10 +977,14 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         slow = failing | ~has_tok
         use = ok_tok & ~slow[parent]
         if use.any():
-            sel = pa.array(np.flatnonzero(use))
             m_parent.append(parent[use])
-            m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
-            m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
+            if token_age is not None and token_female is not None:
+                m_age.append(token_age[use])
+                m_female.append(token_female[use])
+            else:
+                sel = pa.array(np.flatnonzero(use))
+                m_age.append(np.asarray(pc.cast(digits.take(sel), pa.int64()), dtype=np.int64))
+                m_female.append(_np_bool(pc.is_in(sex.take(sel), value_set=pa.array(["f", "k", "j", "w"]))))
     format_bad = np.zeros(n, dtype=bool)
     if slow.any():
         ks = np.flatnonzero(slow)
@@ -928,7 +1057,7 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
             lambda k: f"{name} {x[k]:g} is over the limit {limit:,.0f}",  # noqa: B023 (called at once)
         )
         good = ~np.isnan(x) & ~negative & ~over
-        out[good] = x[good]
+        money[name] = np.where(good, x, 0.0)
         errs.flush(name)
 
     def per_unique(name: str, fn: Any, default: Any) -> tuple[list[Any], npt.NDArray[np.int64]]:
@@ -956,11 +1085,15 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
 
     arr = col("dwelling")
     if arr is not None and _is_text(arr):  # unique per household as a rule: array-wise, not per distinct value
-        dw = pc.replace_substring(
-            pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(arr.fill_null("")), 0, MAX_ID_LENGTH), "\x00", ""
-        )
+        dw = _trim(arr.fill_null(""))
+        parts = _string_bytes(dw)
+        if parts is None or np.diff(parts[0]).max(initial=0) > MAX_ID_LENGTH:  # else no cell is longer in bytes
+            dw = pc.utf8_slice_codeunits(dw, 0, MAX_ID_LENGTH)
+        if parts is None or (parts[1] == 0).any():
+            dw = pc.replace_substring(dw, "\x00", "")
         dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
     else:
+        dw = None
         dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
     low_results, low_codes = per_unique("permanently_low_income", _flag_value, False)
     low = np.array([r is True for r in low_results], dtype=bool)[low_codes]
@@ -1000,32 +1133,48 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     idx = np.flatnonzero(keep)
     report.rows_valid += len(idx)
     report.rows_rejected += int(bad.sum())
+    all_kept = len(idx) == n
+
+    def kept(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """The valid rows' values (every row valid: the array itself, built here for this register)."""
+        return values if all_kept else values[idx]
+
     member_keep = keep[parent] if len(parent) else np.zeros(0, dtype=bool)
-    sizes = count[idx]
+    sizes = kept(count)
     starts = np.zeros(len(idx) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     names = [r[0] if isinstance(r, tuple) else "" for r in area_results]
     area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
-    all_kept = len(idx) == n
-    kept_area = area_codes if all_kept else area_codes[idx]
-    return Register(
+    kept_area = kept(area_codes)
+    reg = Register(
         row=rows[idx],
         household_id=ids if all_kept else _pick(ids, idx),
         member_start=starts,
-        member_age=age[member_keep],
-        member_female=female[member_keep],
-        income={c: money[c][idx] for c in INCOME_COLUMNS},
-        bostotte=money["bostotte"][idx],
-        rent=money["rent"][idx],
-        other_debt_payments=money["other_debt_payments"][idx],
-        other_fixed_costs=money["other_fixed_costs"][idx],
-        equity=money["equity"][idx],
-        contract_end=ends[idx],
+        member_age=age if all_kept else age[member_keep],
+        member_female=female if all_kept else female[member_keep],
+        income={c: kept(money[c]) for c in INCOME_COLUMNS},
+        bostotte=kept(money["bostotte"]),
+        rent=kept(money["rent"]),
+        other_debt_payments=kept(money["other_debt_payments"]),
+        other_fixed_costs=kept(money["other_fixed_costs"]),
+        equity=kept(money["equity"]),
+        contract_end=kept(ends),
         area=_pick(names, kept_area),
         area_key=_pick(area_keys, kept_area),
-        dwelling=_pick(dw_results, dw_codes if all_kept else dw_codes[idx]),
-        permanently_low_income=low[idx],
-        car=_pick(car_results, car_codes if all_kept else car_codes[idx]),
-        children_in_barnehage=counts["children_in_barnehage"][idx],
-        children_in_sfo=counts["children_in_sfo"][idx],
+        dwelling=_pick(dw_results, kept(dw_codes)),
+        permanently_low_income=kept(low),
+        car=_pick(car_results, kept(car_codes)),
+        children_in_barnehage=kept(counts["children_in_barnehage"]),
+        children_in_sfo=kept(counts["children_in_sfo"]),
     )
+    take = None if all_kept else pa.array(idx)
+    area_index = pa.array(kept_area)
+    held = {
+        "area": pa.array(names, pa.string()).take(area_index),
+        "area_key": pa.array(area_keys, pa.string()).take(area_index),
+    }
+    if id_strings is not None:
+        held["household_id"] = id_strings if take is None else id_strings.take(take)
+    if dw is not None:
+        held["dwelling"] = dw if take is None else dw.take(take)
+    return reg.hold_strings(**held)

@@ -665,13 +665,26 @@ def _fees_kernel(loan: IntArray, table: FloatArray) -> IntArray:  # pragma: no c
 
 
 @njit(cache=True)
-def _loan_for_payout_kernel(need: IntArray, table: FloatArray) -> IntArray:  # pragma: no cover (compiled)
+def _loan_for_payout_kernel(need: IntArray, table: FloatArray, steps: int) -> IntArray:  # pragma: no cover (compiled)
     out = np.zeros(need.shape[0], dtype=np.int64)
     for j in range(need.shape[0]):
         x = need[j]
         if x <= 0:
             continue
         lo = max(1, -(-x // 100))  # payout ≤ 100 · loan: no smaller loan pays out enough
+        # With fees that never fall as the loan grows, payout(L) ≤ payout(lo) + 100 · (L − lo): no loan below
+        # lo + ceil((x − payout(lo)) / 100) pays out enough, so lo moves up to it (a lower bound each time; it
+        # is the answer as soon as it pays out enough — usually after one or two steps).
+        found = False
+        for _ in range(steps):
+            paid = _payout_scalar(lo, table)
+            if paid >= x:
+                found = True
+                break
+            lo += -(-(x - paid) // 100)
+        if found:
+            out[j] = lo
+            continue
         gap = 1024
         hi = lo + gap
         while _payout_scalar(hi, table) < x:
@@ -721,8 +734,20 @@ def loan_for_payout(need_ore: Any, fees: tuple[FeeRule, ...]) -> IntArray:
     doubled until it pays out enough."""
     need = np.asarray(need_ore, dtype=np.int64)
     flat = np.ascontiguousarray(need.reshape(-1))
-    out: IntArray = _loan_for_payout_kernel(flat, _fee_table(fees)).reshape(need.shape)
-    return out
+    table = _fee_table(fees)
+    out: IntArray = _loan_for_payout_kernel(flat, table, _LOWER_BOUND_STEPS if _fees_never_fall(table) else 0)
+    return out.reshape(need.shape)
+
+
+#: Lower-bound steps tried before the bisection (see ``_loan_for_payout_kernel``).
+_LOWER_BOUND_STEPS = 8
+
+
+def _fees_never_fall(table: FloatArray) -> bool:
+    """Whether every fee is non-decreasing in the loan and all together grow by at most the loan (percentages
+    ≥ 0 summing to at most 100 %): then payout is non-decreasing and grows by at most 100 øre a krone."""
+    percent = table[:, 0]
+    return bool(np.all(percent >= 0) and percent.sum() <= 100)
 
 
 def smallest_grant(need_ore: Any, max_loan_kr: Any, fees: tuple[FeeRule, ...]) -> IntArray:
@@ -1060,6 +1085,15 @@ def ladder(
             for t in range(int(term.min()) + 1 if n else limit, limit + 1):
                 sel = searching & (t > term)
                 if not sel.any():
+                    continue
+                if config.uniform:  # the same per-household figures, computed only for the households searching
+                    idx = np.flatnonzero(sel)
+                    c = config.max_loan(avail[idx], kind[idx], np.full(len(idx), t, dtype=np.int64))
+                    if cap is not None:
+                        c = np.minimum(c, cap[idx])
+                    trial_term[idx] = t
+                    cand[idx] = c
+                    searching[idx] = ~(ok[idx] & (c >= required[idx]))
                     continue
                 c = capped(config.max_loan(avail, kind, np.full(n, t, dtype=np.int64)))
                 trial_term = np.where(sel, t, trial_term)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +261,59 @@ def test_screening_arrays_equal_the_single_household_fees(params: UnderwritingPa
 
     loans = np.array([0, 1, 2, 499, 500, 50_000, 50_001, 149_999, 150_000, 150_001, 3_000_000, 10**9])
     assert rules.payout_ore(loans, params.fees).tolist() == [payout_ore(int(x), params.fees) for x in loans]
+
+
+def test_a_register_screened_in_pieces_is_screened_as_a_whole(
+    sample_register_path: Path,
+    sample_prices_path: Path,
+    params: UnderwritingParameters,
+    options: ScreeningOptions,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every figure is a household's own: pieces of the register (as a large one is screened) give the same
+    arrays, bit for bit, the same assumptions, and progress from 0 to the number of pieces."""
+    import loan_engine.screening.engine as engine
+
+    prices = load_prices(sample_prices_path)
+    reg, _, _ = read_register(sample_register_path)
+    whole = screen(reg, prices, params, options)
+    monkeypatch.setattr(engine, "SCREEN_PIECE_ROWS", 13)
+    seen: list[tuple[int, int]] = []
+    pieces = screen(reg, prices, params, options, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(k, 15) for k in range(16)]
+    assert pieces.register is reg
+    for f in fields(ScreeningResult):
+        a, b = getattr(whole, f.name), getattr(pieces, f.name)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f.name
+        elif f.name != "register":
+            assert a == b, f.name
+    # Running costs in one area only: a piece without that area alone would add "no running costs".
+    n = len(reg)
+    in_pieces = [set(reg.area_key[n * k // 15 : n * (k + 1) // 15]) for k in range(15)]
+    first = min(set(reg.area_key), key=lambda key: sum(key in keys for keys in in_pieces))  # the rarest area
+    some = PriceTable(
+        areas={
+            key: replace(
+                ap,
+                costs_per_m2=ap.costs_per_m2 if key == first else None,
+                by_rooms={r: (price, monthly if key == first else None) for r, (price, monthly) in ap.by_rooms.items()},
+            )
+            for key, ap in prices.areas.items()
+        }
+    )
+    none = PriceTable(
+        areas={
+            key: replace(ap, costs_per_m2=None, by_rooms={r: (price, None) for r, (price, _) in ap.by_rooms.items()})
+            for key, ap in prices.areas.items()
+        }
+    )
+    assert any(first not in keys for keys in in_pieces)  # some pieces lack the area with running costs
+    assert any(first in keys for keys in in_pieces)
+    for table in (some, none):
+        split = screen(reg, table, params, options)
+        monkeypatch.setattr(engine, "SCREEN_PIECE_ROWS", 10**9)
+        assert split.assumptions == screen(reg, table, params, options).assumptions
+        assert split.assumptions_nb == screen(reg, table, params, options).assumptions_nb
+        monkeypatch.setattr(engine, "SCREEN_PIECE_ROWS", 13)
+    assert len(screen(reg, none, params, options).assumptions) == len(whole.assumptions) + 1

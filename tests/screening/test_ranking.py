@@ -6,11 +6,15 @@ import csv
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
 
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.screening.engine import ScreeningOptions
 from loan_engine.screening.prices import PriceTable
-from loan_engine.screening.ranking import MIN_CELL, RESULT_COLUMNS, records_csv
+from loan_engine.screening.ranking import MIN_CELL, RESULT_COLUMNS, ranking_order, records_csv
+from loan_engine.screening.register import NO_END
 from loan_engine.screening.run import run_screening
 from tests.screening.conftest import register_text
 
@@ -38,6 +42,28 @@ def test_ranking_order(params: UnderwritingParameters, options: ScreeningOptions
     assert run.summary["could_own_contract_already_ended"] == 1  # R6
     assert run.summary["could_own_contract_ending_within_4_months"] == 2  # R2, R3
     assert run.summary["could_own_open_ended_contract"] == 1
+
+
+def test_ranking_order_is_the_four_key_sort() -> None:
+    """The packed one-key sort (rows ascending) gives the order of the four-key sort it replaces: ties in the
+    contract end and the margin, open-ended contracts, negative margins, rows with gaps, and rows out of order."""
+    rng = np.random.default_rng(7)
+    cases = [
+        (2000, np.cumsum(rng.integers(1, 4, 2000)), 1),
+        (500, rng.permutation(500) + 2, 1),
+        (3000, np.arange(3000, dtype=np.int64) + 2, 1 << 40),  # margins too wide to pack the index as well
+    ]
+    for n, rows, scale in cases:
+        ends = rng.choice(np.array([20000, 20100, 20101, 23000, NO_END], dtype=np.int64), n)
+        margin = rng.integers(-5, 5, n) * rng.choice(np.array([1, 1_000_000]), n) * scale
+        potential = rng.random(n) < 0.6
+        result = SimpleNamespace(
+            register=SimpleNamespace(row=rows.astype(np.int64), contract_end=ends),
+            within_reach_with_grant=potential,
+            margin=margin.astype(np.int64),
+        )
+        expected = np.lexsort((rows, -margin, ends, ~potential))
+        assert ranking_order(result).tolist() == expected.tolist()  # type: ignore[arg-type]
 
 
 def test_summary_has_no_personal_details(

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loan_engine.parameters import FeeRule
 from loan_engine.underwriting import rules
 from loan_engine.underwriting.amortization import LoanTerms, RateChange, Repayment, build_schedule
 from tests.underwriting.helpers import params
@@ -81,6 +82,36 @@ def test_fees_payout_and_the_smallest_loan_over_arrays() -> None:
     assert (rules.payout_ore(loan[2:] - 1, fees) < need[2:]).all()
     grant = rules.smallest_grant(np.array([250_000_000]), np.array([2_000_000]), fees)
     assert int(rules.loan_for_payout(250_000_000 - int(grant[0]) * 100, fees)) <= 2_000_000
+
+
+@pytest.mark.parametrize(
+    "fees",
+    [
+        (),
+        (FeeRule("pct", 1.0, 500, 1500), FeeRule("fixed", amount=500)),
+        (FeeRule("pct", 2.5, 0, None),),
+        (FeeRule("pct", 40.0, 10_000, None), FeeRule("pct2", 55.5, 0, 7)),
+        (FeeRule("fixed", amount=123_456.78),),
+        (FeeRule("pct", 0.3333, 1, 2), FeeRule("fixed", amount=0.01)),
+    ],
+)
+def test_the_smallest_loan_with_lower_bound_steps_is_the_bisections(fees: tuple[FeeRule, ...]) -> None:
+    """The steps up from a lower bound before the bisection find the loan the bisection alone finds, and it is
+    the smallest that pays out enough."""
+    rng = np.random.default_rng(3)
+    need = np.concatenate(
+        [rng.integers(-10, 10**12, 3000), rng.integers(1, 10**6, 1000), np.array([1, 99, 100, 101, 50_000_000])]
+    )
+    table = rules._fee_table(fees)
+    assert rules._fees_never_fall(table)
+    stepped = rules._loan_for_payout_kernel(need, table, rules._LOWER_BOUND_STEPS)
+    assert stepped.tolist() == rules._loan_for_payout_kernel(need, table, 0).tolist()
+    assert stepped.tolist() == rules.loan_for_payout(need, fees).tolist()
+    pos = need > 0
+    assert (rules.payout_ore(stepped[pos], fees) >= need[pos]).all()
+    lower = stepped[pos] - 1
+    assert ((lower == 0) | (rules.payout_ore(np.maximum(lower, 1), fees) < need[pos])).all()
+    assert (stepped[~pos] == 0).all()
 
 
 def test_section_8_5_over_arrays() -> None:
