@@ -149,10 +149,9 @@ async def principal_for(app: Any, engine: Engine, secret: str | None) -> Princip
     return principal
 
 
-async def authenticate(
-    request: Request, engine: EngineDep, secret: Annotated[str | None, Depends(api_key_header)]
-) -> Principal:
-    return await principal_for(request.app, engine, secret)
+async def authenticate(request: Request, secret: Annotated[str | None, Depends(api_key_header)]) -> Principal:
+    # the engine straight from the app state (what get_engine_dep gives): one dependency less to solve per request
+    return await principal_for(request.app, request.app.state.engine, secret)
 
 
 def check_role(principal: Principal, roles: frozenset[Role]) -> Principal:
@@ -169,12 +168,16 @@ def check_role(principal: Principal, roles: frozenset[Role]) -> Principal:
     return principal
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: :func:`authenticate` and :func:`check_role` in one (each dependency FastAPI solves costs a
+    few microseconds per request). Marked ``authenticates`` so the OpenAPI document lists 401/403 for its routes
+    (:func:`api.problems.document_framework_errors`)."""
     allowed = frozenset(roles)
 
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        return check_role(principal, allowed)
+    async def dependency(request: Request, secret: Annotated[str | None, Depends(api_key_header)]) -> Principal:
+        return check_role(await principal_for(request.app, request.app.state.engine, secret), allowed)
 
+    dependency.authenticates = True  # type: ignore[attr-defined]
     return dependency
 
 

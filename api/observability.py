@@ -234,6 +234,22 @@ def route_template(scope: Scope) -> str:
     return root + path if root and not path.startswith(root) else path
 
 
+# (method, route template, status) -> the request counter's and the latency histogram's series: ``.labels()`` takes
+# a lock and builds the label tuple on every call; the series it returns for the same labels is always the same
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_MAX_SERIES = 4096  # label values are bounded (methods, route templates, statuses); a ceiling all the same
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method, route, status)
+    hit = _SERIES.get(key)
+    if hit is None:
+        hit = (HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route))
+        if len(_SERIES) < _MAX_SERIES:
+            _SERIES[key] = hit
+    return hit
+
+
 class RequestObservability:
     """Pure ASGI middleware: request id in and out, one log line and the metrics per request."""
 
@@ -275,8 +291,9 @@ class RequestObservability:
             if method not in KNOWN_METHODS:
                 method = "OTHER"
             if self.metrics_enabled:
-                HTTP_REQUESTS.labels(method, route, str(status)).inc()
-                HTTP_LATENCY.labels(method, route).observe(elapsed)
+                counter, latency = _series(method, route, status)
+                counter.inc()
+                latency.observe(elapsed)
             request_log.info(
                 "request", method=method, route=route, status=status, duration_ms=round(elapsed * 1000.0, 2)
             )

@@ -312,6 +312,8 @@ def _dependency_names(dependant: Any) -> set[str]:
     for dep in dependant.dependencies:
         if dep.call is not None:
             names.add(getattr(dep.call, "__name__", ""))
+            if getattr(dep.call, "authenticates", False):  # api.deps.require_roles: authenticate and the role check
+                names.add("authenticate")
         names |= _dependency_names(dep)
     return names
 

@@ -15,6 +15,7 @@ ASGI middleware, installed by :func:`install` (outermost first):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -176,9 +177,13 @@ class RequestLimits:
                 await _send_response(_too_large(scope, limit), scope, receive, send)
 
 
+_CONTROL_OR_REPLACEMENT = re.compile("[\x00-\x1f\x7f\ufffd]")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _path_is_sound(scope: Scope) -> bool:
     path: str = scope.get("path", "")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\ufffd" for c in path):
+    if _CONTROL_OR_REPLACEMENT.search(path):
         return False
     raw = scope.get("raw_path")
     if raw:
@@ -186,7 +191,7 @@ def _path_is_sound(scope: Scope) -> bool:
             decoded = unquote_to_bytes(raw.split(b"?", 1)[0]).decode("utf-8")
         except UnicodeDecodeError:
             return False
-        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        if _CONTROL.search(decoded):
             return False
     return True
 

@@ -57,6 +57,40 @@ def _bool_where_number(annotation: Any, value: Any) -> str | None:
     return None
 
 
+def _may_hold_number(annotation: Any) -> bool:
+    """False when :func:`_bool_where_number` is None for ``annotation`` whatever the value (no number type that
+    refuses booleans anywhere in it: text, a nested model, a list of models...)."""
+    if _number_kind(annotation) is not None:
+        return True
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _may_hold_number(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_may_hold_number(a) for a in args)
+    if origin in (list, tuple, set, frozenset) and args:
+        return _may_hold_number(args[0])
+    if origin is dict and len(args) == 2:
+        return _may_hold_number(args[1])
+    return False
+
+
+# (model class, field name) -> the field's annotation when it may hold a number, else None (computed once per field:
+# lists of nested models are then not walked item by item on every request)
+_NUMBER_FIELDS: dict[tuple[type, str], Any] = {}
+_NOT_A_NUMBER = object()
+
+
+def _number_annotation(cls: type[BaseModel], name: str) -> Any:
+    key = (cls, name)
+    hit = _NUMBER_FIELDS.get(key)
+    if hit is None:
+        field = cls.model_fields.get(name)
+        hit = field.annotation if field is not None and _may_hold_number(field.annotation) else _NOT_A_NUMBER
+        _NUMBER_FIELDS[key] = hit
+    return hit
+
+
 class StrictNumbers(BaseModel):
     """Base of request documents: booleans are not accepted as numbers (also inside lists and dicts)."""
 
@@ -64,8 +98,8 @@ class StrictNumbers(BaseModel):
     @classmethod
     def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
         if info.field_name is not None and isinstance(value, bool | list | tuple | dict):
-            field = cls.model_fields.get(info.field_name)
-            kind = _bool_where_number(field.annotation, value) if field is not None else None
+            annotation = _number_annotation(cls, info.field_name)
+            kind = None if annotation is _NOT_A_NUMBER else _bool_where_number(annotation, value)
             if kind == "int":
                 raise PydanticCustomError("int_type", "Input should be a valid integer, not a boolean")
             if kind == "float":

@@ -19,6 +19,7 @@ LANGUAGES = ("en", "nb")
 NORWEGIAN = ("nb", "no", "nn")
 HEADER_FIELDS = ("X-API-Key", "If-Match", "Idempotency-Key")  # the sentence names them already
 _language: ContextVar[str] = ContextVar("loan_engine_language", default="en")
+_LANG_QUERY = re.compile(r"(?:^|&)lang=(nb|en)(?:&|$)")
 
 
 def negotiate(accept_language: str | None) -> str:
@@ -58,11 +59,12 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept-language"), None)
-        lang = negotiate(header)
-        query = scope.get("query_string", b"").decode("latin-1")
-        match = re.search(r"(?:^|&)lang=(nb|en)(?:&|$)", query)
-        if match:
-            lang = match.group(1)
+        lang = negotiate(header) if header else "en"  # no (or an empty) header: English, as negotiate says
+        query = scope.get("query_string", b"")
+        if query:
+            match = _LANG_QUERY.search(query.decode("latin-1"))
+            if match:
+                lang = match.group(1)
         token = _language.set(lang)
         try:
             await self.app(scope, receive, send)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from api.deps import AnyRoleDep, CatalogueDep, EngineDep
+from api.deps import AnyRoleDep, parameter_set_catalogue
 from api.problems import problem_responses
 from api.underwriting import service
 from api.underwriting.schemas import AffordabilityOut, AffordabilityRequestIn
@@ -20,11 +20,13 @@ router = APIRouter(prefix="/v1/affordability", tags=["underwriting"])
     summary="Debt-service capacity (betjeningsevne) and the maximum startlån",
     responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
 )
-async def post_affordability(
-    request: AffordabilityRequestIn, engine: EngineDep, catalogue: CatalogueDep, principal: AnyRoleDep
-) -> AffordabilityOut:
+async def post_affordability(request: AffordabilityRequestIn, http: Request, principal: AnyRoleDep) -> AffordabilityOut:
     """Disposable income after living costs (SIFO, the caseworker's actual consumption, never below the
     social-assistance floor), other fixed costs, existing debts and housing costs; the largest startlån it can carry
     at the stress rate; fees deducted at payout; every step explained in bokmål and English."""
-    params = await service.cached_parameters_for(engine, catalogue, principal, request.parameter_set)
+    # the engine and the catalogue from the app state (what EngineDep/CatalogueDep give): fewer dependencies to solve
+    app = http.app
+    params = await service.cached_parameters_for(
+        app.state.engine, parameter_set_catalogue(app), principal, request.parameter_set
+    )
     return service.affordability(request, params, principal.kommune_number)

@@ -550,7 +550,15 @@ class ExplanationStepOut(BaseModel):
 
     @classmethod
     def many(cls, steps: tuple[ExplanationStep, ...]) -> list[ExplanationStepOut]:
-        return [cls(code=s.code, nb=s.nb, en=s.en, amount=None if s.amount is None else _ore(s.amount)) for s in steps]
+        return [cls.model_validate(d) for d in cls.fields_many(steps)]
+
+    @staticmethod
+    def fields_many(steps: tuple[ExplanationStep, ...]) -> list[dict[str, Any]]:
+        """The steps as field dicts, for a document validated once as a whole (see :meth:`AffordabilityOut.from_budget`)."""
+        return [
+            {"code": s.code, "nb": s.nb, "en": s.en, "amount": None if s.amount is None else _ore(s.amount)}
+            for s in steps
+        ]
 
 
 class ParameterSetUsed(BaseModel):
@@ -578,25 +586,29 @@ class LivingCostsOut(BaseModel):
     floor_breakdown: list[BudgetLineOut] = Field(description="Floor lines, NOK per month")
 
     @staticmethod
-    def _lines(b: Budget) -> list[BudgetLineOut]:
+    def _lines(b: Budget) -> list[dict[str, Any]]:
         return [
-            BudgetLineOut(key=x.key, label_nb=x.label_nb, label_en=x.label_en, amount=_ore(x.amount), member=x.member)
+            {"key": x.key, "label_nb": x.label_nb, "label_en": x.label_en, "amount": _ore(x.amount), "member": x.member}
             for x in b.lines
         ]
 
     @classmethod
     def from_domain(cls, lc: LivingCosts) -> LivingCostsOut:
-        return cls(
-            amount=_ore(lc.amount),
-            source=lc.source,
-            reason_nb=lc.reason_nb,
-            reason_en=lc.reason_en,
-            sifo_total=_ore(lc.sifo.total),
-            floor_total=_ore(lc.floor.total),
-            caseworker_amount=lc.caseworker_amount,
-            breakdown=cls._lines(lc.sifo),
-            floor_breakdown=cls._lines(lc.floor),
-        )
+        return cls.model_validate(cls.fields(lc))
+
+    @classmethod
+    def fields(cls, lc: LivingCosts) -> dict[str, Any]:
+        return {
+            "amount": _ore(lc.amount),
+            "source": lc.source,
+            "reason_nb": lc.reason_nb,
+            "reason_en": lc.reason_en,
+            "sifo_total": _ore(lc.sifo.total),
+            "floor_total": _ore(lc.floor.total),
+            "caseworker_amount": lc.caseworker_amount,
+            "breakdown": cls._lines(lc.sifo),
+            "floor_breakdown": cls._lines(lc.floor),
+        }
 
 
 class FeeOut(BaseModel):
@@ -716,11 +728,15 @@ class BudgetOut(BaseModel):
 
     @classmethod
     def from_domain(cls, b: BudgetResult) -> BudgetOut:
+        return cls.model_validate(cls.fields(b))
+
+    @staticmethod
+    def fields(b: BudgetResult) -> dict[str, Any]:
         bl = b.bank_limits
         ae = b.after_income_ends
-        return cls(
+        return dict(
             incomes=[
-                IncomeLineOut(
+                dict(
                     kind=x.kind,
                     description=x.description,
                     person=x.person,
@@ -734,7 +750,7 @@ class BudgetOut(BaseModel):
                 for x in b.incomes
             ],
             taxes=[
-                PersonTaxOut(
+                dict(
                     person=t.person,
                     gross_annual=_ore(t.gross_annual),
                     trygdeavgift=_ore(t.trygdeavgift),
@@ -749,7 +765,7 @@ class BudgetOut(BaseModel):
                 for t in b.taxes
             ],
             debts=[
-                DebtLineOut(
+                dict(
                     kind=d.kind,
                     description=d.description,
                     balance=d.balance,
@@ -767,7 +783,7 @@ class BudgetOut(BaseModel):
             fellesgjeld_stress_monthly=_ore(b.fellesgjeld_stress_monthly),
             after_income_ends=None
             if ae is None
-            else AfterIncomeEndsOut(
+            else dict(
                 ends=list(ae.ends),
                 years=round(ae.years, 2),
                 max_loan=ae.max_loan,
@@ -777,7 +793,7 @@ class BudgetOut(BaseModel):
             ),
             bank_limits=None
             if bl is None
-            else BankLimitsOut(
+            else dict(
                 gross_income_annual=bl.gross_income_annual,
                 total_debt=_ore(bl.total_debt),
                 debt_to_income=None if bl.debt_to_income is None else round(bl.debt_to_income, 4),
@@ -793,14 +809,14 @@ class BudgetOut(BaseModel):
             ),
             bostotte=None
             if b.bostotte is None
-            else BostotteOut(
+            else dict(
                 monthly=_ore(b.bostotte.monthly),
                 annual=_ore(b.bostotte.annual),
                 egenandel=_ore(b.bostotte.egenandel),
                 counted_costs=_ore(b.bostotte.counted_costs),
                 counted_in_budget=b.bostotte.counted_in_budget,
             ),
-            purpose=PurposeOut(
+            purpose=dict(
                 purpose=b.purpose.purpose,
                 need=_ore(b.purpose.need),
                 security_limit=b.purpose.security_limit,
@@ -851,7 +867,9 @@ class AffordabilityOut(BaseModel):
 
     @classmethod
     def from_budget(cls, b: BudgetResult) -> AffordabilityOut:
-        out = cls.from_domain(b.affordability)
+        """The answer, validated once as one document (nested field dicts rather than a model per line: the same
+        values, a fraction of the cost)."""
+        out = cls.fields(b.affordability)
         used = (
             b.incomes
             or b.debts
@@ -865,15 +883,19 @@ class AffordabilityOut(BaseModel):
         )
         # a plain request on a set without the whole-budget values answers exactly as before (stored case results
         # recompute without differences)
-        out.budget = BudgetOut.from_domain(b) if used else None
-        return out
+        out["budget"] = BudgetOut.fields(b) if used else None
+        return cls.model_validate(out)
 
     @classmethod
     def from_domain(cls, r: AffordabilityResult) -> AffordabilityOut:
+        return cls.model_validate(cls.fields(r))
+
+    @staticmethod
+    def fields(r: AffordabilityResult) -> dict[str, Any]:
         bank = None
         if r.bank_loan is not None:
             b = r.bank_loan
-            bank = BankLoanTestOut(
+            bank = dict(
                 amount=b.amount,
                 annual_rate=_percent(b.annual_rate) or 0.0,
                 stress_rate=_percent(b.stress_rate) or 0.0,
@@ -881,15 +903,15 @@ class AffordabilityOut(BaseModel):
             )
         lt = None
         if r.long_term is not None:
-            lt = TermOver30Out(
+            lt = dict(
                 allowed=r.long_term.allowed, missing=list(r.long_term.missing), nb=r.long_term.nb, en=r.long_term.en
             )
-        return cls(
+        return dict(
             max_loan=r.max_loan,
             disposable_monthly=_ore(r.disposable_monthly),
             available_for_startlan_monthly=_ore(r.available_for_startlan_monthly),
             counted_income_monthly=_ore(r.counted_income_monthly),
-            living_costs=LivingCostsOut.from_domain(r.living_costs),
+            living_costs=LivingCostsOut.fields(r.living_costs),
             housing_costs_monthly=_ore(r.housing_costs_monthly),
             other_fixed_costs_monthly=_ore(r.other_fixed_costs_monthly),
             existing_debt_payments_monthly=_ore(r.existing_debt_payments_monthly),
@@ -906,12 +928,12 @@ class AffordabilityOut(BaseModel):
             dwelling_cap=r.dwelling_cap,
             peak_monthly_payment_at_stress=_ore(r.peak_monthly_payment_at_stress),
             first_monthly_payment=_ore(r.first_monthly_payment),
-            fees=[FeeOut(name=f.name, amount=_ore(f.amount)) for f in r.fees],
+            fees=[{"name": f.name, "amount": _ore(f.amount)} for f in r.fees],
             payout=_ore(r.payout),
             bank_loan=bank,
             term_over_30=lt,
-            explanation=ExplanationStepOut.many(r.explanation),
-            parameter_set=ParameterSetUsed(id=r.parameter_set_id, version=r.parameter_set_version),
+            explanation=ExplanationStepOut.fields_many(r.explanation),
+            parameter_set={"id": r.parameter_set_id, "version": r.parameter_set_version},
         )
 
 

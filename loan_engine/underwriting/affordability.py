@@ -297,6 +297,22 @@ def startlan_stress_rate(params: UnderwritingParameters, override: float | None)
             f"Rentestresstest: {pct_nb(override)} som oppgitt i forespørselen.",
             f"Stress rate: {pct_en(override)} as given in the request.",
         )
+    hit = _STRESS_TEXT.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    out = _stress_rate_from_set(params)
+    if len(_STRESS_TEXT) > 64:
+        _STRESS_TEXT.clear()
+    _STRESS_TEXT[id(params)] = (params, out)
+    return out
+
+
+# parameter-set object -> its stress rate and the sentences (the same for every request on that set; parameter
+# sets are immutable, and the one in force is the same object from request to request: api.caching)
+_STRESS_TEXT: dict[int, tuple[UnderwritingParameters, tuple[float, str, str, str]]] = {}
+
+
+def _stress_rate_from_set(params: UnderwritingParameters) -> tuple[float, str, str, str]:
     rule = params.stress_rule
     base = rules.stress_base(params)
     if rule.base == "policy_rate":
