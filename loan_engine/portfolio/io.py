@@ -92,6 +92,8 @@ def normalise_records(records: list[dict[str, Any]], as_of: date | None = None) 
 
 
 def parse_csv(data: str | bytes, as_of: date | None = None) -> list[dict[str, Any]]:
+    """The loan records of a CSV file (``;``, ``,`` or tab); a file the csv module cannot read (a bare carriage
+    return inside an unquoted field, say) is InvalidInput naming the line, never an unhandled error."""
     if isinstance(data, bytes):
         if len(data) > MAX_FILE_BYTES:
             raise LimitExceeded(f"The file is larger than {MAX_FILE_BYTES} bytes.", field="file", rule="max-file-size")
@@ -108,6 +110,19 @@ def parse_csv(data: str | bytes, as_of: date | None = None) -> list[dict[str, An
     header = lines[0]
     delim = ";" if header.count(";") > header.count(",") else ("\t" if "\t" in header else ",")
     reader = csv.DictReader(_io.StringIO(text), delimiter=delim)
+    try:
+        records = _csv_records(reader)
+    except csv.Error:
+        raise InvalidInput(
+            f"Line {reader.line_num + 1}: the loan file is not readable CSV (a line break inside a field that is not "
+            "quoted). Quote such a field or remove the line break.",
+            field="file",
+            rule="csv-format",
+        ) from None
+    return normalise_records(records, as_of)
+
+
+def _csv_records(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     fieldnames = [f.strip() for f in (reader.fieldnames or [])]
     allowed = set(FIELDS) | set(DATE_FIELDS)
     unknown = [f for f in fieldnames if f not in allowed]
@@ -126,7 +141,7 @@ def parse_csv(data: str | bytes, as_of: date | None = None) -> list[dict[str, An
         records.append({k.strip(): v for k, v in raw.items()})
         if len(records) > MAX_LOANS:
             raise LimitExceeded(f"More than {MAX_LOANS} loans.", field="loans", rule="max-loans")
-    return normalise_records(records, as_of)
+    return records
 
 
 def parse_json(data: str | bytes | list[Any] | dict[str, Any], as_of: date | None = None) -> list[dict[str, Any]]:

@@ -106,6 +106,18 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     first = text.splitlines()[0]
     delim = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delim)
+    try:
+        return _csv_rows(reader)
+    except csv.Error:
+        raise InvalidInput(
+            f"Line {reader.line_num + 1}: the scenario file is not readable CSV (a line break inside a field that is not "
+            "quoted). Quote such a field or remove the line break.",
+            field="paths",
+            rule="csv-format",
+        ) from None
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:

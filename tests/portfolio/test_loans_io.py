@@ -88,6 +88,9 @@ def test_empty_portfolio_and_unknown_csv_columns():
     with pytest.raises(InvalidInput) as e:
         parse_json(b"{not json")
     assert e.value.rule == "invalid-json"
+    with pytest.raises(InvalidInput) as e:
+        parse_csv(b"balance,remaining_term_months\n1\r2,300\n")  # a bare CR in an unquoted field
+    assert (e.value.rule, e.value.field) == ("csv-format", "file") and "Line 2" in e.value.detail
 
 
 def test_fixation_end_date_in_the_past_is_refused():

@@ -78,6 +78,7 @@ def test_json_rows_and_a_stress_test_on_them(small_portfolio):
         ("month,policy_rate\n0,4\n", "paths.cpi_inflation", "missing-column"),
         (HEADER + "0,0,4,,3,100,2\n", "paths[0].cpi_inflation", "required"),
         (HEADER + "0,0.5,4,3,3,100,2\n", "paths[0].month", "whole-number"),
+        (HEADER + "0,0,4,3\r3,100,2\n", "paths", "csv-format"),  # a bare CR in a field the csv module cannot read
     ],
 )
 def test_bad_files_name_row_and_column(text, field, rule):
