@@ -147,6 +147,15 @@ def _check_cp1252(stream: BinaryIO, what: str) -> str:
     return "cp1252"
 
 
+def _header_fields(line: str, delimiter: str, what: str) -> list[str]:
+    """The header line's column names; a line the csv module cannot read (a bare carriage return in an unquoted
+    name) is the same csv-format problem as a bad data line."""
+    try:
+        return [h.strip() for h in next(csv.reader([line], delimiter=delimiter))]
+    except csv.Error as exc:
+        raise InvalidInput(f"The {what} is not readable CSV: {exc}.", field=what, rule="csv-format") from None
+
+
 def sniff_delimiter(header_line: str) -> str:
     counts = {";": 0, ",": 0, "\t": 0}
     quoted = False
@@ -219,7 +228,7 @@ def _open_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, size:
             f"The {what} file has no header line (it is empty or blank).", field=what, rule="file-not-empty"
         )
     delimiter = sniff_delimiter(first)
-    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    header = _header_fields(first, delimiter, what)
     reader = csv.reader(text, delimiter=delimiter)
     names = header
 
@@ -481,7 +490,7 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
             f"The {what} file has no header line (it is empty or blank).", field=what, rule="file-not-empty"
         )
     delimiter = sniff_delimiter(first)
-    header = [h.strip() for h in next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))]
+    header = _header_fields(first.rstrip("\r\n"), delimiter, what)
     width = len(header)
     names = [f"c{k}" for k in range(width)]
     invalid: list[tuple[int, str]] = []

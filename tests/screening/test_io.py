@@ -112,6 +112,18 @@ def test_blank_file() -> None:
     assert e.value.rule == "file-not-empty"
 
 
+def test_bare_carriage_return_in_the_header_is_a_csv_problem() -> None:
+    """A CR inside an unquoted header name: the csv module's error was a 500 at submission before."""
+    from api.screening.service import check_register
+
+    with pytest.raises(InvalidInput) as e:
+        _read(b"household_id\rx;members\r\n1;2\r\n")
+    assert (e.value.rule, e.value.field) == ("csv-format", "register")
+    with pytest.raises(InvalidInput) as e:
+        check_register(b"household_id\rx;members\n1;2\n", 10_000_000)
+    assert (e.value.rule, e.value.field) == ("csv-format", "register")
+
+
 def test_header_without_rows() -> None:
     with pytest.raises(InvalidInput) as e:
         _read((HEADER + "\r\n").encode())
