@@ -734,13 +734,19 @@ def loan_for_payout(need_ore: Any, fees: tuple[FeeRule, ...]) -> IntArray:
     doubled until it pays out enough."""
     need = np.asarray(need_ore, dtype=np.int64)
     flat = np.ascontiguousarray(need.reshape(-1))
-    table = _fee_table(fees)
-    out: IntArray = _loan_for_payout_kernel(flat, table, _LOWER_BOUND_STEPS if _fees_never_fall(table) else 0)
+    out: IntArray = _loan_for_payout_kernel(flat, _fee_table(fees), _lower_bound_steps(fees))
     return out.reshape(need.shape)
 
 
 #: Lower-bound steps tried before the bisection (see ``_loan_for_payout_kernel``).
 _LOWER_BOUND_STEPS = 8
+
+
+@lru_cache(maxsize=64)
+def _lower_bound_steps(fees: tuple[FeeRule, ...]) -> int:
+    """The kernel's lower-bound steps for these fees, once per fee tuple (the check costs ~7 µs of numpy calls, as
+    much as the search itself for one loan)."""
+    return _LOWER_BOUND_STEPS if _fees_never_fall(_fee_table(fees)) else 0
 
 
 def _fees_never_fall(table: FloatArray) -> bool:
