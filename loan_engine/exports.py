@@ -326,6 +326,18 @@ def _int_strings(ints: np.ndarray, empty: np.ndarray | None) -> Any:
     return pc.cast(pa.array(ints, mask=empty), pa.string()).fill_null("")
 
 
+def _dictionary_strings(col: Column, coded: Any, lang: Lang, comma: bool, excel: bool, delimiter: str) -> Any:
+    """The cells of a dictionary-encoded column: each distinct value formatted once, taken by the indices (nulls
+    empty), quoted only if a formatted value needs it."""
+    import pyarrow as pa
+
+    formatted = [_csv_cell(col, v, lang, comma, excel) for v in coded.dictionary.to_pylist()]
+    strings = pa.array(formatted, pa.string()).take(coded.indices).fill_null("")
+    if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in formatted):
+        return _quote(strings, delimiter)
+    return strings
+
+
 def _csv_column(
     col: Column, values: Sequence[Any] | np.ndarray, lang: Lang, comma: bool, excel: bool, delimiter: str
 ) -> Any:
@@ -342,11 +354,7 @@ def _csv_column(
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.DictionaryArray):  # coded values (solutions, dates …): each distinct one formatted once
-        formatted = [_csv_cell(col, v, lang, comma, excel) for v in values.dictionary.to_pylist()]
-        strings = pa.array(formatted, pa.string()).take(values.indices).fill_null("")
-        if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in formatted):
-            return _quote(strings, delimiter)
-        return strings
+        return _dictionary_strings(col, values, lang, comma, excel, delimiter)
     if isinstance(values, pa.Array):
         values = values.to_pylist()
     if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" and col.kind == "int":
@@ -371,11 +379,7 @@ def _csv_column(
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         enc = None
     if enc is not None and len(enc.dictionary) <= max(1000, len(enc) // 4):
-        formatted = [_csv_cell(col, v, lang, comma, excel) for v in enc.dictionary.to_pylist()]
-        strings = pa.array(formatted, pa.string()).take(enc.indices).fill_null("")
-        if any(delimiter in c or '"' in c or "\n" in c or "\r" in c for c in formatted):
-            return _quote(strings, delimiter)
-        return strings
+        return _dictionary_strings(col, enc, lang, comma, excel, delimiter)
     if isinstance(values, np.ndarray):
         values = values.tolist()
     memo: dict[Any, str] = {}
