@@ -20,6 +20,7 @@ data. See docs/operations.md.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -27,6 +28,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -48,7 +50,8 @@ UNMATCHED = "unmatched"
 # label values stay bounded whatever a client sends: other methods are counted as OTHER
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-request_log = structlog.stdlib.get_logger("loan_engine.request")
+REQUEST_LOGGER_NAME = "loan_engine.request"
+request_log = structlog.stdlib.get_logger(REQUEST_LOGGER_NAME)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Logging
@@ -61,6 +64,7 @@ _SHARED_PROCESSORS: list[Any] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 _HANDLER_MARK = "_loan_engine_handler"
+_JSON_MARK = "_loan_engine_json"
 
 
 def log_formatter(fmt: str = "json") -> logging.Formatter:
@@ -70,7 +74,7 @@ def log_formatter(fmt: str = "json") -> logging.Formatter:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    return structlog.stdlib.ProcessorFormatter(
+    formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -78,6 +82,8 @@ def log_formatter(fmt: str = "json") -> logging.Formatter:
             renderer,
         ],
     )
+    setattr(formatter, _JSON_MARK, fmt == "json")
+    return formatter
 
 
 def configure_logging(settings: Settings) -> None:
@@ -104,6 +110,66 @@ def configure_logging(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         for h in logging.getLogger(name).handlers:
             h.setFormatter(formatter)
+
+
+def _sole_json_handler() -> logging.StreamHandler[Any] | None:
+    """The service's own JSON handler when it is the only place a request line can go: the request logger has no filter,
+    it and its parents up to the root have no handler of their own and propagate, the root has only the handler
+    :func:`configure_logging` installed, with the JSON formatter and no filter. None otherwise (a test's handler,
+    text logs, another configuration): the line then goes through ``logging`` as any other."""
+    logger: logging.Logger | None = logging.getLogger(REQUEST_LOGGER_NAME)
+    root = logging.getLogger()
+    if logger is None or logger.filters:  # a parent's filters apply only to its own records, not to propagated ones
+        return None
+    while logger is not None and logger is not root:
+        if logger.handlers or not logger.propagate:
+            return None
+        logger = logger.parent
+    if len(root.handlers) != 1 or root.filters:
+        return None
+    handler = root.handlers[0]
+    if (
+        not getattr(handler, _HANDLER_MARK, False)
+        or not isinstance(handler, logging.StreamHandler)
+        or handler.filters
+        or handler.level > logging.INFO
+        or not getattr(handler.formatter, _JSON_MARK, False)
+    ):
+        return None
+    return handler
+
+
+_REQUEST_LOGGER = logging.getLogger(REQUEST_LOGGER_NAME)
+
+
+def log_request(method: str, route: str, status: int, duration_ms: float) -> None:
+    """The one ``request`` line per request. With the service's default configuration (JSON to standard output
+    through the one handler :func:`configure_logging` installs) the line is rendered and written here directly,
+    the same JSON object the formatter would write (same keys, values and order), without the ≈ 0.1-0.2 ms a
+    record takes through structlog's processors, a ``LogRecord`` and the formatter (a measurable share of a hot
+    request). Any other configuration takes the ordinary path, so a handler added to ``loan_engine.request`` (or
+    text logs) sees every line."""
+    if not _REQUEST_LOGGER.isEnabledFor(logging.INFO):
+        return
+    handler = _sole_json_handler()
+    if handler is None:
+        request_log.info("request", method=method, route=route, status=status, duration_ms=duration_ms)
+        return
+    event: dict[str, Any] = {"method": method, "route": route, "status": status, "duration_ms": duration_ms}
+    event["event"] = "request"
+    event.update(structlog.contextvars.get_contextvars())
+    event["logger"] = REQUEST_LOGGER_NAME
+    event["level"] = "info"
+    event["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    line = json.dumps(event, ensure_ascii=False, default=repr) + handler.terminator
+    handler.acquire()
+    try:
+        handler.stream.write(line)
+        handler.flush()
+    except Exception:  # the stream is gone or full: logging's own rule (report on stderr, carry on)
+        handler.handleError(logging.makeLogRecord({"msg": line.rstrip(), "name": REQUEST_LOGGER_NAME}))
+    finally:
+        handler.release()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -294,7 +360,5 @@ class RequestObservability:
                 counter, latency = _series(method, route, status)
                 counter.inc()
                 latency.observe(elapsed)
-            request_log.info(
-                "request", method=method, route=route, status=status, duration_ms=round(elapsed * 1000.0, 2)
-            )
+            log_request(method, route, status, round(elapsed * 1000.0, 2))
             structlog.contextvars.reset_contextvars(**tokens)

@@ -213,3 +213,54 @@ def test_metrics_answer_when_the_database_is_gone(client: TestClient, engine: En
         event.remove(engine, "before_cursor_execute", gone)
     assert families["loan_engine_jobs_scrape_ok"][0].value == 0
     assert "loan_engine_http_requests" in families  # the request figures are still there
+
+
+def test_request_line_written_directly_is_the_line_logging_would_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default configuration the request line skips structlog and ``logging`` (a hot-path cost); it must be
+    the same JSON object the formatter writes, and anything listening on the request logger gets the ordinary path."""
+    import structlog
+
+    observability.configure_logging(Settings())
+    root = logging.getLogger()
+    ours = [h for h in root.handlers if getattr(h, observability._HANDLER_MARK, False)]
+    assert len(ours) == 1
+    assert (observability._sole_json_handler() is None) == (len(root.handlers) > 1), "pytest's capture handlers"
+    monkeypatch.setattr(root, "handlers", ours)  # as in the service: only the handler configure_logging installs
+    handler = observability._sole_json_handler()
+    assert handler is ours[0], "the default configuration: the service's one JSON handler on the root"
+    stream = io.StringIO()
+    monkeypatch.setattr(handler, "stream", stream)
+    calls: list[str] = []
+    real_info = observability.request_log.info
+    monkeypatch.setattr(
+        observability.request_log, "info", lambda *a, **k: calls.append("logging") or real_info(*a, **k)
+    )
+    tokens = structlog.contextvars.bind_contextvars(request_id="direct-1")
+    try:
+        observability.log_request("POST", "/v1/affordability", 200, 1.25)
+        direct = _read(stream)
+        assert calls == [], "the direct path, not logging"
+        stream.truncate(0)
+        stream.seek(0)
+        real_info("request", method="POST", route="/v1/affordability", status=200, duration_ms=1.25)
+        ordinary = _read(stream)
+        assert len(direct) == len(ordinary) == 1
+        (d,), (o,) = direct, ordinary
+        assert list(d) == list(o), "same keys in the same order"
+        assert {k: v for k, v in d.items() if k != "timestamp"} == {k: v for k, v in o.items() if k != "timestamp"}
+        assert d["timestamp"].endswith("Z") and len(d["timestamp"]) == len(o["timestamp"])
+        # a handler on the request logger (or text logs) takes the ordinary path and sees the line
+        extra = io.StringIO()
+        listener = logging.StreamHandler(extra)
+        listener.setFormatter(observability.log_formatter("json"))
+        logging.getLogger(observability.REQUEST_LOGGER_NAME).addHandler(listener)
+        try:
+            assert observability._sole_json_handler() is None
+            observability.log_request("GET", "/healthz", 200, 0.5)
+        finally:
+            logging.getLogger(observability.REQUEST_LOGGER_NAME).removeHandler(listener)
+        assert calls == ["logging"] and _read(extra)[0]["route"] == "/healthz"
+        monkeypatch.setattr(handler, "formatter", observability.log_formatter("text"))
+        assert observability._sole_json_handler() is None, "text logs: the formatter renders them"
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
