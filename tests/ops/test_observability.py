@@ -232,9 +232,12 @@ def test_request_line_written_directly_is_the_line_logging_would_write(monkeypat
     monkeypatch.setattr(handler, "stream", stream)
     calls: list[str] = []
     real_info = observability.request_log.info
-    monkeypatch.setattr(
-        observability.request_log, "info", lambda *a, **k: calls.append("logging") or real_info(*a, **k)
-    )
+
+    def counting_info(*args: Any, **kwargs: Any) -> None:
+        calls.append("logging")
+        real_info(*args, **kwargs)
+
+    monkeypatch.setattr(observability.request_log, "info", counting_info)
     tokens = structlog.contextvars.bind_contextvars(request_id="direct-1")
     try:
         observability.log_request("POST", "/v1/affordability", 200, 1.25)
