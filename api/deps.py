@@ -178,6 +178,7 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         return check_role(await principal_for(request.app, request.app.state.engine, secret), allowed)
 
     dependency.authenticates = True  # type: ignore[attr-defined]
+    dependency.roles = allowed  # type: ignore[attr-defined]  # read by api.lean_route
     return dependency
 
 

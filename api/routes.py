@@ -1,4 +1,7 @@
-"""All routers of the service, in the order they appear in the OpenAPI document."""
+"""All routers of the service, in the order they appear in the OpenAPI document.
+
+The order is also the order a request's path is matched in (FastAPI walks the included routers one after another,
+twice per request): the hot underwriting route comes first, ahead of the probes, the pages and the rest."""
 
 from fastapi import APIRouter
 
@@ -19,10 +22,10 @@ from api.underwriting import schedules_router as schedules
 from api.web import router as web
 
 ALL_ROUTERS: list[APIRouter] = [
+    affordability.router,
     health.router,
     me.router,
     web.router,
-    affordability.router,
     schedules.router,
     financing_plans.router,
     calculators.router,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import AnyRoleDep, parameter_set_catalogue
+from api.lean_route import LeanJSONRoute
 from api.problems import problem_responses
 from api.underwriting import service
 from api.underwriting.schemas import AffordabilityOut, AffordabilityRequestIn
 
 # async: the calculation is pure CPU work of well under a millisecond, run on the event loop; the parameter set
 # comes from memory (api.caching), so the warm path has no thread-pool hop and no database work.
-router = APIRouter(prefix="/v1/affordability", tags=["underwriting"])
+# LeanJSONRoute: the happy path (JSON body, a key that may) answered without FastAPI's general handler; every
+# refusal still comes from FastAPI's (api.lean_route).
+router = APIRouter(prefix="/v1/affordability", tags=["underwriting"], route_class=LeanJSONRoute)
 
 
 @router.post(
