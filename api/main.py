@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -33,6 +35,14 @@ Underwriting and portfolio risk engine for Norwegian municipalities' **startlån
 
 
 _heap_frozen = False
+
+# FastAPI's own OpenTelemetry hooks (newer FastAPI releases) are off: the service writes its own request lines and
+# Prometheus metrics (api.observability); with them on, every request asks OpenTelemetry for three global providers.
+_NO_NATIVE_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
 
 
 def freeze_startup_heap() -> None:
@@ -85,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /docs is served offline by api.docs_ui (FastAPI's own page loads Swagger UI from a CDN)
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,
+        **_NO_NATIVE_TELEMETRY,
     )
     app.state.settings = settings
     problems.install(app)
