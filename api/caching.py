@@ -50,6 +50,9 @@ _key_caches: weakref.WeakSet[ApiKeyCache[Any]] = weakref.WeakSet()
 _catalogues: weakref.WeakSet[ParameterSetCatalogue] = weakref.WeakSet()
 
 
+_LOOKUP_STRIPES = 64
+
+
 class ApiKeyCache(Generic[P]):
     """key hash -> principal, for ``ttl_seconds``; at most ``max_entries`` (least recently used go first)."""
 
@@ -60,7 +63,14 @@ class ApiKeyCache(Generic[P]):
         self._entries: OrderedDict[str, tuple[float, P]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0  # bumped by every forget: a lookup that raced a revoke is not stored
+        self._lookup_locks = tuple(threading.Lock() for _ in range(_LOOKUP_STRIPES))
         _key_caches.add(self)
+
+    def lookup_lock(self, key_hash: str) -> threading.Lock:
+        """Held while the database is asked about ``key_hash``: requests that missed together (an entry expired
+        with many requests in flight) wait for the first lookup and take its answer from the cache, instead of
+        each asking the database. Striped: keys share ``_LOOKUP_STRIPES`` locks."""
+        return self._lookup_locks[int(key_hash[:8], 16) % _LOOKUP_STRIPES]
 
     @property
     def enabled(self) -> bool:
@@ -167,6 +177,7 @@ class ParameterSetCatalogue:
         self._snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
         self._generation = 0
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()  # one re-validation at a time; the others wait and take its answer
         self.reads = 0  # full catalogue reads (tests and the benchmark look at it)
         self.checks = 0  # cheap re-validation queries
         _catalogues.add(self)
@@ -184,10 +195,17 @@ class ParameterSetCatalogue:
         return None
 
     def entries(self, engine: Engine) -> Sequence[CatalogueEntry]:
+        fresh = self.peek(engine)
+        if fresh is not None:
+            return fresh
+        with self._refresh_lock:  # requests in flight when the snapshot went stale: one query, not one each
+            return self._refresh(engine)
+
+    def _refresh(self, engine: Engine) -> Sequence[CatalogueEntry]:
         now = self._clock()
         snap = self._snapshots.get(engine)
         if snap is not None and now < snap.valid_until:
-            return snap.entries
+            return snap.entries  # refreshed by the request this one waited for
         generation = self._generation
         with Session(engine) as session:
             stamp = catalogue_stamp(session)

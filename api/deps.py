@@ -101,6 +101,22 @@ def _find_principal(engine: Engine, secret: str) -> Principal | None:
         return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
 
 
+def _find_principal_once(cache: ApiKeyCache[Principal], engine: Engine, secret: str, key_hash: str) -> Principal | None:
+    """:func:`_find_principal`, one lookup per key at a time: a request that waited for another's lookup of the
+    same key takes the cached answer (unknown keys are never cached, so each is looked up)."""
+    if not cache.enabled:  # no cache to share an answer through
+        return _find_principal(engine, secret)
+    with cache.lookup_lock(key_hash):
+        principal = cache.get(key_hash)
+        if principal is not None:
+            return principal
+        generation = cache.generation()
+        principal = _find_principal(engine, secret)
+        if principal is not None:
+            cache.put(key_hash, principal, generation)
+        return principal
+
+
 async def principal_for(app: Any, engine: Engine, secret: str | None) -> Principal:
     """Who the key ``secret`` is, from the app's API-key cache or (on a miss) the database in the thread pool;
     a 401/503 :class:`ProblemError` otherwise. Used by the dependency below and by the upload guard in
@@ -129,9 +145,8 @@ async def principal_for(app: Any, engine: Engine, secret: str | None) -> Princip
     principal = cache.get(key_hash)
     if principal is not None:
         return principal
-    generation = cache.generation()
     try:
-        principal = await run_in_threadpool(_find_principal, engine, secret)
+        principal = await run_in_threadpool(_find_principal_once, cache, engine, secret, key_hash)
     except SQLAlchemyError as exc:
         raise ProblemError(
             503, "The database is not reachable; try again shortly.", slug="database-unavailable"
@@ -145,7 +160,6 @@ async def principal_for(app: Any, engine: Engine, secret: str | None) -> Princip
             rule="api-key-active",
             headers=unauthorised,
         )
-    cache.put(key_hash, principal, generation)
     return principal
 
 

@@ -303,3 +303,67 @@ def test_database_gone_cached_answers_then_503_never_500(own_client: TestClient,
     finally:
         event.remove(engine, "before_cursor_execute", gone)
     assert own_client.post("/v1/affordability", json=affordability_body(), headers=_headers()).status_code == 200
+
+
+def test_expired_entries_send_one_lookup_to_the_database_not_one_per_request(
+    own_client: TestClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the key's entry or the catalogue snapshot expires with many requests in flight, one of them asks the
+    database and the others wait for its answer (before: each asked, 16 queries at once under load)."""
+    import threading
+    import time as real_time
+
+    from api import caching, deps
+
+    app: Any = own_client.app
+    engine: Engine = app.state.engine
+    cache: ApiKeyCache[Principal] = app.state.api_key_cache
+    catalogue: ParameterSetCatalogue = app.state.parameter_set_catalogue
+    secret = DEMO_KEYS[Role.caseworker]
+    key_hash = api_keys.hash_key(secret)
+    lookups: list[str] = []
+    real_find = deps._find_principal
+
+    def slow_find(engine_: Engine, secret_: str) -> Principal | None:
+        lookups.append(secret_)
+        real_time.sleep(0.2)  # a database under load: the others arrive meanwhile
+        return real_find(engine_, secret_)
+
+    monkeypatch.setattr(deps, "_find_principal", slow_find)
+    stamps: list[int] = []
+    real_stamp = caching.catalogue_stamp
+
+    def slow_stamp(session: Any) -> Any:
+        stamps.append(1)
+        real_time.sleep(0.2)
+        return real_stamp(session)
+
+    monkeypatch.setattr(caching, "catalogue_stamp", slow_stamp)
+    catalogue.entries(engine)  # a snapshot, then let it and the key expire
+    stamps.clear()
+    clock.now += 10.0
+    assert cache.get(key_hash) is None and catalogue.peek(engine) is None
+
+    barrier = threading.Barrier(8)
+    principals: list[Principal | None] = []
+    entries: list[int] = []
+
+    def request() -> None:
+        barrier.wait()
+        principals.append(deps._find_principal_once(cache, engine, secret, key_hash))
+        entries.append(len(catalogue.entries(engine)))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(principals) == 8 and all(p is not None and p.role == Role.caseworker for p in principals)
+    assert len(lookups) == 1, "one lookup for eight requests"
+    assert len(stamps) == 1 and len(set(entries)) == 1 and entries[0] > 0, "one re-validation for eight requests"
+    # unknown keys are never cached: each is looked up (and refused)
+    lookups.clear()
+    bogus = "le_" + "x" * 30
+    assert deps._find_principal_once(cache, engine, bogus, api_keys.hash_key(bogus)) is None
+    assert deps._find_principal_once(cache, engine, bogus, api_keys.hash_key(bogus)) is None
+    assert len(lookups) == 2
