@@ -117,34 +117,22 @@ async def _raw_connection(target: Target, deadline: float, out: ClientResult) ->
         while time.monotonic() < deadline:
             start = time.perf_counter()
             writer.write(request)
-            status_line = await reader.readline()
-            if not status_line:
-                out.errors += 1
-                return
-            status = int(status_line.split()[1])
-            length = 0
-            chunked = False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                    chunked = True
-            if chunked:
+            answer = await reader.readuntil(b"\r\n\r\n")  # status line and headers in one read
+            status = int(answer[9:12])
+            lowered = answer.lower()
+            at = lowered.find(b"\r\ncontent-length:")
+            if at >= 0:
+                end = lowered.index(b"\r\n", at + 2)
+                await reader.readexactly(int(lowered[at + 17 : end]))
+            elif b"\r\ntransfer-encoding: chunked" in lowered:
                 while True:
                     size = int((await reader.readline()).strip(), 16)
                     await reader.readexactly(size + 2)
                     if size == 0:
                         break
-            else:
-                await reader.readexactly(length)
             out.latencies.append(time.perf_counter() - start)
             out.statuses[status] += 1
-    except (OSError, asyncio.IncompleteReadError, ValueError):
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
         out.errors += 1
     finally:
         writer.close()
