@@ -251,17 +251,23 @@ def split_unpriced(reg: Register, prices: PriceTable, report: ValidationReport) 
     *_, _basis, found = price_arrays(reg, prices)
     if found.all():
         return reg
-    for i in np.flatnonzero(~found):
-        known = reg.area_key[i] in prices.areas
+    import pyarrow as pa
+
+    unpriced = np.flatnonzero(~found)
+    take = pa.array(unpriced)
+    keys = reg.strings("area_key").take(take).to_pylist()  # only these households' texts, not whole lists
+    areas = reg.strings("area").take(take).to_pylist()
+    for i, key, area in zip(unpriced.tolist(), keys, areas, strict=True):
+        known = key in prices.areas
         report.add(
             RowError(
                 int(reg.row[i]),
                 "area",
                 "area-in-price-table",
                 f"the price table has no price for a {suitable_dwelling(int(reg.size[i]))[0]}-room dwelling in area "
-                f"{reg.area[i]!r}"
+                f"{area!r}"
                 if known
-                else f"area {reg.area[i]!r} is not in the price table",
+                else f"area {area!r} is not in the price table",
             )
         )
     report.rows_valid -= int((~found).sum())
