@@ -325,6 +325,27 @@ def _joined(reg: Register, parts: list[ScreeningResult]) -> ScreeningResult:
     return ScreeningResult(**values)
 
 
+def _own_payment_per_krone(
+    config: rules.LoanConfig, kind: IntArray, term: IntArray, floating_rate: float
+) -> FloatArray:
+    """The payment per krone of the startlån taken: at the loan's own rate (the fixed rate of ``kind`` > 0, else
+    ``floating_rate``) over ``term`` years (:func:`~loan_engine.underwriting.rules.peak_payment_per_krone`). With
+    the same rates for every household, once per distinct (kind, term) and taken per household."""
+    width = config.max_term_years + 1
+    if not config.uniform or not len(kind) or int(term.max()) >= width or int(term.min()) < 0:
+        rate = np.where(kind > 0, config.first_rate(kind), floating_rate)
+        out: FloatArray = rules.peak_payment_per_krone(rate, term * 12)
+        return out
+    code = kind * width + term
+    present = np.bincount(code, minlength=(len(config.fixations) + 1) * width) > 0
+    distinct = np.flatnonzero(present)
+    kinds, terms = distinct // width, distinct % width
+    rates = np.concatenate([config.stress[:1], config.fixed_rates[:, 0]])[kinds]
+    factor = rules.peak_payment_per_krone(np.where(kinds > 0, rates, floating_rate), terms * 12)
+    picked: FloatArray = factor[(np.cumsum(present) - 1)[code]]
+    return picked
+
+
 def _screen(
     reg: Register,
     prices: PriceTable,
@@ -393,8 +414,7 @@ def _screen(
         progress(3, 4)
 
     # Monthly cost of owning: the startlån taken, at the loan's own rate, over the ladder's term + running costs
-    own_rate = np.where(kind > 0, config.first_rate(kind), params.startlan_floating_rate)
-    own_factor = rules.peak_payment_per_krone(own_rate, term * 12)
+    own_factor = _own_payment_per_krone(config, kind, term, params.startlan_floating_rate)
     owning = np.where(solution == Solution.NONE, np.nan, startlan * own_factor + running)
     fix_years = lad.fixation_years(config.fixations)
 
