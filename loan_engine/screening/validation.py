@@ -714,9 +714,11 @@ def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
-    if not np.isfinite(x[~blank]).all():  # 'nan', 'inf', '1e400': the per-value rule explains why not
-        return None
-    return x.copy(), blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
+    some_blank = bool(blank.any())
+    if not (np.isfinite(x[~blank]) if some_blank else np.isfinite(x)).all():  # 'nan', 'inf', '1e400': the
+        return None  # per-value rule explains why not
+    # Read-only views of Arrow's buffer: the callers only read them.
+    return x, blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
 
 
 def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], list[tuple[int, str]]]:
@@ -725,12 +727,12 @@ def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], 
     import pyarrow.compute as pc
 
     n = len(arr)
-    values = np.full(n, np.nan)
     errors: list[tuple[int, str]] = []
+    fast = _plain_numbers(arr) if _is_text(arr) else None
+    if fast is not None:
+        return fast[0], fast[1], errors
+    values = np.full(n, np.nan)
     if _is_text(arr):
-        fast = _plain_numbers(arr)
-        if fast is not None:
-            return fast[0], fast[1], errors
         s = pc.utf8_trim_whitespace(arr)
         blank = ~_np_bool(pc.greater(pc.utf8_length(s), 0))
         plain = _np_bool(pc.match_substring_regex(s, _PLAIN_NUMBER)) & ~_np_bool(
