@@ -251,17 +251,23 @@ def split_unpriced(reg: Register, prices: PriceTable, report: ValidationReport) 
     *_, _basis, found = price_arrays(reg, prices)
     if found.all():
         return reg
-    for i in np.flatnonzero(~found):
-        known = reg.area_key[i] in prices.areas
+    import pyarrow as pa
+
+    unpriced = np.flatnonzero(~found)
+    take = pa.array(unpriced)
+    keys = reg.strings("area_key").take(take).to_pylist()  # only these households' texts, not whole lists
+    areas = reg.strings("area").take(take).to_pylist()
+    for i, key, area in zip(unpriced.tolist(), keys, areas, strict=True):
+        known = key in prices.areas
         report.add(
             RowError(
                 int(reg.row[i]),
                 "area",
                 "area-in-price-table",
                 f"the price table has no price for a {suitable_dwelling(int(reg.size[i]))[0]}-room dwelling in area "
-                f"{reg.area[i]!r}"
+                f"{area!r}"
                 if known
-                else f"area {reg.area[i]!r} is not in the price table",
+                else f"area {area!r} is not in the price table",
             )
         )
     report.rows_valid -= int((~found).sum())
@@ -317,6 +323,27 @@ def _joined(reg: Register, parts: list[ScreeningResult]) -> ScreeningResult:
         else:  # the options and the parameter set: the same for every piece
             values[f.name] = first
     return ScreeningResult(**values)
+
+
+def _own_payment_per_krone(
+    config: rules.LoanConfig, kind: IntArray, term: IntArray, floating_rate: float
+) -> FloatArray:
+    """The payment per krone of the startlån taken: at the loan's own rate (the fixed rate of ``kind`` > 0, else
+    ``floating_rate``) over ``term`` years (:func:`~loan_engine.underwriting.rules.peak_payment_per_krone`). With
+    the same rates for every household, once per distinct (kind, term) and taken per household."""
+    width = config.max_term_years + 1
+    if not config.uniform or not len(kind) or int(term.max()) >= width or int(term.min()) < 0:
+        rate = np.where(kind > 0, config.first_rate(kind), floating_rate)
+        out: FloatArray = rules.peak_payment_per_krone(rate, term * 12)
+        return out
+    code = kind * width + term
+    present = np.bincount(code, minlength=(len(config.fixations) + 1) * width) > 0
+    distinct = np.flatnonzero(present)
+    kinds, terms = distinct // width, distinct % width
+    rates = np.concatenate([config.stress[:1], config.fixed_rates[:, 0]])[kinds]
+    factor = rules.peak_payment_per_krone(np.where(kinds > 0, rates, floating_rate), terms * 12)
+    picked: FloatArray = factor[(np.cumsum(present) - 1)[code]]
+    return picked
 
 
 def _screen(
@@ -387,8 +414,7 @@ def _screen(
         progress(3, 4)
 
     # Monthly cost of owning: the startlån taken, at the loan's own rate, over the ladder's term + running costs
-    own_rate = np.where(kind > 0, config.first_rate(kind), params.startlan_floating_rate)
-    own_factor = rules.peak_payment_per_krone(own_rate, term * 12)
+    own_factor = _own_payment_per_krone(config, kind, term, params.startlan_floating_rate)
     owning = np.where(solution == Solution.NONE, np.nan, startlan * own_factor + running)
     fix_years = lad.fixation_years(config.fixations)
 

@@ -474,8 +474,9 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    encoding = detect_encoding(stream, what)
     raw = stream.getvalue() if isinstance(stream, io.BytesIO) else stream.read()  # BytesIO: the caller's bytes
+    # ASCII bytes are UTF-8 (and carry no byte-order mark): no decoding needed to tell; else the checks.
+    encoding = "utf-8-sig" if raw.isascii() else detect_encoding(stream, what)
     stream.close()
     start = 0
     if encoding == "utf-8-sig":
@@ -500,8 +501,13 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         return "skip"
 
     body = pa.py_buffer(data)[offset:]
-    lines = max(1, data.count(b"\n", offset))  # records, roughly: for the progress of the reading
     progress = [0]
+    lines: list[int] = []  # records, roughly: for the progress of the reading (counted when first asked for)
+
+    def position() -> int:
+        if not lines:
+            lines.append(max(1, data.count(b"\n", offset)))
+        return size * min(progress[0], lines[0]) // lines[0]
 
     def chunks() -> Iterator[ColumnChunk]:
         if not body.size or (body.size < 65536 and not bytes(body).strip()):
@@ -597,7 +603,7 @@ def _columns_csv(stream: BinaryIO, what: str, max_rows: int, chunk_rows: int, si
         encoding=label,
         delimiter=sep,
         size=size,
-        position=lambda: size * min(progress[0], lines) // lines,
+        position=position,
     )
 
 
@@ -678,6 +684,23 @@ def _split(chunk: ColumnChunk, chunk_rows: int) -> Iterator[ColumnChunk]:
         )
 
 
+def _no_blank_cell(arr: Any) -> bool:
+    """Whether, by its bytes, every cell of the string array ``arr`` starts with a printable ASCII character other
+    than the space (so none is empty or only whitespace); False when that cannot be told so cheaply."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(arr)
+    if not pa.types.is_string(arr.type) or arr.null_count or n == 0:
+        return False
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    if data_buf is None or not bool((offsets[1:] > offsets[:-1]).all()):
+        return False
+    first = np.frombuffer(data_buf, dtype=np.uint8)[offsets[:-1]]
+    return bool(((first > 0x20) & (first < 0x7F)).all())
+
+
 def _csv_chunk(
     cols: list[Any],
     rows: Any,
@@ -723,6 +746,9 @@ def _csv_chunk(
     if n:
         blank = np.ones(n, dtype=bool)
         for c in cols:
+            if _no_blank_cell(c):
+                blank[:] = False
+                break
             blank &= np.asarray(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(c)), 0), dtype=bool)
             if not blank.any():
                 break

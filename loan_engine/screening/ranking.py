@@ -427,7 +427,7 @@ def kommune_summary(result: ScreeningResult, report: ValidationReport | None = N
     first_row = np.full(len(encoded.dictionary), n, dtype=np.int64)
     np.minimum.at(first_row, code, np.arange(n, dtype=np.int64))
     codes: dict[str, int] = {k: c for c, k in enumerate(encoded.dictionary.to_pylist())}
-    names: list[str] = [reg.area[int(i)] for i in first_row.tolist()]  # the first spelling seen for the key
+    names: list[str] = reg.strings("area").take(pa.array(first_row)).to_pylist()  # the first spelling seen for the key
     m = len(names)
 
     def per_area(mask: npt.NDArray[np.bool_], weights: npt.NDArray[Any] | None = None) -> list[int]:

@@ -52,10 +52,11 @@ spreadsheet row number; the header is row 1) and the remaining rows are still sc
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -163,6 +164,76 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+class Texts(Sequence[str]):
+    """A text column held as an Arrow string array (no nulls), read like the list of its values: the Python list
+    is built once, when a value is first indexed or iterated (the columnar path reads the Arrow array whole and
+    usually never needs it). Equal to a list or ``Texts`` with the same values; slices are lists."""
+
+    __slots__ = ("_items", "arrow")
+
+    def __init__(self, arrow: Any) -> None:
+        self.arrow = arrow
+        self._items: list[str] | None = None
+
+    def items(self) -> list[str]:
+        if self._items is None:
+            self._items = self.arrow.to_pylist()
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        return self.items()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Texts):
+            return self.items() == other.items()
+        if isinstance(other, list):
+            return self.items() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-like, as a list
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> npt.NDArray[Any]:
+        return np.asarray(self.items(), dtype=object if dtype is None else dtype)
+
+    def __repr__(self) -> str:
+        return f"Texts({self.items()!r})"
+
+
+TextColumn = list[str] | Texts
+
+
+def _texts_slice(values: TextColumn, a: int, b: int) -> TextColumn:
+    return Texts(values.arrow.slice(a, b - a)) if isinstance(values, Texts) else values[a:b]
+
+
+def _texts_take(values: TextColumn, idx: npt.NDArray[np.int64]) -> TextColumn:
+    if isinstance(values, Texts):
+        import pyarrow as pa
+
+        return Texts(values.arrow.take(pa.array(idx)))
+    return [values[i] for i in idx]
+
+
+def _texts_concat(parts: list[TextColumn]) -> TextColumn:
+    if all(isinstance(p, Texts) for p in parts):
+        import pyarrow as pa
+
+        return Texts(pa.concat_arrays([p.arrow for p in parts]))  # type: ignore[union-attr]
+    return list(chain.from_iterable(parts))
+
+
 @dataclass
 class Register:
     """Valid households in columnar form (index ``i`` is one household).
@@ -172,7 +243,7 @@ class Register:
     """
 
     row: IntArray
-    household_id: list[str]
+    household_id: TextColumn
     member_start: IntArray  # length n + 1
     member_age: IntArray
     member_female: BoolArray
@@ -183,11 +254,11 @@ class Register:
     other_fixed_costs: FloatArray
     equity: FloatArray
     contract_end: IntArray
-    area: list[str]  # as written (first spelling seen for the key)
-    area_key: list[str]
-    dwelling: list[str]
+    area: TextColumn  # as written (first spelling seen for the key)
+    area_key: TextColumn
+    dwelling: TextColumn
     permanently_low_income: BoolArray
-    car: list[str]  # Car values
+    car: TextColumn  # Car values
     children_in_barnehage: IntArray
     children_in_sfo: IntArray
 
@@ -207,6 +278,9 @@ class Register:
     def strings(self, name: str) -> Any:
         """The text column ``name`` (``household_id``, ``area``, ``area_key``, ``dwelling`` or ``car``) as an
         Arrow string array with the same values as the list."""
+        values = getattr(self, name)
+        if isinstance(values, Texts):
+            return values.arrow
         held = self.held_strings
         arr = held.get(name)
         if arr is None:
@@ -274,7 +348,7 @@ def concat(parts: list[Register]) -> Register:
         offset += int(p.member_start[-1])
     return Register(
         row=np.concatenate([p.row for p in parts]),
-        household_id=list(chain.from_iterable(p.household_id for p in parts)),
+        household_id=_texts_concat([p.household_id for p in parts]),
         member_start=np.concatenate(starts),
         member_age=np.concatenate([p.member_age for p in parts]),
         member_female=np.concatenate([p.member_female for p in parts]),
@@ -285,11 +359,11 @@ def concat(parts: list[Register]) -> Register:
         other_fixed_costs=np.concatenate([p.other_fixed_costs for p in parts]),
         equity=np.concatenate([p.equity for p in parts]),
         contract_end=np.concatenate([p.contract_end for p in parts]),
-        area=list(chain.from_iterable(p.area for p in parts)),
-        area_key=list(chain.from_iterable(p.area_key for p in parts)),
-        dwelling=list(chain.from_iterable(p.dwelling for p in parts)),
+        area=_texts_concat([p.area for p in parts]),
+        area_key=_texts_concat([p.area_key for p in parts]),
+        dwelling=_texts_concat([p.dwelling for p in parts]),
         permanently_low_income=np.concatenate([p.permanently_low_income for p in parts]),
-        car=list(chain.from_iterable(p.car for p in parts)),
+        car=_texts_concat([p.car for p in parts]),
         children_in_barnehage=np.concatenate([p.children_in_barnehage for p in parts]),
         children_in_sfo=np.concatenate([p.children_in_sfo for p in parts]),
     ).hold_strings(**_held(parts))
@@ -300,7 +374,7 @@ def rows_slice(reg: Register, a: int, b: int) -> Register:
     ma, mb = int(reg.member_start[a]), int(reg.member_start[b])
     return Register(
         row=reg.row[a:b],
-        household_id=reg.household_id[a:b],
+        household_id=_texts_slice(reg.household_id, a, b),
         member_start=reg.member_start[a : b + 1] - ma,
         member_age=reg.member_age[ma:mb],
         member_female=reg.member_female[ma:mb],
@@ -311,11 +385,11 @@ def rows_slice(reg: Register, a: int, b: int) -> Register:
         other_fixed_costs=reg.other_fixed_costs[a:b],
         equity=reg.equity[a:b],
         contract_end=reg.contract_end[a:b],
-        area=reg.area[a:b],
-        area_key=reg.area_key[a:b],
-        dwelling=reg.dwelling[a:b],
+        area=_texts_slice(reg.area, a, b),
+        area_key=_texts_slice(reg.area_key, a, b),
+        dwelling=_texts_slice(reg.dwelling, a, b),
         permanently_low_income=reg.permanently_low_income[a:b],
-        car=reg.car[a:b],
+        car=_texts_slice(reg.car, a, b),
         children_in_barnehage=reg.children_in_barnehage[a:b],
         children_in_sfo=reg.children_in_sfo[a:b],
     ).hold_strings(**{name: arr.slice(a, b - a) for name, arr in reg.held_strings.items()})
@@ -364,7 +438,7 @@ def subset(reg: Register, keep: npt.NDArray[np.bool_]) -> Register:
     member_idx = np.repeat(np.asarray(keep, dtype=bool), reg.size)
     return Register(
         row=reg.row[idx],
-        household_id=[reg.household_id[i] for i in idx],
+        household_id=_texts_take(reg.household_id, idx),
         member_start=starts,
         member_age=reg.member_age[member_idx],
         member_female=reg.member_female[member_idx],
@@ -375,11 +449,11 @@ def subset(reg: Register, keep: npt.NDArray[np.bool_]) -> Register:
         other_fixed_costs=reg.other_fixed_costs[idx],
         equity=reg.equity[idx],
         contract_end=reg.contract_end[idx],
-        area=[reg.area[i] for i in idx],
-        area_key=[reg.area_key[i] for i in idx],
-        dwelling=[reg.dwelling[i] for i in idx],
+        area=_texts_take(reg.area, idx),
+        area_key=_texts_take(reg.area_key, idx),
+        dwelling=_texts_take(reg.dwelling, idx),
         permanently_low_income=reg.permanently_low_income[idx],
-        car=[reg.car[i] for i in idx],
+        car=_texts_take(reg.car, idx),
         children_in_barnehage=reg.children_in_barnehage[idx],
         children_in_sfo=reg.children_in_sfo[idx],
     ).hold_strings(**{name: arr.take(idx) for name, arr in reg.held_strings.items()})

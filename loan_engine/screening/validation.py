@@ -35,6 +35,8 @@ from loan_engine.screening.register import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     Register,
+    TextColumn,
+    Texts,
     area_key,
     canonical_column,
     days,
@@ -312,24 +314,46 @@ class RegisterValidator:
                 rule="column-required",
             )
         self.seen_ids: dict[str, int] = {}
-        #: Ids of earlier chunks not yet in ``seen_ids`` (their set, the ids, their rows): the dict is built only
-        #: when a repeat needs the row of the first use.
-        self._first_uses: list[tuple[set[str], list[str], npt.NDArray[np.int64]]] = []
+        #: Ids of earlier chunks not yet in ``seen_ids`` (the ids as an Arrow string array, their rows): the dict
+        #: is built only when a repeat needs the row of the first use.
+        self._first_uses: list[tuple[Any, npt.NDArray[np.int64]]] = []
+        #: The largest id so far while every chunk's ids were ascending (then a chunk whose ids ascend from above
+        #: it repeats none), else None.
+        self._ascending_to: str | None = None
+        self._ascending = True
 
     def seen(self) -> dict[str, int]:
         """Every household id used so far → the row of its first use."""
-        for _, ids, rows in self._first_uses:
-            self.seen_ids.update(zip(ids, rows.tolist(), strict=True))
+        for ids, rows in self._first_uses:
+            self.seen_ids.update(zip(ids.to_pylist(), rows.tolist(), strict=True))
         self._first_uses = []
         return self.seen_ids
 
-    def unseen(self, ids: set[str]) -> bool:
-        """Whether none of ``ids`` was used before."""
-        return self.seen_ids.keys().isdisjoint(ids) and all(done.isdisjoint(ids) for done, _, _ in self._first_uses)
+    def first_uses_if_new(self, ids: Any, rows: npt.NDArray[np.int64]) -> bool:
+        """Whether ``ids`` (an Arrow string array without nulls) are all different and none was used before; if so
+        they are recorded as used for the first time on ``rows``. Ascending ids (as registers are usually sorted)
+        are told apart by one comparison of neighbours; others are hashed (in Arrow, without a list)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    def first_uses(self, distinct: set[str], ids: list[str], rows: npt.NDArray[np.int64]) -> None:
-        """``ids`` (all different, none seen before; ``distinct`` is their set) used for the first time on ``rows``."""
-        self._first_uses.append((distinct, ids, rows))
+        n = len(ids)
+        ascending = n < 2 or bool(pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py())
+        if not ascending and len(pc.unique(ids)) != n:
+            return False
+        if self.seen_ids and not self.seen_ids.keys().isdisjoint(ids.to_pylist()):
+            return False
+        if not n:
+            return True
+        first, last = ids[0].as_py(), ids[n - 1].as_py()
+        after_all = self._ascending and ascending and (self._ascending_to is None or first > self._ascending_to)
+        if self._first_uses and not after_all:
+            earlier = pa.concat_arrays([done for done, _ in self._first_uses])
+            if pc.any(pc.is_in(ids, value_set=earlier)).as_py():
+                return False
+        self._first_uses.append((ids, rows))
+        self._ascending = after_all
+        self._ascending_to = last if after_all else None
+        return True
 
     def _col(self, chunk: TableChunk, name: str) -> list[Any] | None:
         pos = self.columns.get(name)
@@ -690,9 +714,11 @@ def _plain_numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     x = np.asarray(values.fill_null(np.nan), dtype=np.float64)
-    if not np.isfinite(x[~blank]).all():  # 'nan', 'inf', '1e400': the per-value rule explains why not
-        return None
-    return x.copy(), blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
+    some_blank = bool(blank.any())
+    if not (np.isfinite(x[~blank]) if some_blank else np.isfinite(x)).all():  # 'nan', 'inf', '1e400': the
+        return None  # per-value rule explains why not
+    # Read-only views of Arrow's buffer: the callers only read them.
+    return x, blank | (pc.is_null(arr).to_numpy(zero_copy_only=False) if arr.null_count else blank)
 
 
 def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], list[tuple[int, str]]]:
@@ -701,12 +727,12 @@ def _numbers(arr: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], 
     import pyarrow.compute as pc
 
     n = len(arr)
-    values = np.full(n, np.nan)
     errors: list[tuple[int, str]] = []
+    fast = _plain_numbers(arr) if _is_text(arr) else None
+    if fast is not None:
+        return fast[0], fast[1], errors
+    values = np.full(n, np.nan)
     if _is_text(arr):
-        fast = _plain_numbers(arr)
-        if fast is not None:
-            return fast[0], fast[1], errors
         s = pc.utf8_trim_whitespace(arr)
         blank = ~_np_bool(pc.greater(pc.utf8_length(s), 0))
         plain = _np_bool(pc.match_substring_regex(s, _PLAIN_NUMBER)) & ~_np_bool(
@@ -909,7 +935,6 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
             blank = length == 0
             nul = _np_bool(pc.match_substring(s, "\x00")) & ~blank
             long = (length > MAX_ID_LENGTH) & ~blank & ~nul
-        ids = s.to_pylist()
         id_strings = s
     else:
         ids = [_id_value(v) for v in arr.to_pylist()]
@@ -920,11 +945,13 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     errs.add_many(np.flatnonzero(nul), "no-nul-characters", "household_id contains a NUL character")
     errs.add_many(np.flatnonzero(long), f"max-length-{MAX_ID_LENGTH}", f"household_id is longer than {MAX_ID_LENGTH}")
     ok_ids = np.flatnonzero(~(blank | nul | long))
-    candidates = _pick(ids, ok_ids)
-    unseen = set(candidates)
-    if len(unseen) == len(candidates) and validator.unseen(unseen):
-        validator.first_uses(unseen, candidates, rows[ok_ids])  # no repeat: every id is a first use
+    if id_strings is not None:  # distinct and unseen asked of the Arrow strings (no list)
+        candidates = id_strings if len(ok_ids) == n else id_strings.take(pa.array(ok_ids))
     else:
+        candidates = pa.array(_pick(ids, ok_ids), pa.string())
+    if not validator.first_uses_if_new(candidates, rows[ok_ids]):  # else no repeat: every id is a first use
+        if id_strings is not None:
+            ids = id_strings.to_pylist()
         seen = validator.seen()
         for k in ok_ids.tolist():
             v = ids[k]
@@ -1091,7 +1118,8 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
             dw = pc.utf8_slice_codeunits(dw, 0, MAX_ID_LENGTH)
         if parts is None or (parts[1] == 0).any():
             dw = pc.replace_substring(dw, "\x00", "")
-        dw_results, dw_codes = dw.to_pylist(), np.arange(n, dtype=np.int64)
+        dw_results: list[Any] = []  # the Arrow strings are the column
+        dw_codes = np.arange(n, dtype=np.int64)
     else:
         dw = None
         dw_results, dw_codes = per_unique("dwelling", _dwelling_value, "")
@@ -1145,10 +1173,20 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
     np.cumsum(sizes, out=starts[1:])
     names = [r[0] if isinstance(r, tuple) else "" for r in area_results]
     area_keys = [r[1] if isinstance(r, tuple) else "" for r in area_results]
-    kept_area = kept(area_codes)
+    area_index = pa.array(kept(area_codes))
+    take = None if all_kept else pa.array(idx)
+    household_id: TextColumn
+    if id_strings is not None:
+        household_id = Texts(id_strings if take is None else id_strings.take(take))
+    else:
+        household_id = ids if all_kept else _pick(ids, idx)
+    dwelling: TextColumn = (
+        _pick(dw_results, kept(dw_codes)) if dw is None else Texts(dw if take is None else dw.take(take))
+    )
+    cars = pa.array([r if isinstance(r, str) else "" for r in car_results], pa.string())
     reg = Register(
         row=rows[idx],
-        household_id=ids if all_kept else _pick(ids, idx),
+        household_id=household_id,
         member_start=starts,
         member_age=age if all_kept else age[member_keep],
         member_female=female if all_kept else female[member_keep],
@@ -1159,22 +1197,12 @@ def validate_columns(validator: RegisterValidator, chunk: Any) -> Register:
         other_fixed_costs=kept(money["other_fixed_costs"]),
         equity=kept(money["equity"]),
         contract_end=kept(ends),
-        area=_pick(names, kept_area),
-        area_key=_pick(area_keys, kept_area),
-        dwelling=_pick(dw_results, kept(dw_codes)),
+        area=Texts(pa.array(names, pa.string()).take(area_index)),
+        area_key=Texts(pa.array(area_keys, pa.string()).take(area_index)),
+        dwelling=dwelling,
         permanently_low_income=kept(low),
-        car=_pick(car_results, kept(car_codes)),
+        car=Texts(cars.take(pa.array(kept(car_codes)))),
         children_in_barnehage=kept(counts["children_in_barnehage"]),
         children_in_sfo=kept(counts["children_in_sfo"]),
     )
-    take = None if all_kept else pa.array(idx)
-    area_index = pa.array(kept_area)
-    held = {
-        "area": pa.array(names, pa.string()).take(area_index),
-        "area_key": pa.array(area_keys, pa.string()).take(area_index),
-    }
-    if id_strings is not None:
-        held["household_id"] = id_strings if take is None else id_strings.take(take)
-    if dw is not None:
-        held["dwelling"] = dw if take is None else dw.take(take)
-    return reg.hold_strings(**held)
+    return reg

@@ -920,6 +920,23 @@ class LoanConfig:
         """The payment-capacity limit in whole kroner for this configuration and term."""
         return max_loan(apply_capacity(available, self.factors(kind, term_years)))
 
+    def loan_grows_with_term(self, first_term: int) -> bool:
+        """Whether, for a uniform configuration, the largest loan never falls as the term grows from
+        ``first_term`` years to the maximum, for every kind (read from the tabulated factors: one form per kind, the
+        principal per krone of payment never falling). Then the shortest term that works can be bisected."""
+        if not self.uniform or not self.stress.size or first_term >= self.max_term_years:
+            return False
+        n_kinds = len(self.fixations) + 1
+        kinds = np.repeat(np.arange(n_kinds, dtype=np.int64), self.max_term_years - first_term + 1)
+        terms = np.tile(np.arange(first_term, self.max_term_years + 1, dtype=np.int64), n_kinds)
+        factor, multiply = self.factors(kinds, terms)
+        factor, multiply = factor.reshape(n_kinds, -1), np.asarray(multiply).reshape(n_kinds, -1)
+        same_form = (multiply == multiply[:, :1]).all(axis=1)
+        rising = np.where(
+            multiply[:, 0], (np.diff(factor, axis=1) >= 0).all(axis=1), (np.diff(factor, axis=1) <= 0).all(axis=1)
+        )
+        return bool((same_form & rising).all() and np.isfinite(factor).all() and (factor > 0).all())
+
 
 def loan_config(
     params: UnderwritingParameters,
@@ -992,6 +1009,43 @@ class LadderArrays:
     def fixation_years(self, fixations: tuple[int, ...]) -> IntArray:
         out: IntArray = np.asarray((0, *fixations), dtype=np.int64)[self.kind]
         return out
+
+
+def _shortest_term(
+    config: LoanConfig,
+    idx: IntArray,
+    avail: FloatArray,
+    kind: IntArray,
+    term: IntArray,
+    required: IntArray,
+    ok: BoolArray,
+    cap: IntArray | None,
+    limit: int,
+) -> tuple[IntArray, IntArray]:
+    """For households ``idx`` (terms below ``limit``): the shortest term above their term up to ``limit`` whose
+    largest loan (capped) reaches ``required`` with a budget that is not negative, and that loan; where none does,
+    ``limit`` and its loan. Needs :meth:`LoanConfig.loan_grows_with_term`."""
+    a, k, req, good = avail[idx], kind[idx], required[idx], ok[idx]
+    cp = None if cap is None else cap[idx]
+
+    def loan(sub: IntArray, years: IntArray) -> IntArray:
+        c = config.max_loan(a[sub], k[sub], years)
+        return c if cp is None else np.minimum(c, cp[sub])
+
+    everyone = np.arange(len(idx))
+    t_found = np.full(len(idx), limit, dtype=np.int64)
+    c_found = loan(everyone, t_found)
+    w = np.flatnonzero(good & (c_found >= req))  # a term works: find the shortest
+    lo, hi = term[idx][w], t_found[w]  # the answer is in (lo, hi]; hi works
+    while w.size and bool((hi - lo > 1).any()):
+        open_ = np.flatnonzero(hi - lo > 1)
+        mid = (lo[open_] + hi[open_]) // 2
+        works = loan(w[open_], mid) >= req[w[open_]]
+        hi[open_] = np.where(works, mid, hi[open_])
+        lo[open_] = np.where(works, lo[open_], mid)
+    t_found[w] = hi
+    c_found[w] = loan(w, hi)
+    return t_found, c_found
 
 
 def ladder(
@@ -1088,6 +1142,14 @@ def ladder(
             trial_term = term.copy()
             searching = active & offered
             ok = avail >= 0
+            if n and config.loan_grows_with_term(int(term.min())):
+                # The largest loan never falls with the term: the first term that works (the one the search below
+                # stops at) is bisected, and where none works the maximum's figures are kept, as there.
+                idx = np.flatnonzero(searching & (term < limit))
+                t_found, c_found = _shortest_term(config, idx, avail, kind, term, required, ok, cap, limit)
+                trial_term[idx] = t_found
+                cand[idx] = c_found
+                searching[:] = False
             for t in range(int(term.min()) + 1 if n else limit, limit + 1):
                 sel = searching & (t > term)
                 if not sel.any():
@@ -1117,6 +1179,24 @@ def ladder(
         else:  # pragma: no cover (the parameter set is validated)
             raise ValueError(f"unknown ladder step {name!r}")
         tried = active & offered
+        if not tried.any():  # nobody tries this step: its record without the figures, and nothing changes
+            none_i = np.zeros(n, dtype=np.int64)
+            steps.append(
+                LadderStepArrays(
+                    name,
+                    active,
+                    tried,
+                    tried.copy(),
+                    kind,
+                    term,
+                    adjusted,
+                    none_i,
+                    np.zeros(n),
+                    fixed_candidates,
+                    none_i,
+                )
+            )
+            continue
         step_works = tried & (trial_avail >= 0) & (cand >= required)
         steps.append(
             LadderStepArrays(
