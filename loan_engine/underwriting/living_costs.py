@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 
 from loan_engine.errors import InvalidInput
-from loan_engine.explain import kr_en, kr_nb
+from loan_engine.explain import kr_both
 from loan_engine.parameters import SocialAssistanceFloor, UnderwritingParameters
 from loan_engine.underwriting import rules
 
@@ -307,20 +307,23 @@ def choose_living_costs(
     sifo = Budget(total=float(arrays.sifo[0]), lines=_sifo_lines(household, params))
     floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines(household, params.floor))
     source = int(arrays.source[0])
+    sifo_nb, sifo_en = kr_both(sifo.total)
+    floor_nb, floor_en = kr_both(floor.total)
     if caseworker_amount is not None:
+        cw_nb, cw_en = kr_both(caseworker_amount)
         if source == rules.SOURCE_CASEWORKER:
             return LivingCosts(
                 amount=caseworker_amount,
                 source=LivingCostSource.CASEWORKER,
                 reason_nb=(
-                    f"Saksbehandlers tall for faktisk forbruk ({kr_nb(caseworker_amount)}) er brukt, "
+                    f"Saksbehandlers tall for faktisk forbruk ({cw_nb}) er brukt, "
                     f"slik Husbanken anbefaler; det er ikke lavere enn sosialhjelpssatsen "
-                    f"({kr_nb(floor.total)}). SIFO-budsjettet ville gitt {kr_nb(sifo.total)}."
+                    f"({floor_nb}). SIFO-budsjettet ville gitt {sifo_nb}."
                 ),
                 reason_en=(
-                    f"The caseworker's actual-consumption figure ({kr_en(caseworker_amount)}) is used, as "
+                    f"The caseworker's actual-consumption figure ({cw_en}) is used, as "
                     f"Husbanken recommends; it is not below the social-assistance floor "
-                    f"({kr_en(floor.total)}). The SIFO budget would be {kr_en(sifo.total)}."
+                    f"({floor_en}). The SIFO budget would be {sifo_en}."
                 ),
                 sifo=sifo,
                 floor=floor,
@@ -330,13 +333,13 @@ def choose_living_costs(
             amount=floor.total,
             source=LivingCostSource.FLOOR,
             reason_nb=(
-                f"Saksbehandlers tall ({kr_nb(caseworker_amount)}) er lavere enn veiledende sats for "
-                f"økonomisk sosialhjelp ({kr_nb(floor.total)}); livsopphold kan ikke settes lavere, så "
+                f"Saksbehandlers tall ({cw_nb}) er lavere enn veiledende sats for "
+                f"økonomisk sosialhjelp ({floor_nb}); livsopphold kan ikke settes lavere, så "
                 f"sosialhjelpssatsen er brukt."
             ),
             reason_en=(
-                f"The caseworker's figure ({kr_en(caseworker_amount)}) is below the social-assistance "
-                f"floor ({kr_en(floor.total)}); living costs may not be set lower, so the floor is used."
+                f"The caseworker's figure ({cw_en}) is below the social-assistance "
+                f"floor ({floor_en}); living costs may not be set lower, so the floor is used."
             ),
             sifo=sifo,
             floor=floor,
@@ -348,13 +351,13 @@ def choose_living_costs(
             source=LivingCostSource.SIFO,
             reason_nb=(
                 f"Ingen tall for faktisk forbruk er oppgitt; SIFOs referansebudsjett {params.sifo.year} "
-                f"for husstanden ({kr_nb(sifo.total)}) er brukt. Det er over sosialhjelpssatsen "
-                f"({kr_nb(floor.total)})."
+                f"for husstanden ({sifo_nb}) er brukt. Det er over sosialhjelpssatsen "
+                f"({floor_nb})."
             ),
             reason_en=(
                 f"No actual-consumption figure was given; the SIFO {params.sifo.year} reference budget for "
-                f"the household ({kr_en(sifo.total)}) is used. It is above the social-assistance floor "
-                f"({kr_en(floor.total)})."
+                f"the household ({sifo_en}) is used. It is above the social-assistance floor "
+                f"({floor_en})."
             ),
             sifo=sifo,
             floor=floor,
@@ -364,12 +367,12 @@ def choose_living_costs(
         amount=floor.total,
         source=LivingCostSource.FLOOR,
         reason_nb=(
-            f"SIFO-budsjettet ({kr_nb(sifo.total)}) er lavere enn sosialhjelpssatsen "
-            f"({kr_nb(floor.total)}); sosialhjelpssatsen er brukt som minstebeløp."
+            f"SIFO-budsjettet ({sifo_nb}) er lavere enn sosialhjelpssatsen "
+            f"({floor_nb}); sosialhjelpssatsen er brukt som minstebeløp."
         ),
         reason_en=(
-            f"The SIFO budget ({kr_en(sifo.total)}) is below the social-assistance floor "
-            f"({kr_en(floor.total)}); the floor is used as the minimum."
+            f"The SIFO budget ({sifo_en}) is below the social-assistance floor "
+            f"({floor_en}); the floor is used as the minimum."
         ),
         sifo=sifo,
         floor=floor,
