@@ -552,7 +552,9 @@ def assess_affordability(
     long_term = validate_loan(loan, request.household, params)
 
     income, income_steps = counted_income(request.income, params)
-    lc = living_costs or choose_living_costs(request.household, params, request.living_costs_monthly)
+    lc = living_costs or choose_living_costs(
+        request.household, params, request.living_costs_monthly, validated=True
+    )  # validate_request checked the household
     other = request.other_fixed_costs_monthly
     debt = sum(d.monthly_payment for d in request.existing_debts)
     housing = request.housing_costs.total

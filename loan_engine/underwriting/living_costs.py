@@ -140,22 +140,27 @@ def living_cost_arrays(
     """:func:`loan_engine.underwriting.rules.living_costs` for one household (an array of one)."""
     members = household.members
     t = rules.living_tables(params)
-    m = np.array(
+    n = len(members)
+    car = t.car_kinds.index(household.car.value) + 1 if household.car.value in t.car_kinds else 0
+    # one array, read as contiguous pieces: ages, female, pregnant (n each), start offsets (0, n), car, barnehage, sfo
+    a = np.array(
         [
-            [x.age for x in members],
-            [x.sex is Sex.FEMALE for x in members],
-            [x.pregnant for x in members],
+            *(x.age for x in members),
+            *(x.sex is Sex.FEMALE for x in members),
+            *(x.pregnant for x in members),
+            0,
+            n,
+            car,
+            household.children_in_barnehage,
+            household.children_in_sfo,
         ],
         dtype=np.int64,
     )
-    car = t.car_kinds.index(household.car.value) + 1 if household.car.value in t.car_kinds else 0
-    ints = np.array(
-        [[len(members)], [car], [household.children_in_barnehage], [household.children_in_sfo]], dtype=np.int64
-    )
-    ints[0, 0] = 0
-    start = np.array([0, len(members)], dtype=np.int64)
+    k = 3 * n
     cw = np.array([np.nan if caseworker_amount is None else caseworker_amount], dtype=np.float64)
-    return rules.living_costs_kernel(t, start, m[0], m[1], m[2], ints[1], ints[2], ints[3], cw)
+    return rules.living_costs_kernel(
+        t, a[k : k + 2], a[:n], a[n : 2 * n], a[2 * n : k], a[k + 2 : k + 3], a[k + 3 : k + 4], a[k + 4 :], cw
+    )
 
 
 def _member_lines(params: UnderwritingParameters, idx: int, m: Member) -> tuple[BudgetLine, ...]:
@@ -292,11 +297,17 @@ def _floor_lines(household: Household, floor: SocialAssistanceFloor) -> tuple[Bu
 
 
 def choose_living_costs(
-    household: Household, params: UnderwritingParameters, caseworker_amount: float | None = None
+    household: Household,
+    params: UnderwritingParameters,
+    caseworker_amount: float | None = None,
+    *,
+    validated: bool = False,
 ) -> LivingCosts:
     """The living-cost amount to use: the caseworker's actual-consumption figure if given, else SIFO; never
-    below the social-assistance floor (the amounts: :func:`loan_engine.underwriting.rules.living_costs`)."""
-    validate_household(household)
+    below the social-assistance floor (the amounts: :func:`loan_engine.underwriting.rules.living_costs`).
+    ``validated``: the caller has just checked ``household`` with :func:`validate_household`."""
+    if not validated:
+        validate_household(household)
     if caseworker_amount is not None and not 0 <= caseworker_amount <= 1_000_000:
         raise InvalidInput(
             "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
