@@ -586,8 +586,8 @@ class BudgetLineOut(BaseModel):
     member: int | None = Field(default=None, description="Index into household.members for individual items")
 
 
-# domain line (a frozen dataclass, equal by value) -> its answer line
-_LINE_OUT: dict[BudgetLine, BudgetLineOut] = {}
+# id of a domain line -> (the line, its answer line)
+_LINE_OUT: dict[int, tuple[BudgetLine, BudgetLineOut]] = {}
 
 
 class LivingCostsOut(BaseModel):
@@ -603,26 +603,27 @@ class LivingCostsOut(BaseModel):
 
     @staticmethod
     def _lines(b: Budget) -> list[BudgetLineOut]:
-        """The lines as (immutable) answer lines: a household's SIFO lines come from the parameter set's tables, so
-        the same few lines recur in every answer and each is validated once (a zero amount is not shared: 0.0 and
-        −0.0 are equal keys but print differently)."""
+        """The lines as (immutable) answer lines. A household's SIFO and floor lines come from the parameter set's
+        tables (each distinct line is one object, built once: living_costs), so the same few lines recur in every
+        answer: each is validated once, then shared (looked up by identity, not by value)."""
         out = []
         for x in b.lines:
-            line = _LINE_OUT.get(x) if x.amount else None
-            if line is None:
-                line = BudgetLineOut.model_validate(
-                    {
-                        "key": x.key,
-                        "label_nb": x.label_nb,
-                        "label_en": x.label_en,
-                        "amount": _ore(x.amount),
-                        "member": x.member,
-                    }
-                )
-                if x.amount:
-                    if len(_LINE_OUT) > 20_000:
-                        _LINE_OUT.clear()
-                    _LINE_OUT[x] = line
+            hit = _LINE_OUT.get(id(x))
+            if hit is not None and hit[0] is x:
+                out.append(hit[1])
+                continue
+            line = BudgetLineOut.model_validate(
+                {
+                    "key": x.key,
+                    "label_nb": x.label_nb,
+                    "label_en": x.label_en,
+                    "amount": _ore(x.amount),
+                    "member": x.member,
+                }
+            )
+            if len(_LINE_OUT) > 8_192:
+                _LINE_OUT.clear()
+            _LINE_OUT[id(x)] = (x, line)  # the entry keeps x alive, so its id is not reused while it is there
             out.append(line)
         return out
 

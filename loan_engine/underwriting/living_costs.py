@@ -244,14 +244,20 @@ def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[B
         lines.extend(_member_lines(params, idx, m))
     if household.adults == 2 and household.children >= sifo.large_family_min_children:
         food = sum(line.amount for line in lines if line.key == "food")
-        lines.append(
-            BudgetLine(
+        tables = rules.living_tables(params)
+        key = ("large_family", food)
+        reduction = tables.memo.get(key)
+        if reduction is None:
+            reduction = BudgetLine(
                 "large_family_food_reduction",
                 "Stordriftsfordel mat (par med mer enn to barn)",
                 "Economies of scale on food (couple with more than two children)",
                 -food * sifo.large_family_food_reduction,
             )
-        )
+            if len(tables.memo) > 20_000:
+                tables.memo.clear()
+            tables.memo[key] = reduction
+        lines.append(reduction)
     lines.extend(_household_lines(params, household))
     return tuple(lines)
 
@@ -296,6 +302,20 @@ def _floor_lines(household: Household, floor: SocialAssistanceFloor) -> tuple[Bu
     return tuple(lines)
 
 
+def _floor_lines_of(params: UnderwritingParameters, household: Household) -> tuple[BudgetLine, ...]:
+    """:func:`_floor_lines` on the parameter set's floor, built once per combination of adults and children's
+    age bands by position (the lines are immutable)."""
+    tables = rules.living_tables(params)
+    key = ("floor", *(3 if m.age >= 18 else 0 if m.age <= 5 else 1 if m.age <= 10 else 2 for m in household.members))
+    hit = tables.memo.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    if len(tables.memo) > 20_000:
+        tables.memo.clear()
+    tables.memo[key] = out = _floor_lines(household, params.floor)
+    return out
+
+
 def choose_living_costs(
     household: Household,
     params: UnderwritingParameters,
@@ -316,7 +336,7 @@ def choose_living_costs(
         )
     arrays = living_cost_arrays(household, params, caseworker_amount)
     sifo = Budget(total=float(arrays.sifo[0]), lines=_sifo_lines(household, params))
-    floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines(household, params.floor))
+    floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines_of(params, household))
     source = int(arrays.source[0])
     sifo_nb, sifo_en = kr_both(sifo.total)
     floor_nb, floor_en = kr_both(floor.total)
