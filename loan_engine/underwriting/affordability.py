@@ -516,6 +516,39 @@ def _dwelling_cap(dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, .
 
 def validate_request(request: AffordabilityRequest) -> None:
     validate_household(request.household)
+    if not _amounts_in_range(request):
+        _check_amounts(request)
+
+
+def _amounts_in_range(request: AffordabilityRequest) -> bool:
+    """Whether every amount :func:`_check_amounts` checks is within its bounds (``0 <= x <= limit`` is false for
+    NaN and infinities, as :func:`_money`'s test): the usual case, without building a field name per amount."""
+    hc = request.housing_costs
+    if not (
+        0 <= request.other_fixed_costs_monthly <= MAX_MONTHLY
+        and 0 <= hc.felleskostnader <= MAX_MONTHLY
+        and 0 <= hc.electricity <= MAX_MONTHLY
+        and 0 <= hc.insurance <= MAX_MONTHLY
+        and 0 <= hc.municipal_fees <= MAX_MONTHLY
+        and 0 <= hc.maintenance <= MAX_MONTHLY
+        and 0 <= hc.other <= MAX_MONTHLY
+        and len(request.existing_debts) <= 100
+    ):
+        return False
+    for d in request.existing_debts:
+        if not (0 <= d.balance <= MAX_AMOUNT and 0 <= d.monthly_payment <= MAX_MONTHLY):
+            return False
+    w = request.dwelling
+    return w is None or (
+        0 <= w.price <= MAX_AMOUNT
+        and 0 <= w.fellesgjeld <= MAX_AMOUNT
+        and 0 <= w.costs <= MAX_AMOUNT
+        and 0 <= w.equity <= MAX_AMOUNT
+    )
+
+
+def _check_amounts(request: AffordabilityRequest) -> None:
+    """Raise :class:`InvalidInput` for the first amount out of bounds, naming its field."""
     _money(request.other_fixed_costs_monthly, "other_fixed_costs_monthly")
     hc = request.housing_costs
     for name in ("felleskostnader", "electricity", "insurance", "municipal_fees", "maintenance", "other"):
