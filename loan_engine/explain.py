@@ -27,7 +27,7 @@ def kr_en(amount: float) -> str:
 
 def kr_both(amount: float) -> tuple[str, str]:
     """``(kr_nb(amount), kr_en(amount))`` with one rounding and one formatting (an explanation carries both)."""
-    s = f"{_whole(amount):,}"
+    s = f"{int(amount + 0.5) if amount >= 0 else -int(-amount + 0.5):,}"  # _whole, inline (called ~30 times an answer)
     return s.replace(",", "\u00a0") + " kr", "NOK " + s
 
 
