@@ -47,7 +47,16 @@ from loan_engine.underwriting.budget import (
 )
 from loan_engine.underwriting.debts import DebtKind, DebtRateType
 from loan_engine.underwriting.financing_ladder import FinancingPlan, FinancingPlanRequest
-from loan_engine.underwriting.living_costs import Budget, Car, Household, LivingCosts, LivingCostSource, Member, Sex
+from loan_engine.underwriting.living_costs import (
+    Budget,
+    BudgetLine,
+    Car,
+    Household,
+    LivingCosts,
+    LivingCostSource,
+    Member,
+    Sex,
+)
 
 MAX_MONTHLY = 10_000_000
 MAX_NOK = 1_000_000_000
@@ -567,11 +576,18 @@ class ParameterSetUsed(BaseModel):
 
 
 class BudgetLineOut(BaseModel):
+    # immutable, so that one instance per distinct domain line is shared between answers (LivingCostsOut._lines)
+    model_config = ConfigDict(frozen=True)
+
     key: str
     label_nb: str
     label_en: str
     amount: float = Field(description="NOK per month")
     member: int | None = Field(default=None, description="Index into household.members for individual items")
+
+
+# id of a domain line -> (the line, its answer line)
+_LINE_OUT: dict[int, tuple[BudgetLine, BudgetLineOut]] = {}
 
 
 class LivingCostsOut(BaseModel):
@@ -586,11 +602,30 @@ class LivingCostsOut(BaseModel):
     floor_breakdown: list[BudgetLineOut] = Field(description="Floor lines, NOK per month")
 
     @staticmethod
-    def _lines(b: Budget) -> list[dict[str, Any]]:
-        return [
-            {"key": x.key, "label_nb": x.label_nb, "label_en": x.label_en, "amount": _ore(x.amount), "member": x.member}
-            for x in b.lines
-        ]
+    def _lines(b: Budget) -> list[BudgetLineOut]:
+        """The lines as (immutable) answer lines. A household's SIFO and floor lines come from the parameter set's
+        tables (each distinct line is one object, built once: living_costs), so the same few lines recur in every
+        answer: each is validated once, then shared (looked up by identity, not by value)."""
+        out = []
+        for x in b.lines:
+            hit = _LINE_OUT.get(id(x))
+            if hit is not None and hit[0] is x:
+                out.append(hit[1])
+                continue
+            line = BudgetLineOut.model_validate(
+                {
+                    "key": x.key,
+                    "label_nb": x.label_nb,
+                    "label_en": x.label_en,
+                    "amount": _ore(x.amount),
+                    "member": x.member,
+                }
+            )
+            if len(_LINE_OUT) > 8_192:
+                _LINE_OUT.clear()
+            _LINE_OUT[id(x)] = (x, line)  # the entry keeps x alive, so its id is not reused while it is there
+            out.append(line)
+        return out
 
     @classmethod
     def from_domain(cls, lc: LivingCosts) -> LivingCostsOut:

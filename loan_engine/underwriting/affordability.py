@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from loan_engine.errors import InvalidInput
-from loan_engine.explain import ExplanationStep, kr_en, kr_nb, pct_en, pct_nb
+from loan_engine.explain import ExplanationStep, kr_both, kr_en, kr_nb, pct_en, pct_nb
 from loan_engine.parameters import FeeRule, UnderwritingParameters
 from loan_engine.underwriting import rules
 from loan_engine.underwriting.amortization import Repayment
@@ -253,10 +253,9 @@ def counted_income(income: Income, params: UnderwritingParameters) -> tuple[floa
     if not income.sources:
         assert income.net_monthly is not None
         total = income.net_monthly
+        t_nb, t_en = kr_both(total)
         steps.append(
-            ExplanationStep(
-                "income", f"Netto inntekt per måned: {kr_nb(total)}.", f"Net income per month: {kr_en(total)}.", total
-            )
+            ExplanationStep("income", f"Netto inntekt per måned: {t_nb}.", f"Net income per month: {t_en}.", total)
         )
         return total, steps
     gross = sum(s.net_monthly for s in income.sources)
@@ -496,17 +495,20 @@ def _dwelling_cap(dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, .
             rule="loans-within-price-and-costs",
         )
     cap = int(rules.dwelling_cap(limit_ore, fees))
-    total = dwelling.price + dwelling.fellesgjeld
+    price, share, total, costs, most = (
+        kr_both(x)
+        for x in (dwelling.price, dwelling.fellesgjeld, dwelling.price + dwelling.fellesgjeld, dwelling.costs, cap)
+    )
     nb = (
-        f"Boligen: kjøpesum {kr_nb(dwelling.price)} + andel fellesgjeld {kr_nb(dwelling.fellesgjeld)} = "
-        f"totalpris {kr_nb(total)}; omkostninger {kr_nb(dwelling.costs)}. Fellesgjeld, banklån og startlån kan "
-        f"til sammen ikke overstige totalpris med omkostninger, så startlånet kan være høyst {kr_nb(cap)} "
+        f"Boligen: kjøpesum {price[0]} + andel fellesgjeld {share[0]} = "
+        f"totalpris {total[0]}; omkostninger {costs[0]}. Fellesgjeld, banklån og startlån kan "
+        f"til sammen ikke overstige totalpris med omkostninger, så startlånet kan være høyst {most[0]} "
         f"(gebyr som trekkes ved utbetaling regnes som omkostning)."
     )
     en = (
-        f"The dwelling: price {kr_en(dwelling.price)} + share of fellesgjeld {kr_en(dwelling.fellesgjeld)} = "
-        f"total price {kr_en(total)}; costs {kr_en(dwelling.costs)}. Fellesgjeld, bank loan and startlån together "
-        f"may not exceed the total price with costs, so the startlån can be at most {kr_en(cap)} "
+        f"The dwelling: price {price[1]} + share of fellesgjeld {share[1]} = "
+        f"total price {total[1]}; costs {costs[1]}. Fellesgjeld, bank loan and startlån together "
+        f"may not exceed the total price with costs, so the startlån can be at most {most[1]} "
         f"(fees deducted at payout count as costs)."
     )
     return cap, ExplanationStep("dwelling_cap", nb, en, float(cap))
@@ -514,6 +516,39 @@ def _dwelling_cap(dwelling: Dwelling, bank_amount: float, fees: tuple[FeeRule, .
 
 def validate_request(request: AffordabilityRequest) -> None:
     validate_household(request.household)
+    if not _amounts_in_range(request):
+        _check_amounts(request)
+
+
+def _amounts_in_range(request: AffordabilityRequest) -> bool:
+    """Whether every amount :func:`_check_amounts` checks is within its bounds (``0 <= x <= limit`` is false for
+    NaN and infinities, as :func:`_money`'s test): the usual case, without building a field name per amount."""
+    hc = request.housing_costs
+    if not (
+        0 <= request.other_fixed_costs_monthly <= MAX_MONTHLY
+        and 0 <= hc.felleskostnader <= MAX_MONTHLY
+        and 0 <= hc.electricity <= MAX_MONTHLY
+        and 0 <= hc.insurance <= MAX_MONTHLY
+        and 0 <= hc.municipal_fees <= MAX_MONTHLY
+        and 0 <= hc.maintenance <= MAX_MONTHLY
+        and 0 <= hc.other <= MAX_MONTHLY
+        and len(request.existing_debts) <= 100
+    ):
+        return False
+    for d in request.existing_debts:
+        if not (0 <= d.balance <= MAX_AMOUNT and 0 <= d.monthly_payment <= MAX_MONTHLY):
+            return False
+    w = request.dwelling
+    return w is None or (
+        0 <= w.price <= MAX_AMOUNT
+        and 0 <= w.fellesgjeld <= MAX_AMOUNT
+        and 0 <= w.costs <= MAX_AMOUNT
+        and 0 <= w.equity <= MAX_AMOUNT
+    )
+
+
+def _check_amounts(request: AffordabilityRequest) -> None:
+    """Raise :class:`InvalidInput` for the first amount out of bounds, naming its field."""
     _money(request.other_fixed_costs_monthly, "other_fixed_costs_monthly")
     hc = request.housing_costs
     for name in ("felleskostnader", "electricity", "insurance", "municipal_fees", "maintenance", "other"):
@@ -550,7 +585,9 @@ def assess_affordability(
     long_term = validate_loan(loan, request.household, params)
 
     income, income_steps = counted_income(request.income, params)
-    lc = living_costs or choose_living_costs(request.household, params, request.living_costs_monthly)
+    lc = living_costs or choose_living_costs(
+        request.household, params, request.living_costs_monthly, validated=True
+    )  # validate_request checked the household
     other = request.other_fixed_costs_monthly
     debt = sum(d.monthly_payment for d in request.existing_debts)
     housing = request.housing_costs.total
@@ -638,75 +675,94 @@ def explain_affordability(
     stress_text: tuple[str, str],
     cap_step: ExplanationStep | None,
 ) -> tuple[ExplanationStep, ...]:
-    """The ordered explanation (bokmål and English) of the figures in ``r``."""
+    """The ordered explanation (bokmål and English) of the figures in ``r`` (each amount formatted once for both
+    languages: :func:`~loan_engine.explain.kr_both`)."""
     loan = request.loan
     steps: list[ExplanationStep] = list(income_steps)
     lc = r.living_costs
     steps.append(ExplanationStep(f"living_costs_{lc.source.value}", lc.reason_nb, lc.reason_en, lc.amount))
     other = r.other_fixed_costs_monthly
+    other_nb, other_en = kr_both(other)
     steps.append(
         ExplanationStep(
             "other_fixed_costs",
-            f"Andre faste utgifter (f.eks. barnebidrag, studielån): {kr_nb(other)}.",
-            f"Other fixed costs (e.g. child support, student loan): {kr_en(other)}.",
+            f"Andre faste utgifter (f.eks. barnebidrag, studielån): {other_nb}.",
+            f"Other fixed costs (e.g. child support, student loan): {other_en}.",
             other,
         )
     )
     debt = r.existing_debt_payments_monthly
+    debt_nb, debt_en = kr_both(debt)
     if request.existing_debts:
-        debt_balance = sum(d.balance for d in request.existing_debts)
+        balance_nb, balance_en = kr_both(sum(d.balance for d in request.existing_debts))
         steps.append(
             ExplanationStep(
                 "existing_debts",
-                f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {kr_nb(debt_balance)}, "
-                f"betaling {kr_nb(debt)} per måned (med faktiske vilkår; vurder forventet renteøkning).",
+                f"Eksisterende gjeld: {len(request.existing_debts)} lån, saldo {balance_nb}, "
+                f"betaling {debt_nb} per måned (med faktiske vilkår; vurder forventet renteøkning).",
                 f"Existing debts: {len(request.existing_debts)} loans, balance "
-                f"{kr_en(debt_balance)}, payments {kr_en(debt)} per month (actual terms; "
+                f"{balance_en}, payments {debt_en} per month (actual terms; "
                 f"consider expected rate rises).",
                 debt,
             )
         )
     housing = r.housing_costs_monthly
     hc = request.housing_costs
-    steps.append(
-        ExplanationStep(
-            "housing_costs",
-            f"Boutgifter: felleskostnader {kr_nb(hc.felleskostnader)}, strøm {kr_nb(hc.electricity)}, forsikring "
-            f"{kr_nb(hc.insurance)}, kommunale avgifter {kr_nb(hc.municipal_fees)}, vedlikehold {kr_nb(hc.maintenance)}, "
-            f"annet {kr_nb(hc.other)}; sum {kr_nb(housing)}.",
-            f"Housing costs: felleskostnader {kr_en(hc.felleskostnader)}, electricity {kr_en(hc.electricity)}, insurance "
-            f"{kr_en(hc.insurance)}, municipal fees {kr_en(hc.municipal_fees)}, maintenance {kr_en(hc.maintenance)}, "
-            f"other {kr_en(hc.other)}; total {kr_en(housing)}.",
+    fk, el, ins, mun, mnt, oth, hsum = (
+        kr_both(x)
+        for x in (
+            hc.felleskostnader,
+            hc.electricity,
+            hc.insurance,
+            hc.municipal_fees,
+            hc.maintenance,
+            hc.other,
             housing,
         )
     )
-    income, disposable, available = r.counted_income_monthly, r.disposable_monthly, r.available_for_startlan_monthly
+    steps.append(
+        ExplanationStep(
+            "housing_costs",
+            f"Boutgifter: felleskostnader {fk[0]}, strøm {el[0]}, forsikring "
+            f"{ins[0]}, kommunale avgifter {mun[0]}, vedlikehold {mnt[0]}, "
+            f"annet {oth[0]}; sum {hsum[0]}.",
+            f"Housing costs: felleskostnader {fk[1]}, electricity {el[1]}, insurance "
+            f"{ins[1]}, municipal fees {mun[1]}, maintenance {mnt[1]}, "
+            f"other {oth[1]}; total {hsum[1]}.",
+            housing,
+        )
+    )
+    disposable, available = r.disposable_monthly, r.available_for_startlan_monthly
+    inc, lca, disp = (kr_both(x) for x in (r.counted_income_monthly, lc.amount, disposable))
     steps.append(
         ExplanationStep(
             "disposable",
-            f"Disponibelt til lånebetjening: {kr_nb(income)} − {kr_nb(lc.amount)} − {kr_nb(other)} − {kr_nb(debt)} − "
-            f"{kr_nb(housing)} = {kr_nb(disposable)} per måned.",
-            f"Available for debt service: {kr_en(income)} − {kr_en(lc.amount)} − {kr_en(other)} − {kr_en(debt)} − "
-            f"{kr_en(housing)} = {kr_en(disposable)} per month.",
+            f"Disponibelt til lånebetjening: {inc[0]} − {lca[0]} − {other_nb} − {debt_nb} − "
+            f"{hsum[0]} = {disp[0]} per måned.",
+            f"Available for debt service: {inc[1]} − {lca[1]} − {other_en} − {debt_en} − "
+            f"{hsum[1]} = {disp[1]} per month.",
             disposable,
         )
     )
+    avail_nb, avail_en = kr_both(available)
     bank_test = r.bank_loan
     if bank_test is not None:
         add_nb = f"{params.bank_stress_add * 100:g}".replace(".", ",")
         add_en = f"{params.bank_stress_add * 100:g}"
         minimum_nb, minimum_en = pct_nb(params.bank_stress_minimum), pct_en(params.bank_stress_minimum)
+        amount_nb, amount_en = kr_both(bank_test.amount)
+        pay_nb, pay_en = kr_both(bank_test.monthly_payment_at_stress)
         steps.append(
             ExplanationStep(
                 "bank_loan",
-                f"Samfinansiering: banklån {kr_nb(bank_test.amount)} testes etter utlånsforskriften med bankens rente "
+                f"Samfinansiering: banklån {amount_nb} testes etter utlånsforskriften med bankens rente "
                 f"{pct_nb(bank_test.annual_rate)} + {add_nb} prosentpoeng, minst {minimum_nb}: "
                 f"{pct_nb(bank_test.stress_rate)}, "
-                f"betaling {kr_nb(bank_test.monthly_payment_at_stress)}. Igjen til startlånet: {kr_nb(available)}.",
-                f"Co-financing: the bank loan {kr_en(bank_test.amount)} is tested under utlånsforskriften at the bank's "
+                f"betaling {pay_nb}. Igjen til startlånet: {avail_nb}.",
+                f"Co-financing: the bank loan {amount_en} is tested under utlånsforskriften at the bank's "
                 f"rate {pct_en(bank_test.annual_rate)} + {add_en} percentage points, at least {minimum_en}: "
-                f"{pct_en(bank_test.stress_rate)}, payment {kr_en(bank_test.monthly_payment_at_stress)}. Left for the "
-                f"startlån: {kr_en(available)}.",
+                f"{pct_en(bank_test.stress_rate)}, payment {pay_en}. Left for the "
+                f"startlån: {avail_en}.",
                 available,
             )
         )
@@ -728,8 +784,8 @@ def explain_affordability(
         steps.append(
             ExplanationStep(
                 "max_loan",
-                f"Det er ikke noe til overs til å betjene et startlån ({kr_nb(available)} per måned); største lån er 0.",
-                f"Nothing is left to service a startlån ({kr_en(available)} per month); the maximum loan is 0.",
+                f"Det er ikke noe til overs til å betjene et startlån ({avail_nb} per måned); største lån er 0.",
+                f"Nothing is left to service a startlån ({avail_en} per month); the maximum loan is 0.",
                 0.0,
             )
         )
@@ -741,13 +797,14 @@ def explain_affordability(
         io_en = f", {loan.interest_only_years} years interest-only first" if loan.interest_only_years else ""
         binding_nb = " (første betaling med avdrag er den høyeste og bindende)" if serial else ""
         binding_en = " (the first payment with repayment is the highest and binding)" if serial else ""
+        cap_nb, cap_en = kr_both(capacity_kr)
         steps.append(
             ExplanationStep(
                 "max_loan",
-                f"Største lån som {kr_nb(available)} per måned kan betjene som {form_nb} over {loan.term_years} år"
-                f"{io_nb}: {kr_nb(capacity_kr)} (rundet ned){binding_nb}.",
-                f"The largest loan {kr_en(available)} per month can carry as {form_en} over {loan.term_years} years"
-                f"{io_en}: {kr_en(capacity_kr)} (rounded down){binding_en}.",
+                f"Største lån som {avail_nb} per måned kan betjene som {form_nb} over {loan.term_years} år"
+                f"{io_nb}: {cap_nb} (rundet ned){binding_nb}.",
+                f"The largest loan {avail_en} per month can carry as {form_en} over {loan.term_years} years"
+                f"{io_en}: {cap_en} (rounded down){binding_en}.",
                 float(capacity_kr),
             )
         )
@@ -755,26 +812,30 @@ def explain_affordability(
         steps.append(cap_step)
     fees, payout = r.fees, r.payout
     if fees:
+        fee_texts = [(f.name, kr_both(f.amount)) for f in fees]
+        payout_nb, payout_en = kr_both(payout)
         steps.append(
             ExplanationStep(
                 "fees",
                 "Gebyr trekkes fra lånet ved utbetaling: "
-                + ", ".join(f"{f.name} {kr_nb(f.amount)}" for f in fees)
-                + f"; utbetalt {kr_nb(payout)}.",
+                + ", ".join(f"{name} {text[0]}" for name, text in fee_texts)
+                + f"; utbetalt {payout_nb}.",
                 "Fees are deducted at payout: "
-                + ", ".join(f"{f.name} {kr_en(f.amount)}" for f in fees)
-                + f"; paid out {kr_en(payout)}.",
+                + ", ".join(f"{name} {text[1]}" for name, text in fee_texts)
+                + f"; paid out {payout_en}.",
                 payout,
             )
         )
     actual_rate = r.fixed_rate if r.fixed_rate is not None else r.floating_rate
+    most_nb, most_en = kr_both(r.max_loan)
+    first_nb, first_en = kr_both(r.first_monthly_payment)
     steps.append(
         ExplanationStep(
             "result",
-            f"Resultat: største startlån {kr_nb(r.max_loan)}; første betaling med lånets rente {pct_nb(actual_rate)} er "
-            f"{kr_nb(r.first_monthly_payment)} per måned.",
-            f"Result: maximum startlån {kr_en(r.max_loan)}; the first payment at the loan's rate {pct_en(actual_rate)} is "
-            f"{kr_en(r.first_monthly_payment)} per month.",
+            f"Resultat: største startlån {most_nb}; første betaling med lånets rente {pct_nb(actual_rate)} er "
+            f"{first_nb} per måned.",
+            f"Result: maximum startlån {most_en}; the first payment at the loan's rate {pct_en(actual_rate)} is "
+            f"{first_en} per month.",
             float(r.max_loan),
         )
     )

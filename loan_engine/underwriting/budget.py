@@ -32,6 +32,7 @@ import numpy as np
 from loan_engine.budget_parameters import BudgetParameters
 from loan_engine.errors import InvalidInput
 from loan_engine.explain import ExplanationStep, kr_en, kr_nb, pct_en, pct_nb
+from loan_engine.frozen import evolve
 from loan_engine.parameters import UnderwritingParameters
 from loan_engine.underwriting.affordability import (
     AffordabilityRequest,
@@ -798,7 +799,7 @@ def _resolve(
         dwelling = Dwelling(price=security)
     info.purpose_need, info.security, info.consolidated = purpose_need or 0.0, security, consolidated
 
-    resolved = replace(
+    resolved = evolve(
         base,
         income=income,
         existing_debts=debts,
@@ -819,7 +820,7 @@ def _merge(res: AffordabilityResult, steps: list[ExplanationStep], extra: list[E
     stressed = any(s.code == "existing_debts_stressed" for s in steps)
     first = [s for s in res.explanation if s.code in ("income",)]
     rest = [s for s in res.explanation if s.code != "income" and not (stressed and s.code == "existing_debts")]
-    return replace(res, explanation=tuple(steps + first + rest + extra))
+    return evolve(res, explanation=tuple(steps + first + rest + extra))
 
 
 def _purpose_result(req: BudgetRequest, res: AffordabilityResult, info: _Info) -> PurposeResult:

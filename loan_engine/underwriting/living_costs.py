@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 
 from loan_engine.errors import InvalidInput
-from loan_engine.explain import kr_en, kr_nb
+from loan_engine.explain import kr_both
 from loan_engine.parameters import SocialAssistanceFloor, UnderwritingParameters
 from loan_engine.underwriting import rules
 
@@ -140,22 +140,27 @@ def living_cost_arrays(
     """:func:`loan_engine.underwriting.rules.living_costs` for one household (an array of one)."""
     members = household.members
     t = rules.living_tables(params)
-    m = np.array(
+    n = len(members)
+    car = t.car_kinds.index(household.car.value) + 1 if household.car.value in t.car_kinds else 0
+    # one array, read as contiguous pieces: ages, female, pregnant (n each), start offsets (0, n), car, barnehage, sfo
+    a = np.array(
         [
-            [x.age for x in members],
-            [x.sex is Sex.FEMALE for x in members],
-            [x.pregnant for x in members],
+            *(x.age for x in members),
+            *(x.sex is Sex.FEMALE for x in members),
+            *(x.pregnant for x in members),
+            0,
+            n,
+            car,
+            household.children_in_barnehage,
+            household.children_in_sfo,
         ],
         dtype=np.int64,
     )
-    car = t.car_kinds.index(household.car.value) + 1 if household.car.value in t.car_kinds else 0
-    ints = np.array(
-        [[len(members)], [car], [household.children_in_barnehage], [household.children_in_sfo]], dtype=np.int64
-    )
-    ints[0, 0] = 0
-    start = np.array([0, len(members)], dtype=np.int64)
+    k = 3 * n
     cw = np.array([np.nan if caseworker_amount is None else caseworker_amount], dtype=np.float64)
-    return rules.living_costs_kernel(t, start, m[0], m[1], m[2], ints[1], ints[2], ints[3], cw)
+    return rules.living_costs_kernel(
+        t, a[k : k + 2], a[:n], a[n : 2 * n], a[2 * n : k], a[k + 2 : k + 3], a[k + 3 : k + 4], a[k + 4 :], cw
+    )
 
 
 def _member_lines(params: UnderwritingParameters, idx: int, m: Member) -> tuple[BudgetLine, ...]:
@@ -239,14 +244,20 @@ def _sifo_lines(household: Household, params: UnderwritingParameters) -> tuple[B
         lines.extend(_member_lines(params, idx, m))
     if household.adults == 2 and household.children >= sifo.large_family_min_children:
         food = sum(line.amount for line in lines if line.key == "food")
-        lines.append(
-            BudgetLine(
+        tables = rules.living_tables(params)
+        key = ("large_family", food)
+        reduction = tables.memo.get(key)
+        if reduction is None:
+            reduction = BudgetLine(
                 "large_family_food_reduction",
                 "Stordriftsfordel mat (par med mer enn to barn)",
                 "Economies of scale on food (couple with more than two children)",
                 -food * sifo.large_family_food_reduction,
             )
-        )
+            if len(tables.memo) > 20_000:
+                tables.memo.clear()
+            tables.memo[key] = reduction
+        lines.append(reduction)
     lines.extend(_household_lines(params, household))
     return tuple(lines)
 
@@ -291,12 +302,32 @@ def _floor_lines(household: Household, floor: SocialAssistanceFloor) -> tuple[Bu
     return tuple(lines)
 
 
+def _floor_lines_of(params: UnderwritingParameters, household: Household) -> tuple[BudgetLine, ...]:
+    """:func:`_floor_lines` on the parameter set's floor, built once per combination of adults and children's
+    age bands by position (the lines are immutable)."""
+    tables = rules.living_tables(params)
+    key = ("floor", *(3 if m.age >= 18 else 0 if m.age <= 5 else 1 if m.age <= 10 else 2 for m in household.members))
+    hit = tables.memo.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    if len(tables.memo) > 20_000:
+        tables.memo.clear()
+    tables.memo[key] = out = _floor_lines(household, params.floor)
+    return out
+
+
 def choose_living_costs(
-    household: Household, params: UnderwritingParameters, caseworker_amount: float | None = None
+    household: Household,
+    params: UnderwritingParameters,
+    caseworker_amount: float | None = None,
+    *,
+    validated: bool = False,
 ) -> LivingCosts:
     """The living-cost amount to use: the caseworker's actual-consumption figure if given, else SIFO; never
-    below the social-assistance floor (the amounts: :func:`loan_engine.underwriting.rules.living_costs`)."""
-    validate_household(household)
+    below the social-assistance floor (the amounts: :func:`loan_engine.underwriting.rules.living_costs`).
+    ``validated``: the caller has just checked ``household`` with :func:`validate_household`."""
+    if not validated:
+        validate_household(household)
     if caseworker_amount is not None and not 0 <= caseworker_amount <= 1_000_000:
         raise InvalidInput(
             "living_costs_monthly must be between 0 and 1 000 000 NOK per month.",
@@ -305,22 +336,25 @@ def choose_living_costs(
         )
     arrays = living_cost_arrays(household, params, caseworker_amount)
     sifo = Budget(total=float(arrays.sifo[0]), lines=_sifo_lines(household, params))
-    floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines(household, params.floor))
+    floor = Budget(total=float(arrays.floor[0]), lines=_floor_lines_of(params, household))
     source = int(arrays.source[0])
+    sifo_nb, sifo_en = kr_both(sifo.total)
+    floor_nb, floor_en = kr_both(floor.total)
     if caseworker_amount is not None:
+        cw_nb, cw_en = kr_both(caseworker_amount)
         if source == rules.SOURCE_CASEWORKER:
             return LivingCosts(
                 amount=caseworker_amount,
                 source=LivingCostSource.CASEWORKER,
                 reason_nb=(
-                    f"Saksbehandlers tall for faktisk forbruk ({kr_nb(caseworker_amount)}) er brukt, "
+                    f"Saksbehandlers tall for faktisk forbruk ({cw_nb}) er brukt, "
                     f"slik Husbanken anbefaler; det er ikke lavere enn sosialhjelpssatsen "
-                    f"({kr_nb(floor.total)}). SIFO-budsjettet ville gitt {kr_nb(sifo.total)}."
+                    f"({floor_nb}). SIFO-budsjettet ville gitt {sifo_nb}."
                 ),
                 reason_en=(
-                    f"The caseworker's actual-consumption figure ({kr_en(caseworker_amount)}) is used, as "
+                    f"The caseworker's actual-consumption figure ({cw_en}) is used, as "
                     f"Husbanken recommends; it is not below the social-assistance floor "
-                    f"({kr_en(floor.total)}). The SIFO budget would be {kr_en(sifo.total)}."
+                    f"({floor_en}). The SIFO budget would be {sifo_en}."
                 ),
                 sifo=sifo,
                 floor=floor,
@@ -330,13 +364,13 @@ def choose_living_costs(
             amount=floor.total,
             source=LivingCostSource.FLOOR,
             reason_nb=(
-                f"Saksbehandlers tall ({kr_nb(caseworker_amount)}) er lavere enn veiledende sats for "
-                f"økonomisk sosialhjelp ({kr_nb(floor.total)}); livsopphold kan ikke settes lavere, så "
+                f"Saksbehandlers tall ({cw_nb}) er lavere enn veiledende sats for "
+                f"økonomisk sosialhjelp ({floor_nb}); livsopphold kan ikke settes lavere, så "
                 f"sosialhjelpssatsen er brukt."
             ),
             reason_en=(
-                f"The caseworker's figure ({kr_en(caseworker_amount)}) is below the social-assistance "
-                f"floor ({kr_en(floor.total)}); living costs may not be set lower, so the floor is used."
+                f"The caseworker's figure ({cw_en}) is below the social-assistance "
+                f"floor ({floor_en}); living costs may not be set lower, so the floor is used."
             ),
             sifo=sifo,
             floor=floor,
@@ -348,13 +382,13 @@ def choose_living_costs(
             source=LivingCostSource.SIFO,
             reason_nb=(
                 f"Ingen tall for faktisk forbruk er oppgitt; SIFOs referansebudsjett {params.sifo.year} "
-                f"for husstanden ({kr_nb(sifo.total)}) er brukt. Det er over sosialhjelpssatsen "
-                f"({kr_nb(floor.total)})."
+                f"for husstanden ({sifo_nb}) er brukt. Det er over sosialhjelpssatsen "
+                f"({floor_nb})."
             ),
             reason_en=(
                 f"No actual-consumption figure was given; the SIFO {params.sifo.year} reference budget for "
-                f"the household ({kr_en(sifo.total)}) is used. It is above the social-assistance floor "
-                f"({kr_en(floor.total)})."
+                f"the household ({sifo_en}) is used. It is above the social-assistance floor "
+                f"({floor_en})."
             ),
             sifo=sifo,
             floor=floor,
@@ -364,12 +398,12 @@ def choose_living_costs(
         amount=floor.total,
         source=LivingCostSource.FLOOR,
         reason_nb=(
-            f"SIFO-budsjettet ({kr_nb(sifo.total)}) er lavere enn sosialhjelpssatsen "
-            f"({kr_nb(floor.total)}); sosialhjelpssatsen er brukt som minstebeløp."
+            f"SIFO-budsjettet ({sifo_nb}) er lavere enn sosialhjelpssatsen "
+            f"({floor_nb}); sosialhjelpssatsen er brukt som minstebeløp."
         ),
         reason_en=(
-            f"The SIFO budget ({kr_en(sifo.total)}) is below the social-assistance floor "
-            f"({kr_en(floor.total)}); the floor is used as the minimum."
+            f"The SIFO budget ({sifo_en}) is below the social-assistance floor "
+            f"({floor_en}); the floor is used as the minimum."
         ),
         sifo=sifo,
         floor=floor,
