@@ -20,14 +20,15 @@ the "forget" functions reach all apps in the process (tests create several).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -51,6 +52,49 @@ _catalogues: weakref.WeakSet[ParameterSetCatalogue] = weakref.WeakSet()
 
 
 _LOOKUP_STRIPES = 64
+T = TypeVar("T")
+
+
+class _LeaderGone(Exception):
+    """The request running a shared call was cancelled: the ones waiting for it run the call themselves."""
+
+
+class SingleFlight:
+    """At most one call in flight per key (and event loop): a request that arrives while the call runs awaits
+    its result instead of starting its own. Used where an expired cache entry sends the database lookup to the
+    thread pool: without it every request in flight hops to its own thread when the entry expires (16 at once
+    under load), and the GIL hand-offs between them stall the event loop for tens of milliseconds. The result (or
+    the error) is shared; a cancelled leader hands over to the next waiter."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[tuple[int, Hashable], asyncio.Future[Any]] = {}
+
+    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
+        loop = asyncio.get_running_loop()
+        slot = (id(loop), key)
+        while (shared := self._inflight.get(slot)) is not None:
+            try:
+                return cast(T, await asyncio.shield(shared))
+            except _LeaderGone:
+                continue
+        mine: asyncio.Future[Any] = loop.create_future()
+        self._inflight[slot] = mine
+        try:
+            result = await call()
+        except asyncio.CancelledError:
+            mine.set_exception(_LeaderGone())
+            mine.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except Exception as exc:
+            mine.set_exception(exc)
+            mine.exception()
+            raise
+        else:
+            mine.set_result(result)
+            return result
+        finally:
+            if self._inflight.get(slot) is mine:
+                del self._inflight[slot]
 
 
 class ApiKeyCache(Generic[P]):

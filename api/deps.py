@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from api.caching import ApiKeyCache, ParameterSetCatalogue
+from api.caching import ApiKeyCache, ParameterSetCatalogue, SingleFlight
 from api.problems import ProblemError
 from api.settings import Settings
 from models import api_keys
@@ -101,6 +101,9 @@ def _find_principal(engine: Engine, secret: str) -> Principal | None:
         return Principal(key_id=key.id, role=Role(key.role), kommune_number=key.kommune_number)
 
 
+_key_lookups = SingleFlight()
+
+
 def _find_principal_once(cache: ApiKeyCache[Principal], engine: Engine, secret: str, key_hash: str) -> Principal | None:
     """:func:`_find_principal`, one lookup per key at a time: a request that waited for another's lookup of the
     same key takes the cached answer (unknown keys are never cached, so each is looked up)."""
@@ -145,8 +148,11 @@ async def principal_for(app: Any, engine: Engine, secret: str | None) -> Princip
     principal = cache.get(key_hash)
     if principal is not None:
         return principal
-    try:
-        principal = await run_in_threadpool(_find_principal_once, cache, engine, secret, key_hash)
+    try:  # one lookup per key for all requests in flight (when its entry expires under load)
+        principal = await _key_lookups.run(
+            (id(cache), id(engine), key_hash),
+            lambda: run_in_threadpool(_find_principal_once, cache, engine, secret, key_hash),
+        )
     except SQLAlchemyError as exc:
         raise ProblemError(
             503, "The database is not reachable; try again shortly.", slug="database-unavailable"

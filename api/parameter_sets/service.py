@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.caching import CatalogueEntry, ParameterSetCatalogue, forget_parameter_sets
+from api.caching import CatalogueEntry, ParameterSetCatalogue, SingleFlight, forget_parameter_sets
 from loan_engine.errors import Conflict, NotFound
 from loan_engine.parameters import (
     ParameterSet,
@@ -138,6 +138,9 @@ def cached_underwriting_view(
         return underwriting_view(row)
 
 
+_lookups = SingleFlight()
+
+
 async def cached_underwriting_view_async(
     engine: Engine,
     catalogue: ParameterSetCatalogue,
@@ -154,16 +157,18 @@ async def cached_underwriting_view_async(
         hit = _parsed.get(_pick(entries, set_id, version, on, kommune_number).checksum)
         if hit is not None:
             return hit[1]
-    return await run_in_threadpool(
-        partial(
-            cached_underwriting_view,
-            engine,
-            catalogue,
-            set_id=set_id,
-            version=version,
-            on=on,
-            kommune_number=kommune_number,
-        )
+    lookup = partial(
+        cached_underwriting_view,
+        engine,
+        catalogue,
+        set_id=set_id,
+        version=version,
+        on=on,
+        kommune_number=kommune_number,
+    )
+    # one thread-pool lookup for every request in flight that needs the same set when the catalogue goes stale
+    return await _lookups.run(
+        (id(engine), id(catalogue), set_id, version, on, kommune_number), lambda: run_in_threadpool(lookup)
     )
 
 

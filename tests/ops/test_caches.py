@@ -367,3 +367,72 @@ def test_expired_entries_send_one_lookup_to_the_database_not_one_per_request(
     assert deps._find_principal_once(cache, engine, bogus, api_keys.hash_key(bogus)) is None
     assert deps._find_principal_once(cache, engine, bogus, api_keys.hash_key(bogus)) is None
     assert len(lookups) == 2
+
+
+def test_single_flight_shares_one_call_its_error_and_survives_a_cancelled_leader() -> None:
+    import asyncio
+
+    from api.caching import SingleFlight
+
+    flight = SingleFlight()
+    calls: list[str] = []
+
+    async def slow(value: str, fail: bool = False) -> str:
+        calls.append(value)
+        await asyncio.sleep(0.05)
+        if fail:
+            raise RuntimeError("database gone")
+        return value
+
+    async def scenario() -> None:
+        got = await asyncio.gather(*(flight.run("k", lambda: slow("a")) for _ in range(8)))
+        assert got == ["a"] * 8 and calls == ["a"], "eight requests, one call"
+        calls.clear()
+        assert await asyncio.gather(flight.run("x", lambda: slow("x")), flight.run("y", lambda: slow("y"))) == [
+            "x",
+            "y",
+        ]
+        assert sorted(calls) == ["x", "y"], "different keys do not wait for each other"
+        calls.clear()
+        errors = await asyncio.gather(
+            *(flight.run("k", lambda: slow("b", fail=True)) for _ in range(4)), return_exceptions=True
+        )
+        assert all(isinstance(e, RuntimeError) for e in errors) and calls == ["b"], "the error is shared"
+        calls.clear()
+        leader = asyncio.ensure_future(flight.run("k", lambda: slow("c")))
+        await asyncio.sleep(0.01)
+        follower = asyncio.ensure_future(flight.run("k", lambda: slow("d")))
+        await asyncio.sleep(0.01)
+        leader.cancel()
+        assert await follower == "d" and calls == ["c", "d"], "a cancelled leader hands over"
+        assert flight._inflight == {}
+
+    asyncio.run(scenario())
+
+
+def test_expired_key_under_concurrent_requests_is_one_thread_pool_lookup(
+    own_client: TestClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from api import deps
+
+    app: Any = own_client.app
+    engine: Engine = app.state.engine
+    secret = DEMO_KEYS[Role.caseworker]
+    hops: list[int] = []
+    real_once = deps._find_principal_once
+
+    def counting_once(*args: Any) -> Principal | None:
+        hops.append(1)
+        return real_once(*args)
+
+    monkeypatch.setattr(deps, "_find_principal_once", counting_once)
+
+    async def burst() -> list[Principal]:
+        return await asyncio.gather(*(deps.principal_for(app, engine, secret) for _ in range(16)))
+
+    clock.now += 10.0  # every entry expired
+    principals = asyncio.run(burst())
+    assert len(principals) == 16 and {p.role for p in principals} == {Role.caseworker}
+    assert len(hops) == 1, "one thread-pool hop for sixteen requests"
