@@ -63,7 +63,8 @@ _SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
-_HANDLER_MARK = "_loan_engine_handler"
+HANDLER_MARK = "_loan_engine_handler"
+_HANDLER_MARK = HANDLER_MARK
 _JSON_MARK = "_loan_engine_json"
 
 
@@ -115,7 +116,8 @@ def configure_logging(settings: Settings) -> None:
 def _sole_json_handler() -> logging.StreamHandler[Any] | None:
     """The service's own JSON handler when it is the only place a request line can go: the request logger has no filter,
     it and its parents up to the root have no handler of their own and propagate, the root has only the handler
-    :func:`configure_logging` installed, with the JSON formatter and no filter. None otherwise (a test's handler,
+    :func:`configure_logging` installed, with the JSON formatter and no filter but the national-id mask (which
+    rewrites free text; the request line has none). None otherwise (a test's handler,
     text logs, another configuration): the line then goes through ``logging`` as any other."""
     logger: logging.Logger | None = logging.getLogger(REQUEST_LOGGER_NAME)
     root = logging.getLogger()
@@ -131,7 +133,7 @@ def _sole_json_handler() -> logging.StreamHandler[Any] | None:
     if (
         not getattr(handler, _HANDLER_MARK, False)
         or not isinstance(handler, logging.StreamHandler)
-        or handler.filters
+        or not all(getattr(f, "masks_free_text_only", False) for f in handler.filters)
         or handler.level > logging.INFO
         or not getattr(handler.formatter, _JSON_MARK, False)
     ):

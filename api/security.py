@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import observability
 from api.deps import check_role, principal_for
 from api.problems import ProblemError, problem_error_response, problem_response
 from api.seed import DEMO_KEYS
@@ -64,6 +65,9 @@ MASKED_LOGGERS = ("loan_engine", "loan_engine.api", "loan_engine.jobs", "uvicorn
 class MaskNationalIds(logging.Filter):
     """Replaces every valid fødselsnummer/D-nummer in a log record's message by the mask."""
 
+    # read by api.observability: this filter only rewrites free text, and the request line has none
+    masks_free_text_only = True
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         masked = nid.mask_in_text(message)
@@ -73,10 +77,18 @@ class MaskNationalIds(logging.Filter):
 
 
 def install_log_masking() -> None:
+    """The mask on the named loggers (for records logged on them) and on the service's own stdout handler: a
+    logger's filters do not apply to records its children propagate, so a record from any ``loan_engine.*``
+    logger (or a library's) is masked where it is written."""
     for name in MASKED_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, MaskNationalIds) for f in logger.filters):
             logger.addFilter(MaskNationalIds())
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, observability.HANDLER_MARK, False) and not any(
+            isinstance(f, MaskNationalIds) for f in handler.filters
+        ):
+            handler.addFilter(MaskNationalIds())
 
 
 class BodyTooLarge(Exception):

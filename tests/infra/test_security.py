@@ -392,3 +392,26 @@ def test_openapi_documents_the_errors_the_framework_gives(client: TestClient) ->
                 assert {"401", "403"} <= codes, where
     losses = spec["paths"]["/v1/stress-tests/{job_id}/scenario-losses.csv"]["get"]
     assert "not succeeded" in losses["responses"]["404"]["description"]
+
+
+def test_national_ids_from_any_service_logger_are_masked_where_they_are_written(client: TestClient) -> None:
+    """A logger's filters do not see records its children propagate: the mask is on the service's own handler too,
+    so a record from a ``loan_engine.*`` logger that is not in MASKED_LOGGERS (or from a library) is masked."""
+    import io
+
+    from api import observability
+
+    fnr = _national_id(date(1985, 6, 15), individual=300)
+    ours = [h for h in logging.getLogger().handlers if getattr(h, observability.HANDLER_MARK, False)]
+    assert len(ours) == 1
+    handler = ours[0]
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        logging.getLogger("loan_engine.screening.some_child").warning("register row for %s refused", fnr)
+        logging.getLogger("sqlalchemy.engine.Engine").warning("parameters: ('%s',)", fnr)
+    finally:
+        handler.setStream(previous)
+    text = stream.getvalue()
+    assert fnr not in text and text.count("***********") == 2, text
